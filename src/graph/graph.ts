@@ -1,0 +1,146 @@
+/**
+ * The execution graph: what a recipe computes, as tensor operations that any backend can evaluate
+ * tensor by tensor. The language lowers a checked program to this; engines (CPU, tfjs) evaluate it.
+ *
+ * Every node produces, for each tensor name of the model family, one tensor of the same shape.
+ * Arithmetic on models and deltas is linear, so it collapses into `affine` nodes.
+ */
+
+/** Where in a recipe a node came from, for error messages. */
+export interface Origin {
+  file: string;
+  line: number; // 1-based
+  column: number; // 1-based
+}
+
+export type NodeId = number;
+
+/** What a node's tensors mean: absolute weights or a task vector (difference of models). */
+export type ValueKind = "model" | "delta";
+
+/** A scalar parameter value after the language has checked it. */
+export type ParamScalar = number | string | boolean;
+
+/** A parameter value: a scalar, a per-model list (one entry per positional model), or a ramp. */
+export type ParamValue = ParamScalar | number[] | Ramp;
+
+/** `ramp(from, to)`: linear interpolation over the layers a where clause selects (or all layers). */
+export interface Ramp {
+  kind: "ramp";
+  from: number;
+  to: number;
+}
+
+/** A `where` selector: a glob on tensor names, or an inclusive range of layer indices. */
+export type Selector =
+  | { kind: "glob"; pattern: string }
+  | { kind: "layers"; from: number; to: number };
+
+export interface WhereClause {
+  selector: Selector;
+  values: Record<string, ParamValue>;
+  origin: Origin;
+}
+
+/**
+ * Parameters of one call: the call's own values (defaults already filled in from the catalog), then
+ * the where clauses in source order; a later clause that matches a tensor overrides earlier ones.
+ */
+export interface ParamTable {
+  values: Record<string, ParamValue>;
+  where: WhereClause[];
+  /** Number of models the per-model lists are indexed by. */
+  modelCount: number;
+}
+
+export interface LoadNode {
+  id: NodeId;
+  kind: "load";
+  value: "model";
+  /** Absolute path to a Hugging Face folder or a single .safetensors file. */
+  path: string;
+  origin: Origin;
+}
+
+/** Σ coef·input. A model result when the model coefficients sum to 1, otherwise a delta. */
+export interface AffineNode {
+  id: NodeId;
+  kind: "affine";
+  value: ValueKind;
+  terms: { coef: number; node: NodeId }[];
+  origin: Origin;
+}
+
+/** A merge method (linear, task_arithmetic, ties, pcb, dare, ...) over positional models and a base. */
+export interface MergeNode {
+  id: NodeId;
+  kind: "merge";
+  value: "model";
+  method: string;
+  models: NodeId[];
+  base: NodeId | null;
+  params: ParamTable;
+  /** "global" methods need whole-model statistics before any tensor can be produced. */
+  scope: "tensor" | "global";
+  origin: Origin;
+}
+
+/** TIES's steps on deltas, for notebooks: trim(delta, density), elect(d...), disjoint_mean(d..., sign?). */
+export interface DeltaOpNode {
+  id: NodeId;
+  kind: "delta_op";
+  value: "delta";
+  op: "trim" | "elect" | "disjoint_mean";
+  inputs: NodeId[];
+  params: ParamTable;
+  origin: Origin;
+}
+
+export type GraphNode = LoadNode | AffineNode | MergeNode | DeltaOpNode;
+
+export interface SaveEffect {
+  kind: "save";
+  node: NodeId;
+  /** Absolute output folder. */
+  path: string;
+  dtype: "bf16" | "f16" | "f32";
+  shardSize: number; // bytes
+  copyTokenizer: boolean;
+  /** The load node whose config.json and tokenizer files are copied (the base, else the first model). */
+  configFrom: NodeId;
+  /** The recipe text and its hash, for the model card and __metadata__. */
+  recipe: { file: string; text: string; hash: string };
+  /** The method and models, for the model card. */
+  summary: string;
+  origin: Origin;
+}
+
+export interface InterferenceEffect {
+  kind: "interference";
+  models: NodeId[];
+  base: NodeId;
+  density: number;
+  by: "layer" | "tensor";
+  origin: Origin;
+}
+
+/** An expression statement whose value is shown: a model summary, or a plain value as text. */
+export interface ShowEffect {
+  kind: "show";
+  node: NodeId | null;
+  text: string | null;
+  origin: Origin;
+}
+
+export interface PrintEffect {
+  kind: "print";
+  text: string;
+  origin: Origin;
+}
+
+export type Effect = SaveEffect | InterferenceEffect | ShowEffect | PrintEffect;
+
+export interface Graph {
+  nodes: GraphNode[]; // indexed by NodeId
+  effects: Effect[]; // in source order
+}
