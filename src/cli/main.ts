@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+/** The `mergelang` command line: run | check | inspect | fmt | lsp | kernel. */
+import { readFileSync } from "node:fs";
+import { UsageError, type Command } from "./command.js";
+
+/** Commands load lazily so `check` never pays for the kernel's or the engine's imports. */
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  check: { summary: "check recipes: syntax, types, parameters and model headers", load: async () => (await import("./commands/check.js")).checkCommand },
+  fmt: { summary: "format recipes canonically (--check to verify)", load: async () => (await import("./commands/fmt.js")).fmtCommand },
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+function help(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return [
+    "mergelang: merge fine-tuned model weights with recipes (TIES, PCB, task arithmetic, ...)",
+    "",
+    "usage: mergelang COMMAND [options]",
+    "",
+    "commands:",
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    "",
+    "mergelang COMMAND --help shows a command's options. mergelang --version prints the version.",
+  ].join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(help());
+    return 0;
+  }
+  if (name === "--version" || name === "-V" || name === "version") {
+    console.log(version());
+    return 0;
+  }
+  const entry = commands[name];
+  if (!entry) {
+    console.error(`mergelang: unknown command '${name}'\n\n${help()}`);
+    return 2;
+  }
+  const command = await entry.load();
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS"))) {
+      console.error(`mergelang ${name}: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    // Unexpected failures still get one line, not a stack trace; MERGELANG_DEBUG=1 shows it.
+    console.error(`mergelang: ${e instanceof Error ? e.message : String(e)}`);
+    if (process.env["MERGELANG_DEBUG"]) console.error(e);
+    process.exitCode = 1;
+  },
+);

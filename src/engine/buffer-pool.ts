@@ -1,0 +1,41 @@
+/**
+ * Float32 buffers reused from tensor to tensor, so that streaming a model does not allocate (and
+ * leave to the garbage collector) a fresh array per node and tensor. A request takes the smallest
+ * free buffer that is large enough, else allocates; peak memory is what one tensor needs at once.
+ */
+export class BufferPool {
+  private free: Float32Array[] = [];
+  private allocatedBytes = 0;
+
+  /** A buffer of exactly `length` elements (contents undefined). */
+  acquire(length: number): Float32Array {
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const cap = this.free[i]!.length;
+      if (cap >= length && (best < 0 || cap < this.free[best]!.length)) best = i;
+    }
+    let buffer: Float32Array;
+    if (best >= 0) {
+      buffer = this.free[best]!;
+      this.free.splice(best, 1);
+    } else {
+      buffer = new Float32Array(length);
+      this.allocatedBytes += buffer.byteLength;
+    }
+    return buffer.length === length ? buffer : buffer.subarray(0, length);
+  }
+
+  /** Returns a buffer (or a view from `acquire`) to the pool. */
+  release(buffer: Float32Array): void {
+    this.free.push(buffer.byteOffset === 0 && buffer.length * 4 === buffer.buffer.byteLength ? buffer : new Float32Array(buffer.buffer));
+  }
+
+  /** Bytes ever allocated by this pool (its peak footprint). */
+  get bytes(): number {
+    return this.allocatedBytes;
+  }
+
+  clear(): void {
+    this.free = [];
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Reusable Float32Array scratch buffers, one per slot, grown on demand, so that the hot loops of a
+ * method allocate nothing per chunk. A buffer's contents are garbage when handed out.
+ */
+export class Scratch {
+  private buffers: Float32Array[] = [];
+
+  /** A buffer of exactly `length` elements for `slot` (a view when the slot's buffer is larger). */
+  f32(slot: number, length: number): Float32Array {
+    let buffer = this.buffers[slot];
+    if (buffer === undefined || buffer.length < length) {
+      buffer = new Float32Array(length);
+      this.buffers[slot] = buffer;
+    }
+    return buffer.length === length ? buffer : buffer.subarray(0, length);
+  }
+
+  /** Bytes currently held. */
+  get bytes(): number {
+    let total = 0;
+    for (const b of this.buffers) if (b) total += b.byteLength;
+    return total;
+  }
+
+  /** Drops every buffer (after a large tensor, so that its scratch does not stay alive). */
+  clear(): void {
+    this.buffers = [];
+  }
+}

@@ -1,0 +1,435 @@
+/**
+ * The built-in functions, as data (spec §5). The analyzer, completion, hover, signature help and the
+ * docs all read this registry; nothing else hard-codes a parameter name.
+ */
+
+/** Value types of the language (spec §4). `Size` is a byte size: "5GB" or a number of bytes. */
+export type ValueType = "Number" | "String" | "Bool" | "List" | "Model" | "Delta" | "Report" | "Effect" | "Ramp" | "Size" | "Any";
+
+export interface NumberRange {
+  min?: number;
+  max?: number;
+  minExclusive?: boolean;
+  maxExclusive?: boolean;
+}
+
+export interface ParamSpec {
+  name: string;
+  /** Accepted types; the first is the one shown. `Model` also accepts a model expression. */
+  types: ValueType[];
+  doc: string;
+  /** Default value; absent means the parameter is required unless `optional`. */
+  default?: number | string | boolean;
+  optional?: boolean;
+  /** May be passed positionally, in declaration order. */
+  positional?: boolean;
+  /** Absorbs every remaining positional argument (the models of a merge). */
+  variadic?: boolean;
+  /** Minimum number of values a variadic parameter needs. */
+  minCount?: number;
+  maxCount?: number;
+  range?: NumberRange;
+  integer?: boolean;
+  choices?: readonly string[];
+  /** A list with one value per positional model is allowed. */
+  perModel?: boolean;
+  /** May differ per tensor: allowed in where clauses and as ramp(...). */
+  perTensor?: boolean;
+}
+
+export interface Paper {
+  title: string;
+  authors: string;
+  venue: string;
+  url: string;
+}
+
+export type FunctionKind = "source" | "merge" | "delta-op" | "report" | "effect" | "helper";
+
+export interface FunctionSpec {
+  name: string;
+  kind: FunctionKind;
+  returns: ValueType;
+  params: ParamSpec[];
+  summary: string;
+  /** The formula or algorithm, in one or two lines of plain text. */
+  formula?: string;
+  paper?: Paper;
+  /** Methods whose `scope` may be "global" need whole-model statistics. */
+  hasScope?: boolean;
+}
+
+const papers = {
+  ties: {
+    title: "TIES-Merging: Resolving Interference When Merging Models",
+    authors: "Yadav, Tam, Choshen, Raffel, Bansal",
+    venue: "NeurIPS 2023",
+    url: "https://arxiv.org/abs/2306.01708",
+  },
+  pcb: {
+    title: "Parameter Competition Balancing for Model Merging",
+    authors: "Du, Lee, Li, Jiang, Wang, Zhang, Zhang",
+    venue: "NeurIPS 2024",
+    url: "https://arxiv.org/abs/2410.02396",
+  },
+  taskArithmetic: {
+    title: "Editing Models with Task Arithmetic",
+    authors: "Ilharco, Ribeiro, Wortsman, Gururangan, Schmidt, Hajishirzi, Farhadi",
+    venue: "ICLR 2023",
+    url: "https://arxiv.org/abs/2212.04089",
+  },
+  soups: {
+    title: "Model soups: averaging weights of multiple fine-tuned models improves accuracy without increasing inference time",
+    authors: "Wortsman et al.",
+    venue: "ICML 2022",
+    url: "https://arxiv.org/abs/2203.05482",
+  },
+  dare: {
+    title: "Language Models are Super Mario: Absorbing Abilities from Homologous Models as a Free Lunch",
+    authors: "Yu, Yu, Yu, Huang, Li",
+    venue: "ICML 2024",
+    url: "https://arxiv.org/abs/2311.03099",
+  },
+  breadcrumbs: {
+    title: "Model Breadcrumbs: Scaling Multi-Task Model Merging with Sparse Masks",
+    authors: "Davari, Belilovsky",
+    venue: "ECCV 2024",
+    url: "https://arxiv.org/abs/2312.06795",
+  },
+  della: {
+    title: "DELLA-Merging: Reducing Interference in Model Merging through Magnitude-Based Sampling",
+    authors: "Deep, Bhardwaj, Poria",
+    venue: "arXiv 2024",
+    url: "https://arxiv.org/abs/2406.11617",
+  },
+  slerp: {
+    title: "Animating rotation with quaternion curves",
+    authors: "Shoemake",
+    venue: "SIGGRAPH 1985",
+    url: "https://doi.org/10.1145/325165.325242",
+  },
+  modelStock: {
+    title: "Model Stock: All we need is just a few fine-tuned models",
+    authors: "Jang, Yun, Han",
+    venue: "ECCV 2024",
+    url: "https://arxiv.org/abs/2403.19522",
+  },
+} satisfies Record<string, Paper>;
+
+const unit: NumberRange = { min: 0, max: 1 };
+
+// Parameters shared by the task-vector methods.
+const models = (min = 1): ParamSpec => ({
+  name: "models",
+  types: ["Model"],
+  doc: "the fine-tuned models",
+  positional: true,
+  variadic: true,
+  minCount: min,
+});
+const base: ParamSpec = { name: "base", types: ["Model"], doc: "the pre-trained model the task vectors are taken from" };
+const lambda: ParamSpec = {
+  name: "lambda",
+  types: ["Number"],
+  default: 1.0,
+  doc: "scale of the merged task vector added to the base",
+  perTensor: true,
+};
+const weights: ParamSpec = {
+  name: "weights",
+  types: ["List"],
+  optional: true,
+  doc: "one weight per model (default: 1 each)",
+  perModel: true,
+};
+const scope: ParamSpec = {
+  name: "scope",
+  types: ["String"],
+  default: "tensor",
+  choices: ["tensor", "global"],
+  doc: "thresholds per tensor, or over the whole model flattened into one vector (as the papers' code does)",
+};
+const seed: ParamSpec = { name: "seed", types: ["Number"], default: 0, integer: true, range: { min: 0 }, doc: "seed of the random drop: same seed, same model" };
+
+export const catalog: readonly FunctionSpec[] = [
+  {
+    name: "model",
+    kind: "source",
+    returns: "Model",
+    summary: "A model: a Hugging Face folder with model.safetensors (or an index and shards), or one .safetensors file.",
+    params: [
+      { name: "path", types: ["String"], positional: true, doc: "path relative to the recipe file" },
+      {
+        name: "dtype",
+        types: ["String"],
+        positional: true,
+        optional: true,
+        choices: ["bf16", "f16", "f32"],
+        doc: "the model's nominal floating dtype (the default for save when this is the base)",
+      },
+    ],
+  },
+  {
+    name: "linear",
+    kind: "merge",
+    returns: "Model",
+    summary: "Weighted average of models (a model soup).",
+    formula: "Σ wᵢ·mᵢ / Σ wᵢ  (without normalize: Σ wᵢ·mᵢ)",
+    paper: papers.soups,
+    params: [models(1), weights, { name: "normalize", types: ["Bool"], default: true, doc: "divide by the sum of the weights" }],
+  },
+  {
+    name: "task_arithmetic",
+    kind: "merge",
+    returns: "Model",
+    summary: "Add the sum of the task vectors to the base.",
+    formula: "base + λ·Σ wᵢ·(mᵢ − base)",
+    paper: papers.taskArithmetic,
+    params: [models(1), base, lambda, weights],
+  },
+  {
+    name: "ties",
+    kind: "merge",
+    returns: "Model",
+    hasScope: true,
+    summary: "TIES-Merging: trim small deltas, elect a sign per parameter, average only the agreeing deltas.",
+    formula: "δᵢ = mᵢ − base; trim to the top density·d magnitudes; γ = sign(Σ wᵢ·δᵢ); τ = Σ wᵢ·δᵢ·[sign δᵢ = γ] / Σ wᵢ·[sign δᵢ = γ]; base + λ·τ",
+    paper: papers.ties,
+    params: [
+      models(1),
+      base,
+      { name: "density", types: ["Number"], default: 0.2, range: unit, perModel: true, perTensor: true, doc: "share of each task vector's largest-magnitude entries kept" },
+      lambda,
+      weights,
+      scope,
+      { name: "consensus", types: ["String"], default: "sum", choices: ["sum", "count"], doc: "elect the sign of the weighted sum (mass) or of the count of signs" },
+      { name: "normalize", types: ["Bool"], default: true, doc: "divide by the weights of the agreeing models (disjoint mean)" },
+    ],
+  },
+  {
+    name: "pcb",
+    kind: "merge",
+    returns: "Model",
+    hasScope: true,
+    summary: "PCB-Merging: balance parameter competition within and across tasks, drop the least important, rescale.",
+    formula: "β = exp(n·norm(|δ|)²)·tanh(δ·Σδ); keep the top ratio of β per task as scale s; τ = Σ δ̃ᵢ·sᵢ / Σ sᵢ; base + λ·τ",
+    paper: papers.pcb,
+    params: [
+      models(1),
+      base,
+      { name: "ratio", types: ["Number"], default: 0.1, range: { min: 0, max: 1, minExclusive: true }, perTensor: true, doc: "share of each task's parameters kept after balancing" },
+      lambda,
+      { name: "clip", types: ["Number"], default: 0.0001, range: { min: 0, max: 0.5, maxExclusive: true }, doc: "share of the smallest and largest magnitudes clipped before balancing" },
+      scope,
+    ],
+  },
+  {
+    name: "dare",
+    kind: "merge",
+    returns: "Model",
+    summary: "DARE: drop each delta entry at random with probability 1 − density and rescale the rest by 1/density.",
+    formula: "δ̂ᵢ = δᵢ·Bernoulli(density)/density; base + λ·Σ wᵢ·δ̂ᵢ (with consensus: \"sum\", TIES's sign election: DARE-TIES)",
+    paper: papers.dare,
+    params: [
+      models(1),
+      base,
+      { name: "density", types: ["Number"], default: 0.5, range: { min: 0, max: 1, minExclusive: true }, perModel: true, perTensor: true, doc: "probability of keeping each delta entry" },
+      lambda,
+      weights,
+      { name: "rescale", types: ["Bool"], default: true, doc: "divide the kept entries by density" },
+      { name: "consensus", types: ["String"], default: "none", choices: ["none", "sum", "count"], doc: "sign election as in TIES (DARE-TIES), or none" },
+      { name: "normalize", types: ["Bool"], default: false, doc: "with consensus, divide by the weights of the agreeing models" },
+      seed,
+    ],
+  },
+  {
+    name: "breadcrumbs",
+    kind: "merge",
+    returns: "Model",
+    summary: "Model Breadcrumbs: drop the largest gamma share of each task vector (outliers) and the smallest, keeping density.",
+    formula: "keep the entries ranked between gamma and gamma + density by magnitude; base + λ·Σ wᵢ·δ̂ᵢ",
+    paper: papers.breadcrumbs,
+    params: [
+      models(1),
+      base,
+      { name: "density", types: ["Number"], default: 0.9, range: unit, perModel: true, perTensor: true, doc: "share of entries kept" },
+      { name: "gamma", types: ["Number"], default: 0.01, range: { min: 0, max: 1, maxExclusive: true }, perModel: true, perTensor: true, doc: "share of the largest magnitudes dropped as outliers" },
+      lambda,
+      weights,
+      { name: "consensus", types: ["String"], default: "none", choices: ["none", "sum", "count"], doc: "sign election as in TIES, or none" },
+      { name: "normalize", types: ["Bool"], default: false, doc: "with consensus, divide by the weights of the agreeing models" },
+    ],
+  },
+  {
+    name: "della",
+    kind: "merge",
+    returns: "Model",
+    summary: "DELLA: drop entries at random with keep probabilities ranked by magnitude (MAGPRUNE), rescale, elect signs, merge.",
+    formula: "pᵢ from density − ε/2 (smallest) to density + ε/2 (largest); keep with pᵢ, divide by pᵢ; TIES sign election and disjoint merge",
+    paper: papers.della,
+    params: [
+      models(1),
+      base,
+      { name: "density", types: ["Number"], range: { min: 0, max: 1, minExclusive: true }, perModel: true, perTensor: true, doc: "mean keep probability" },
+      { name: "epsilon", types: ["Number"], default: 0.15, range: { min: 0, max: 1 }, perModel: true, perTensor: true, doc: "spread of keep probabilities between the smallest and largest magnitudes" },
+      lambda,
+      weights,
+      { name: "consensus", types: ["String"], default: "sum", choices: ["none", "sum", "count"], doc: "sign election as in TIES (della), or none (della_linear)" },
+      { name: "normalize", types: ["Bool"], default: true, doc: "divide by the weights of the agreeing models" },
+      seed,
+    ],
+  },
+  {
+    name: "slerp",
+    kind: "merge",
+    returns: "Model",
+    summary: "Spherical linear interpolation between two models, per tensor (linear when nearly parallel).",
+    formula: "θ = angle(a, b); sin((1−t)θ)/sin θ·a + sin(tθ)/sin θ·b",
+    paper: papers.slerp,
+    params: [
+      { ...models(2), maxCount: 2, doc: "the two models to interpolate" },
+      { name: "t", types: ["Number"], default: 0.5, range: unit, perTensor: true, doc: "0 gives the first model, 1 the second" },
+    ],
+  },
+  {
+    name: "model_stock",
+    kind: "merge",
+    returns: "Model",
+    summary: "Model Stock: interpolate the average of fine-tuned models towards the base by the angle between their deltas.",
+    formula: "cos θ = mean pairwise cosine of δᵢ; t = n·cos θ / (1 + (n−1)·cos θ); t·mean(mᵢ) + (1−t)·base",
+    paper: papers.modelStock,
+    params: [models(2), base],
+  },
+  {
+    name: "trim",
+    kind: "delta-op",
+    returns: "Delta",
+    summary: "TIES's first step: keep the largest-magnitude share density of a task vector, zero the rest.",
+    paper: papers.ties,
+    params: [
+      { name: "delta", types: ["Delta"], positional: true, doc: "a task vector (model − base)" },
+      { name: "density", types: ["Number"], positional: true, default: 0.2, range: unit, perTensor: true, doc: "share of entries kept" },
+    ],
+  },
+  {
+    name: "elect",
+    kind: "delta-op",
+    returns: "Delta",
+    summary: "TIES's second step: the sign of the summed task vectors, per parameter (+1 where the sum is 0).",
+    paper: papers.ties,
+    params: [{ name: "deltas", types: ["Delta"], positional: true, variadic: true, minCount: 1, doc: "task vectors, usually trimmed" }],
+  },
+  {
+    name: "disjoint_mean",
+    kind: "delta-op",
+    returns: "Delta",
+    summary: "TIES's third step: average each parameter over the task vectors whose sign agrees with the elected sign.",
+    paper: papers.ties,
+    params: [
+      { name: "deltas", types: ["Delta"], positional: true, variadic: true, minCount: 1, doc: "task vectors, usually trimmed" },
+      { name: "sign", types: ["Delta"], optional: true, doc: "the elected sign (default: elect(deltas...))" },
+    ],
+  },
+  {
+    name: "interference",
+    kind: "report",
+    returns: "Report",
+    summary: "Per-layer interference between task vectors: redundancy, sign conflict, mass lost to election, cosine, norms.",
+    paper: papers.ties,
+    params: [
+      models(1),
+      base,
+      { name: "density", types: ["Number"], default: 0.2, range: unit, doc: "trimming density the redundancy and conflicts are measured at" },
+      { name: "by", types: ["String"], default: "layer", choices: ["layer", "tensor"], doc: "group rows by layer or show every tensor" },
+    ],
+  },
+  {
+    name: "save",
+    kind: "effect",
+    returns: "Effect",
+    summary: "Write a model as a Hugging Face folder (safetensors shards, config, tokenizer, model card).",
+    params: [
+      { name: "model", types: ["Model"], positional: true, doc: "the model to write" },
+      { name: "path", types: ["String"], positional: true, doc: "output folder, relative to the recipe file" },
+      { name: "dtype", types: ["String"], optional: true, choices: ["bf16", "f16", "f32"], doc: "output dtype (default: the base model's floating dtype)" },
+      { name: "shard_size", types: ["Size"], default: "5GB", doc: "largest shard, e.g. \"2GB\", \"500MB\" or a number of bytes" },
+      { name: "copy_tokenizer", types: ["Bool"], default: true, doc: "copy the tokenizer files from the base model" },
+    ],
+  },
+  {
+    name: "print",
+    kind: "effect",
+    returns: "Effect",
+    summary: "Write the values' text to standard output.",
+    params: [{ name: "values", types: ["Any"], positional: true, variadic: true, minCount: 0, doc: "values to print" }],
+  },
+  {
+    name: "ramp",
+    kind: "helper",
+    returns: "Ramp",
+    summary: "A per-layer number: linear interpolation over the layers a where clause selects, or over all layers.",
+    params: [
+      { name: "from", types: ["Number"], positional: true, doc: "value at the first selected layer" },
+      { name: "to", types: ["Number"], positional: true, doc: "value at the last selected layer" },
+    ],
+  },
+];
+
+const byName = new Map(catalog.map((f) => [f.name, f]));
+
+export function lookupFunction(name: string): FunctionSpec | undefined {
+  return byName.get(name);
+}
+
+export function functionNames(): string[] {
+  return catalog.map((f) => f.name);
+}
+
+/** Methods that merge models (what code lenses, `inspect --all` and the engine registry key on). */
+export function mergeMethods(): FunctionSpec[] {
+  return catalog.filter((f) => f.kind === "merge");
+}
+
+/** `ties(models..., base, density: 0.2, ...)` as shown in completion, hover and docs. */
+export function signatureOf(f: FunctionSpec): string {
+  const parts = f.params.map((p) => {
+    if (p.variadic) return `${p.name}...`;
+    if (p.positional) return p.optional || p.default !== undefined ? `${p.name}?` : p.name;
+    if (p.default !== undefined) return `${p.name}: ${JSON.stringify(p.default)}`;
+    return p.optional ? `${p.name}?` : `${p.name}:`;
+  });
+  return `${f.name}(${parts.join(", ")})`;
+}
+
+/** Markdown documentation for a function: signature, summary, formula, parameters, paper. */
+export function functionDoc(f: FunctionSpec): string {
+  const lines = ["```mergelang", signatureOf(f), "```", "", f.summary];
+  if (f.formula) lines.push("", "`" + f.formula + "`");
+  lines.push("", ...f.params.map((p) => `- \`${p.name}\`${paramFacts(p)}: ${p.doc}`));
+  if (f.paper) lines.push("", `Paper: [${f.paper.title}](${f.paper.url}), ${f.paper.authors}, ${f.paper.venue}.`);
+  return lines.join("\n");
+}
+
+/** " (Number, default 0.2, 0..1, per model)" */
+export function paramFacts(p: ParamSpec): string {
+  const facts: string[] = [p.types[0]!];
+  if (p.default !== undefined) facts.push(`default ${JSON.stringify(p.default)}`);
+  else if (!p.optional && !p.variadic) facts.push("required");
+  if (p.choices) facts.push(p.choices.map((c) => JSON.stringify(c)).join(" | "));
+  if (p.range) facts.push(describeRange(p.range));
+  if (p.perModel) facts.push("per model");
+  if (p.perTensor) facts.push("per tensor");
+  return ` (${facts.join(", ")})`;
+}
+
+export function describeRange(r: NumberRange): string {
+  const lo = r.min === undefined ? "" : `${r.minExclusive ? ">" : "≥"} ${r.min}`;
+  const hi = r.max === undefined ? "" : `${r.maxExclusive ? "<" : "≤"} ${r.max}`;
+  return [lo, hi].filter(Boolean).join(" and ");
+}
+
+export function inRange(v: number, r: NumberRange): boolean {
+  if (r.min !== undefined && (r.minExclusive ? v <= r.min : v < r.min)) return false;
+  if (r.max !== undefined && (r.maxExclusive ? v >= r.max : v > r.max)) return false;
+  return true;
+}

@@ -1,0 +1,250 @@
+/**
+ * The Chevrotain parser (fault tolerant). Newlines are not significant: an expression continues while
+ * the next token can continue it. One guard makes recovery line-aware: inside brackets, a new line that
+ * starts with `name =` begins a new statement, so an unclosed call does not swallow the rest of the file.
+ */
+import { CstParser, EOF, type CstNode, type IToken, type IParserErrorMessageProvider, type TokenType } from "chevrotain";
+import * as T from "./tokens.js";
+
+/** Structured error payload: the message provider encodes it; syntax-errors.ts turns it into words. */
+export interface ParseErrorInfo {
+  kind: "mismatch" | "no-viable-alt" | "early-exit" | "not-all-input";
+  expected: string[]; // token type names
+  rule: string;
+}
+
+const firstTokens = (paths: TokenType[][][]): string[] => {
+  const names = new Set<string>();
+  for (const alt of paths) for (const path of alt) if (path[0]) names.add(path[0].name);
+  return [...names];
+};
+
+const messageProvider: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage: ({ expected, ruleName }) =>
+    JSON.stringify({ kind: "mismatch", expected: [expected.name], rule: ruleName } satisfies ParseErrorInfo),
+  buildNotAllInputParsedMessage: ({ ruleName }) =>
+    JSON.stringify({ kind: "not-all-input", expected: [], rule: ruleName } satisfies ParseErrorInfo),
+  buildNoViableAltMessage: ({ expectedPathsPerAlt, ruleName }) =>
+    JSON.stringify({ kind: "no-viable-alt", expected: firstTokens(expectedPathsPerAlt), rule: ruleName } satisfies ParseErrorInfo),
+  buildEarlyExitMessage: ({ expectedIterationPaths, ruleName }) =>
+    JSON.stringify({ kind: "early-exit", expected: firstTokens([expectedIterationPaths]), rule: ruleName } satisfies ParseErrorInfo),
+};
+
+export class RecipeParser extends CstParser {
+  constructor() {
+    super(T.allTokens, { recoveryEnabled: true, nodeLocationTracking: "full", maxLookahead: 3, errorMessageProvider: messageProvider });
+    this.performSelfAnalysis();
+  }
+
+  /** True when the next tokens are `name =` starting a new line: a statement, never a continuation. */
+  private atStatementStartOnNewLine(): boolean {
+    const a = this.LA(1);
+    const b = this.LA(2);
+    const prev = this.LA(0);
+    return a.tokenType === T.Identifier && b.tokenType === T.Equals && prev.endLine !== undefined && a.startLine! > prev.endLine;
+  }
+
+  public program = this.RULE("program", () => {
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Semicolon) },
+        { ALT: () => this.SUBRULE(this.statement) },
+      ]);
+    });
+  });
+
+  public statement = this.RULE("statement", () => {
+    this.OR([
+      { GATE: () => this.LA(2).tokenType === T.Equals, ALT: () => this.SUBRULE(this.assignment) },
+      { ALT: () => this.SUBRULE(this.expression) },
+    ]);
+  });
+
+  public assignment = this.RULE("assignment", () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expression);
+  });
+
+  public expression = this.RULE("expression", () => {
+    this.SUBRULE(this.additive);
+  });
+
+  public additive = this.RULE("additive", () => {
+    this.SUBRULE(this.multiplicative, { LABEL: "operands" });
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.Plus, { LABEL: "operators" }) }, { ALT: () => this.CONSUME(T.Minus, { LABEL: "operators" }) }]);
+      this.SUBRULE2(this.multiplicative, { LABEL: "operands" });
+    });
+  });
+
+  public multiplicative = this.RULE("multiplicative", () => {
+    this.SUBRULE(this.unary, { LABEL: "operands" });
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.Star, { LABEL: "operators" }) }, { ALT: () => this.CONSUME(T.Slash, { LABEL: "operators" }) }]);
+      this.SUBRULE2(this.unary, { LABEL: "operands" });
+    });
+  });
+
+  public unary = this.RULE("unary", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Minus);
+          this.SUBRULE(this.unary);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.postfix) },
+    ]);
+  });
+
+  public postfix = this.RULE("postfix", () => {
+    this.SUBRULE(this.primary);
+    this.MANY(() => this.SUBRULE(this.whereClause));
+  });
+
+  public primary = this.RULE("primary", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.NumberLiteral) },
+      { ALT: () => this.CONSUME(T.StringLiteral) },
+      { ALT: () => this.CONSUME(T.True) },
+      { ALT: () => this.CONSUME(T.False) },
+      { ALT: () => this.SUBRULE(this.list) },
+      { ALT: () => this.SUBRULE(this.parenthesized) },
+      // `name =` on a new line starts the next statement: never take it as an operand.
+      { GATE: () => !this.atStatementStartOnNewLine(), ALT: () => this.SUBRULE(this.callOrName) },
+    ]);
+  });
+
+  public parenthesized = this.RULE("parenthesized", () => {
+    this.CONSUME(T.LParen);
+    this.SUBRULE(this.expression);
+    this.CONSUME(T.RParen);
+  });
+
+  public list = this.RULE("list", () => {
+    this.CONSUME(T.LBracket);
+    this.OPTION(() => {
+      this.SUBRULE(this.expression, { LABEL: "items" });
+      this.MANY({
+        GATE: () => this.LA(2).tokenType !== T.RBracket,
+        DEF: () => {
+          this.CONSUME(T.Comma);
+          this.SUBRULE2(this.expression, { LABEL: "items" });
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    this.CONSUME(T.RBracket);
+  });
+
+  public callOrName = this.RULE("callOrName", () => {
+    this.CONSUME(T.Identifier);
+    this.OPTION(() => this.SUBRULE(this.callArguments));
+  });
+
+  public callArguments = this.RULE("callArguments", () => {
+    this.CONSUME(T.LParen);
+    this.OPTION({
+      GATE: () => !this.atStatementStartOnNewLine(),
+      DEF: () => {
+        this.SUBRULE(this.argument);
+        this.MANY({
+          GATE: () => this.LA(2).tokenType !== T.RParen && !this.nextArgumentIsNewStatement(),
+          DEF: () => {
+            this.CONSUME(T.Comma);
+            this.SUBRULE2(this.argument);
+          },
+        });
+        this.OPTION2(() => this.CONSUME2(T.Comma));
+      },
+    });
+    this.CONSUME(T.RParen);
+  });
+
+  /** After a comma: `name =` on a new line is the next statement, not an argument. */
+  private nextArgumentIsNewStatement(): boolean {
+    const comma = this.LA(1);
+    const a = this.LA(2);
+    const b = this.LA(3);
+    return a.tokenType === T.Identifier && b.tokenType === T.Equals && comma.endLine !== undefined && a.startLine! > comma.endLine;
+  }
+
+  public argument = this.RULE("argument", () => {
+    this.OR([
+      {
+        GATE: () => this.LA(2).tokenType === T.Colon,
+        ALT: () => {
+          this.CONSUME(T.Identifier);
+          this.CONSUME(T.Colon);
+          this.SUBRULE(this.expression);
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.expression) },
+    ]);
+  });
+
+  public whereClause = this.RULE("whereClause", () => {
+    this.CONSUME(T.Where);
+    this.OR([
+      { ALT: () => this.CONSUME(T.StringLiteral) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Layers);
+          this.CONSUME(T.NumberLiteral, { LABEL: "from" });
+          this.OPTION(() => {
+            this.CONSUME(T.DotDot);
+            this.CONSUME2(T.NumberLiteral, { LABEL: "to" });
+          });
+        },
+      },
+    ]);
+    this.CONSUME(T.LBrace);
+    this.MANY({
+      GATE: () => !this.atStatementStartOnNewLine(),
+      DEF: () => {
+        this.SUBRULE(this.whereEntry);
+        this.OPTION2(() => this.CONSUME(T.Comma));
+      },
+    });
+    this.CONSUME(T.RBrace);
+  });
+
+  public whereEntry = this.RULE("whereEntry", () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.expression);
+  });
+}
+
+/** One parser instance, reused: Chevrotain parsers are stateful but cheap to reset. */
+let shared: RecipeParser | null = null;
+export function recipeParser(): RecipeParser {
+  shared ??= new RecipeParser();
+  return shared;
+}
+
+export interface CstParseResult {
+  cst: CstNode;
+  tokens: IToken[];
+  errors: { info: ParseErrorInfo; token: IToken; previous: IToken | null; ruleStack: string[] }[];
+}
+
+export function parseTokens(tokens: IToken[]): CstParseResult {
+  const parser = recipeParser();
+  parser.input = tokens;
+  const cst = parser.program();
+  const errors = parser.errors.map((e) => {
+    let info: ParseErrorInfo;
+    try {
+      info = JSON.parse(e.message) as ParseErrorInfo;
+    } catch {
+      info = { kind: "mismatch", expected: [], rule: "" };
+    }
+    const prev = (e as { previousToken?: IToken }).previousToken ?? null;
+    return { info, token: e.token, previous: prev, ruleStack: e.context?.ruleStack ?? [] };
+  });
+  return { cst, tokens, errors };
+}
+
+export { EOF };

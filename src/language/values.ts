@@ -1,0 +1,174 @@
+/**
+ * Symbolic values the analyzer computes. Models and deltas are linear forms over atoms (loaded models,
+ * merge results): a form whose coefficients sum to 1 is a Model, to 0 a Delta (spec §4); anything else
+ * is only legal as an intermediate step such as the `0.3*a` in `0.3*a + 0.7*b`.
+ */
+import type { CallExpr, Range } from "./ast.js";
+import type { ParamTable } from "../graph/graph.js";
+
+/** What the analyzer knows of a model family from the safetensors headers. */
+export interface ModelFamily {
+  path: string;
+  tensors: ReadonlyMap<string, { shape: readonly number[]; dtype: string }>;
+  layerCount: number;
+  /** Floating dtype most tensors are stored in (BF16, F16, F32...), if any. */
+  floatDType: string | null;
+}
+
+export interface LoadAtom {
+  kind: "load";
+  id: number;
+  path: string;
+  call: CallExpr;
+  family: ModelFamily | null;
+  /** The `dtype:` given to model(...), if any. */
+  dtype: string | null;
+}
+
+export interface MergeAtom {
+  kind: "merge";
+  id: number;
+  method: string;
+  call: CallExpr;
+  models: ModelLike[];
+  base: ModelLike | null;
+  params: ParamTable;
+  scope: "tensor" | "global";
+  family: ModelFamily | null;
+}
+
+export interface DeltaOpAtom {
+  kind: "delta_op";
+  id: number;
+  op: "trim" | "elect" | "disjoint_mean";
+  call: CallExpr;
+  inputs: ModelLike[];
+  params: ParamTable;
+  family: ModelFamily | null;
+}
+
+export type Atom = LoadAtom | MergeAtom | DeltaOpAtom;
+
+/** Σ coef·atom. */
+export type LinearForm = Map<Atom, number>;
+
+export interface ModelLike {
+  type: "Model" | "Delta" | "Scaled";
+  form: LinearForm;
+  range: Range;
+}
+
+export type Value =
+  | { type: "Number"; value: number }
+  | { type: "String"; value: string }
+  | { type: "Bool"; value: boolean }
+  | { type: "List"; items: Value[] }
+  | { type: "Ramp"; from: number; to: number }
+  | ModelLike
+  | { type: "Report"; call: CallExpr; report: ReportRequest }
+  | { type: "Effect"; call: CallExpr; effect: EffectRequest }
+  | { type: "Function"; name: string }
+  | { type: "Unknown" };
+
+export interface ReportRequest {
+  models: ModelLike[];
+  base: ModelLike;
+  density: number;
+  by: "layer" | "tensor";
+}
+
+export type EffectRequest =
+  | { kind: "save"; model: ModelLike; path: string; dtype: string | null; shardSize: number; copyTokenizer: boolean }
+  | { kind: "print"; values: Value[] };
+
+export const UNKNOWN: Value = { type: "Unknown" };
+
+const EPS = 1e-9;
+
+/** Σ coef over model atoms: delta atoms (TIES's step outputs) weigh 0, like any task vector. */
+export function formWeight(form: LinearForm): number {
+  let s = 0;
+  for (const [atom, c] of form) if (atom.kind !== "delta_op") s += c;
+  return s;
+}
+
+export function classify(form: LinearForm, range: Range): ModelLike {
+  const w = formWeight(form);
+  const type = Math.abs(w - 1) < EPS ? "Model" : Math.abs(w) < EPS ? "Delta" : "Scaled";
+  return { type, form, range };
+}
+
+export function combine(a: LinearForm, b: LinearForm, sign: 1 | -1): LinearForm {
+  const out = new Map(a);
+  for (const [atom, c] of b) {
+    const v = (out.get(atom) ?? 0) + sign * c;
+    if (Math.abs(v) < EPS) out.delete(atom);
+    else out.set(atom, v);
+  }
+  return out;
+}
+
+export function scale(a: LinearForm, k: number): LinearForm {
+  const out: LinearForm = new Map();
+  if (k === 0) return out;
+  for (const [atom, c] of a) out.set(atom, c * k);
+  return out;
+}
+
+export function isModelLike(v: Value): v is ModelLike {
+  return v.type === "Model" || v.type === "Delta" || v.type === "Scaled";
+}
+
+/** Human name of a value's type, for messages. */
+export function typeName(v: Value): string {
+  switch (v.type) {
+    case "Model":
+      return "a model";
+    case "Delta":
+      return "a task vector (a difference of models)";
+    case "Scaled":
+      return "a scaled model";
+    case "Number":
+      return "a number";
+    case "String":
+      return "a string";
+    case "Bool":
+      return "a boolean";
+    case "List":
+      return "a list";
+    case "Ramp":
+      return "a ramp";
+    case "Report":
+      return "a report";
+    case "Effect":
+      return "an effect (it returns nothing)";
+    case "Function":
+      return "a function";
+    default:
+      return "an unknown value";
+  }
+}
+
+/** Text shown when an expression statement's value is printed (spec §3): `1 + 2` shows `3`. */
+export function valueText(v: Value): string | null {
+  switch (v.type) {
+    case "Number":
+      return formatNumber(v.value);
+    case "String":
+      return v.value;
+    case "Bool":
+      return String(v.value);
+    case "List":
+      return "[" + v.items.map((i) => valueText(i) ?? "?").join(", ") + "]";
+    case "Ramp":
+      return `ramp(${formatNumber(v.from)}, ${formatNumber(v.to)})`;
+    default:
+      return null;
+  }
+}
+
+export function formatNumber(n: number): string {
+  if (Number.isInteger(n)) return String(n);
+  const s = String(Number(n.toPrecision(12)));
+  return s;
+}

@@ -1,0 +1,34 @@
+/**
+ * Method kernels by name and backend, like TensorFlow.js's kernel registry: one method, one kernel
+ * per backend. The CPU kernels are registered here; another backend registers its own.
+ */
+import { disjointMeanKernel } from "./disjoint-mean.js";
+import { electKernel } from "./elect.js";
+import { linearKernel } from "./linear.js";
+import type { AnyMethodKernel, MethodKernel } from "./method.js";
+import { pcbKernel } from "./pcb.js";
+import { taskArithmeticKernel } from "./task-arithmetic.js";
+import { tiesKernel } from "./ties.js";
+import { trimKernel } from "./trim.js";
+
+const kernels = new Map<string, AnyMethodKernel>();
+
+const key = (name: string, backend: string): string => `${backend}\u0000${name}`;
+
+/** Registers (or replaces) the kernel of `kernel.name` for `kernel.backend`. */
+export function registerKernel<P, S>(kernel: MethodKernel<P, S>): void {
+  kernels.set(key(kernel.name, kernel.backend), kernel as AnyMethodKernel);
+}
+
+export function getKernel(name: string, backend = "cpu"): AnyMethodKernel | undefined {
+  return kernels.get(key(name, backend));
+}
+
+/** Names with a kernel for `backend`, sorted. */
+export function kernelNames(backend = "cpu"): string[] {
+  return [...kernels.values()].filter((k) => k.backend === backend).map((k) => k.name).sort();
+}
+
+for (const k of [linearKernel, taskArithmeticKernel, tiesKernel, pcbKernel, trimKernel, electKernel, disjointMeanKernel]) {
+  registerKernel<unknown, unknown>(k as AnyMethodKernel);
+}
