@@ -1,17 +1,29 @@
 #!/usr/bin/env node
 /** The `mergelang` command line: run | check | inspect | fmt | lsp | kernel. */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { UsageError, type Command } from "./command.js";
 
 /** Commands load lazily so `check` never pays for the kernel's or the engine's imports. */
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   check: { summary: "check recipes: syntax, types, parameters and model headers", load: async () => (await import("./commands/check.js")).checkCommand },
   fmt: { summary: "format recipes canonically (--check to verify)", load: async () => (await import("./commands/fmt.js")).fmtCommand },
+  run: { summary: "run a recipe: merge the models and write the outputs", load: async () => (await import("./commands/run.js")).runCommand },
+  inspect: { summary: "per-layer interference reports (text, HTML, SVG, JSON)", load: async () => (await import("./commands/inspect.js")).inspectCommand },
+  lsp: { summary: "start the language server (--stdio)", load: async () => (await import("./commands/lsp.js")).lspCommand },
+  kernel: { summary: "the Jupyter kernel: install | remove | start", load: async () => (await import("./commands/kernel.js")).kernelCommand },
 };
 
+/** The package's version, from the nearest package.json above this file named mergelang. */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, "package.json");
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+    if (pkg.name === "mergelang" && pkg.version) return pkg.version;
+  }
+  return "unknown";
 }
 
 function help(): string {

@@ -16,7 +16,7 @@ import { groupMetrics } from "./metrics.js";
 import { pcbBlockTotals, type PcbSettings } from "./pcb-kernel.js";
 import type { Report, ReportGroup } from "./report.js";
 import { DEFAULT_SAMPLE_ELEMENTS, planSample, sampleBounds, sampleRuns, type TensorSample } from "./sample-plan.js";
-import { linearisedRows, thresholdSlopes } from "./threshold-error.js";
+import { linearisedRows, sampleThresholds, thresholdSlopes } from "./threshold-error.js";
 import { tiesBlockTotals } from "./ties-kernel.js";
 import { Totals } from "./totals.js";
 import { keepCount, sampledKeepCount, trimThreshold } from "./trim.js";
@@ -76,6 +76,7 @@ export async function inspectInterference(options: InterferenceOptions): Promise
   const groups = new Map<string, GroupState>();
   const readers = [baseHeader, ...modelHeaders].map((h) => new ModelReader(h));
   let bytesRead = 0;
+  const samplePool: Float32Array[] = [];
   try {
     for (let t = 0; t < tensors.length; t++) {
       if (options.signal?.aborted) throw abortError(options.signal);
@@ -88,7 +89,7 @@ export async function inspectInterference(options: InterferenceOptions): Promise
       }
       const plan = plans?.[t];
       const { deltas, bounds, bytes } = plan && plan.population > 1
-        ? readSample(readers, plan)
+        ? readSample(readers, plan, samplePool)
         : await readWhole(readers, tensor.name, tensor.numel);
       bytesRead += bytes;
       addTensor(group.totals, layout, deltas, bounds, tensor.numel, plan && plan.population > 1 ? plan : null, density, settings.pcb);
@@ -236,13 +237,15 @@ async function readWhole(readers: ModelReader[], name: string, numel: number): P
 }
 
 /** The drawn blocks of every model, concatenated; one read per run of adjacent blocks. */
-function readSample(readers: ModelReader[], plan: TensorSample): TensorDeltas {
+function readSample(readers: ModelReader[], plan: TensorSample, pool: Float32Array[]): TensorDeltas {
   const bounds = sampleBounds(plan);
   const length = bounds[bounds.length - 1]!;
   const runs = sampleRuns(plan);
   let bytes = 0;
-  const buffers = readers.map((r) => {
-    const out = new Float32Array(length);
+  const buffers = readers.map((r, m) => {
+    // One buffer per model, reused from tensor to tensor: a sample's deltas live only until it is summed.
+    if ((pool[m]?.length ?? -1) < length) pool[m] = new Float32Array(Math.max(length, 2 * (pool[m]?.length ?? 0)));
+    const out = pool[m]!.subarray(0, length);
     let at = 0;
     for (const { start, end } of runs) {
       r.readF32IntoSync(plan.name, out.subarray(at, at + end - start), start, end - start);
@@ -272,22 +275,24 @@ export function addTensor(
   const n = layout.tasks;
   const length = bounds[bounds.length - 1]!;
   const k = keepCount(numel, density);
-  const keep = deltas.map(() => (plan ? sampledKeepCount(length, numel, k) : k));
-  const thresholds = deltas.map((d, i) => trimThreshold(d, keep[i]!));
   const blocks = bounds.length - 1;
   const rows = new Float64Array(blocks * K);
-  const below = plan ? new Float64Array(blocks * n) : null;
-  tiesBlockTotals(layout, deltas, bounds, thresholds, rows, below);
-  if (pcb) pcbBlockTotals(layout, deltas, bounds, pcb, rows, numel);
   if (!plan) {
+    const thresholds = deltas.map((d) => trimThreshold(d, k));
+    tiesBlockTotals(layout, deltas, bounds, thresholds, rows);
+    if (pcb) pcbBlockTotals(layout, deltas, bounds, pcb, rows);
     // The whole tensor: its blocks (if the caller cut it) simply add up.
     const sum = new Float64Array(K);
     for (let b = 0; b < blocks; b++) for (let v = 0; v < K; v++) sum[v]! += rows[b * K + v]!;
     totals.addTensor(sum, 1, 1, numel, numel);
     return;
   }
-  const slopes = thresholdSlopes(layout, deltas, thresholds, keep);
-  totals.addTensor(rows, blocks, plan.population, numel, length, linearisedRows(layout, rows, below!, slopes));
+  const sample = sampleThresholds(deltas, deltas.map(() => sampledKeepCount(length, numel, k)));
+  const below = new Float64Array(blocks * n);
+  tiesBlockTotals(layout, deltas, bounds, sample.thresholds, rows, below);
+  if (pcb) pcbBlockTotals(layout, deltas, bounds, pcb, rows, numel);
+  const slopes = thresholdSlopes(layout, deltas, sample);
+  totals.addTensor(rows, blocks, plan.population, numel, length, linearisedRows(layout, rows, below, slopes));
 }
 
 function abortError(signal: AbortSignal): Error {

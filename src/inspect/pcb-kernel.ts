@@ -4,7 +4,7 @@
  * the lowest (1 − ratio) scores of each task are dropped. Summed per block: dropped elements, Σβ,
  * Σβ², Σscale, so a report can show where a task loses its parameters and who wins the competition.
  */
-import { orderStatistics } from "./select.js";
+import { orderStatistics, type SelectMode } from "./select.js";
 import type { VariableLayout } from "./layout.js";
 
 export interface PcbSettings {
@@ -22,27 +22,28 @@ function pythonIndex(x: number, length: number): number {
 }
 
 /**
- * The magnitude at ascending `rank` among `population` elements, from `d` (all of them, or a sample).
- * PCB's upper clip bound sits in the extreme tail (for a tensor of a few thousand elements it is the
- * second largest), beyond what a small sample resolves: there the tail is extrapolated as
- * exponential, fitted to the sample's largest √n magnitudes (a peaks-over-threshold estimate).
+ * The value at ascending `rank` among `population` elements (of |x| for "magnitude"), from `d`: all
+ * of them, or a sample. PCB normalises by extremes (its upper clip bound, for a tensor of a few
+ * thousand elements, is the second largest magnitude; its scales divide by the largest β), beyond
+ * what a small sample resolves: there the upper tail is extrapolated as exponential, fitted to the
+ * sample's largest √n values (a peaks-over-threshold estimate).
  */
-export function magnitudeAtRank(d: Float32Array, rank: number, population: number): number {
+export function valueAtRank(d: Float32Array, rank: number, population: number, mode: SelectMode): number {
   const n = d.length;
-  if (population <= n) return orderStatistics(d, [Math.min(n - 1, rank)], "magnitude")[0]!;
+  if (population <= n) return orderStatistics(d, [Math.min(n - 1, rank)], mode)[0]!;
   const level = (rank + 0.5) / population;
   const position = level * n - 0.5;
   const tail = Math.min(n - 1, Math.max(10, Math.ceil(Math.sqrt(n))));
   if (position <= n - 1 - tail || tail < 2) {
-    return orderStatistics(d, [Math.min(n - 1, Math.max(0, Math.round(position)))], "magnitude")[0]!;
+    return orderStatistics(d, [Math.min(n - 1, Math.max(0, Math.round(position)))], mode)[0]!;
   }
-  const u = orderStatistics(d, [n - 1 - tail], "magnitude")[0]!;
+  const u = orderStatistics(d, [n - 1 - tail], mode)[0]!;
   let excess = 0;
   let above = 0;
   for (let e = 0; e < n; e++) {
-    const a = Math.abs(d[e]!);
-    if (a > u) {
-      excess += a - u;
+    const x = mode === "magnitude" ? Math.abs(d[e]!) : d[e]!;
+    if (x > u) {
+      excess += x - u;
       above++;
     }
   }
@@ -64,8 +65,8 @@ export function balancingScores(deltas: readonly Float32Array[], clip: number, p
   return deltas.map((d) => {
     const beta = new Float32Array(length);
     if (length === 0) return beta;
-    const lo = magnitudeAtRank(d, pythonIndex(size * clip, size), size);
-    const hi = magnitudeAtRank(d, pythonIndex(size * (1 - clip) - 1, size), size);
+    const lo = valueAtRank(d, pythonIndex(size * clip, size), size, "magnitude");
+    const hi = valueAtRank(d, pythonIndex(size * (1 - clip) - 1, size), size, "magnitude");
     // The clipped magnitudes span exactly [lo, hi], so those are the min and max `norm` divides by.
     const range = hi - lo;
     for (let e = 0; e < length; e++) {
@@ -94,8 +95,9 @@ export function pcbBlockTotals(
   const blocks = bounds.length - 1;
   for (let i = 0; i < n; i++) {
     const beta = scores[i]!;
-    const dropRank = pythonIndex(length * (1 - settings.ratio), length);
-    const [floor, top] = orderStatistics(beta, [dropRank, length - 1], "signed") as [number, number];
+    const size = population ?? length;
+    const floor = valueAtRank(beta, pythonIndex(size * (1 - settings.ratio), size), size, "signed");
+    const top = valueAtRank(beta, size - 1, size, "signed");
     const span = top - floor;
     const dropped = layout.pcbDropped(i);
     const betaSum = layout.pcbBetaSum(i);

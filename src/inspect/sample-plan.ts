@@ -17,15 +17,15 @@ export interface TensorSample {
 }
 
 export interface SampleBudget {
-  /** Most elements read per model (default 2,000,000). */
+  /** Most elements read per model (default 1,000,000). */
   elements: number;
   seed: number;
 }
 
-export const DEFAULT_SAMPLE_ELEMENTS = 2_000_000;
+export const DEFAULT_SAMPLE_ELEMENTS = 1_000_000;
 /** Blocks drawn per tensor: enough for a block-level variance, few enough to keep reads few. */
-const MIN_BLOCKS = 16;
-const MAX_BLOCKS = 64;
+const MIN_BLOCKS = 12;
+const MAX_BLOCKS = 48;
 const MAX_BLOCK_LENGTH = 4096;
 const MIN_BLOCK_LENGTH = 32;
 

@@ -18,7 +18,7 @@ export function orderStatistics(values: Float32Array, ranks: readonly number[], 
   }
   if (ranks.length === 0) return [];
   if (values.length >= RADIX_FROM) return selectOrderStatistics(values, ranks, mode);
-  const work = mode === "magnitude" ? magnitudes(values) : Float32Array.from(values);
+  const work = copyInto(values, mode === "magnitude");
   const order = ranks.map((r, i) => [r, i] as const).sort((a, b) => a[0] - b[0]);
   const out = new Array<number>(ranks.length);
   let lo = 0;
@@ -36,9 +36,14 @@ export function kthLargestMagnitude(values: Float32Array, k: number): number {
   return orderStatistics(values, [values.length - k], "magnitude")[0]!;
 }
 
-function magnitudes(values: Float32Array): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = Math.abs(values[i]!);
+/** One scratch copy reused by every selection (they never nest), so samples allocate nothing. */
+let scratch = new Float32Array(0);
+
+function copyInto(values: Float32Array, magnitude: boolean): Float32Array {
+  if (scratch.length < values.length) scratch = new Float32Array(Math.max(values.length, 2 * scratch.length));
+  const out = scratch.subarray(0, values.length);
+  if (magnitude) for (let i = 0; i < values.length; i++) out[i] = Math.abs(values[i]!);
+  else out.set(values);
   return out;
 }
 

@@ -23,54 +23,81 @@ export function tiesBlockTotals(
   if (deltas.length !== n || thresholds.length !== n) throw new Error(`expected ${n} task vectors and thresholds`);
   const blocks = bounds.length - 1;
   if (rows.length < blocks * K) throw new Error("rows too short for the blocks");
-  const kept = new Float64Array(n);
-  const l1 = Array.from({ length: n }, (_, i) => layout.l1(i));
-  const removed = Array.from({ length: n }, (_, i) => layout.removed(i));
-  const sumsq = Array.from({ length: n }, (_, i) => layout.sumsq(i));
-  const lost = Array.from({ length: n }, (_, i) => layout.lost(i));
-  const pairs: [number, number, number][] = [];
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) pairs.push([i, j, layout.dot(i, j)]);
-
   for (let b = 0; b < blocks; b++) {
     const row = b * K;
     const start = bounds[b]!;
     const end = bounds[b + 1]!;
     rows[row + layout.count]! += end - start;
-    for (let e = start; e < end; e++) {
-      let sum = 0;
-      let positive = false;
-      let negative = false;
-      for (let i = 0; i < n; i++) {
-        const d = deltas[i]![e]!;
-        const a = Math.abs(d);
-        rows[row + l1[i]!]! += a;
-        rows[row + sumsq[i]!]! += d * d;
-        if (a >= thresholds[i]!) {
-          kept[i] = d;
-          sum += d;
-          if (d > 0) positive = true;
-          else if (d < 0) negative = true;
-        } else {
-          kept[i] = 0;
-          rows[row + removed[i]!]! += a;
-          if (below) below[b * n + i]!++;
+    // One tight loop per task for its own sums, one per pair for dot products, then the election.
+    for (let i = 0; i < n; i++) {
+      const d = deltas[i]!;
+      const q = thresholds[i]!;
+      let l1 = 0;
+      let removed = 0;
+      let sumsq = 0;
+      let trimmed = 0;
+      for (let e = start; e < end; e++) {
+        const x = d[e]!;
+        const a = Math.abs(x);
+        l1 += a;
+        sumsq += x * x;
+        if (!(a >= q)) {
+          removed += a;
+          trimmed++;
         }
       }
-      if (positive && negative) {
-        rows[row + layout.conflict]!++;
-        // Only a mixed-sign element can lose mass to the election.
-        const elected = sum >= 0;
-        for (let i = 0; i < n; i++) {
-          const t = kept[i]!;
-          if (t !== 0 && t > 0 !== elected) rows[row + lost[i]!]! += Math.abs(t);
-        }
-      }
-      for (let p = 0; p < pairs.length; p++) {
-        const [i, j, slot] = pairs[p]!;
-        rows[row + slot]! += deltas[i]![e]! * deltas[j]![e]!;
+      rows[row + layout.l1(i)]! += l1;
+      rows[row + layout.removed(i)]! += removed;
+      rows[row + layout.sumsq(i)]! += sumsq;
+      if (below) below[b * n + i]! += trimmed;
+    }
+    for (let i = 0; i < n; i++) {
+      const di = deltas[i]!;
+      for (let j = i + 1; j < n; j++) {
+        const dj = deltas[j]!;
+        let dot = 0;
+        for (let e = start; e < end; e++) dot += di[e]! * dj[e]!;
+        rows[row + layout.dot(i, j)]! += dot;
       }
     }
+    electionTotals(layout, deltas, start, end, thresholds, rows, row);
   }
+}
+
+/** Sign conflicts and election losses of elements [start, end) into rows[row..]. */
+function electionTotals(
+  layout: VariableLayout,
+  deltas: readonly Float32Array[],
+  start: number,
+  end: number,
+  thresholds: readonly number[],
+  rows: Float64Array,
+  row: number,
+): void {
+  const n = deltas.length;
+  let conflicts = 0;
+  for (let e = start; e < end; e++) {
+    let positive = false;
+    let negative = false;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const x = deltas[i]![e]!;
+      if (Math.abs(x) >= thresholds[i]!) {
+        sum += x;
+        if (x > 0) positive = true;
+        else if (x < 0) negative = true;
+      }
+    }
+    if (!(positive && negative)) continue;
+    // Only a mixed-sign element can lose mass to the election.
+    conflicts++;
+    const elected = sum >= 0;
+    for (let i = 0; i < n; i++) {
+      const x = deltas[i]![e]!;
+      if (x !== 0 && Math.abs(x) >= thresholds[i]! && x > 0 !== elected) rows[row + layout.lost(i)]! += Math.abs(x);
+    }
+  }
+  rows[row + layout.conflict]! += conflicts;
 }
 
 /**

@@ -15,6 +15,8 @@ export class Totals {
   elements = 0;
   sampled = 0;
   tensors = 0;
+  /** Σ (blocks − 1) over sampled tensors: the degrees of freedom of the variance estimate. */
+  degreesOfFreedom = 0;
 
   constructor(layout: VariableLayout, withCovariance: boolean) {
     this.layout = layout;
@@ -31,6 +33,7 @@ export class Totals {
     this.elements += other.elements;
     this.sampled += other.sampled;
     this.tensors += other.tensors;
+    this.degreesOfFreedom += other.degreesOfFreedom;
   }
 
   /**
@@ -60,6 +63,7 @@ export class Totals {
     this.tensors += 1;
     if (!this.covariance || blocks === population) return;
     if (blocks < 2) throw new Error("a sampled tensor needs at least two blocks to estimate its variance");
+    this.degreesOfFreedom += blocks - 1;
     // Var(HT total) = M²(1 − m/M)/m · s², s² the sample covariance of block totals.
     const factor = (population * population * (1 - blocks / population)) / blocks / (blocks - 1);
     const mean = new Float64Array(K);

@@ -148,7 +148,7 @@ export class Analyzer {
 
   expr(e: A.Expr): Value {
     const v = this.exprInner(e);
-    if (e.kind === "CallExpr" || e.kind === "BinaryExpr") this.values.set(e, v);
+    this.values.set(e, v);
     return v;
   }
 

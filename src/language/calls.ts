@@ -346,6 +346,8 @@ function evaluate(
       if (path?.type !== "String") return { value: UNKNOWN, family: null };
       const pathArg = call.args.find((a) => a.value?.kind === "StringLiteral");
       const range = pathArg?.value?.range ?? call.range;
+      // An unterminated string already has its error; looking it up would only add noise.
+      if (pathArg?.value?.kind === "StringLiteral" && !pathArg.value.terminated) return { value: UNKNOWN, family: null };
       if (path.value.trim() === "") {
         an.report(diagnostic("bad-path", "error", range, "the model path is empty: give a folder with model.safetensors, or a .safetensors file"));
         return { value: UNKNOWN, family: null };

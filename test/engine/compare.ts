@@ -1,11 +1,11 @@
-/** Reading saved tensors back and comparing them with the reference tolerance (fixtures README). */
-import { ModelReader, readModelHeader } from "../../src/io/index.js";
+/** Reading saved float tensors back and comparing them with the reference tolerance (fixtures README). */
+import { ModelReader, isFloatDType, readModelHeader } from "../../src/io/index.js";
 
 export function readAll(path: string): Map<string, Float32Array> {
   const reader = new ModelReader(readModelHeader(path));
   try {
     const out = new Map<string, Float32Array>();
-    for (const name of reader.header.tensors.keys()) out.set(name, reader.readF32Sync(name));
+    for (const [name, t] of reader.header.tensors) if (isFloatDType(t.dtype)) out.set(name, reader.readF32Sync(name));
     return out;
   } finally {
     reader.close();

@@ -1,0 +1,38 @@
+/**
+ * One method on in-memory arrays (one tensor, tensor scope): statistics over the arrays, then the
+ * result. For notebooks, reports and tests; the executor streams instead.
+ */
+import type { ResolvedParams } from "../graph/params.js";
+import { getKernel, kernelNames } from "../methods/registry.js";
+import { Scratch } from "./kernels/scratch.js";
+
+export function applyMethod(
+  method: string,
+  params: ResolvedParams,
+  inputs: readonly Float32Array[],
+  base: Float32Array | null = null,
+  tensor = "tensor",
+): Float32Array {
+  const kernel = getKernel(method);
+  if (!kernel) throw new Error(`no CPU kernel for "${method}" (there are: ${kernelNames().join(", ")})`);
+  const length = inputs[0]?.length ?? base?.length ?? 0;
+  for (const x of [...inputs, ...(base ? [base] : [])]) {
+    if (x.length !== length) throw new Error(`${method}: inputs of different lengths (${x.length} and ${length})`);
+  }
+  if (kernel.base === "required" && !base) throw new Error(`${method} needs a base`);
+  const parsed = kernel.parseParams(params, inputs.length);
+  const chunk = { inputs, base: kernel.base === "unused" ? null : base, length };
+  const ctx = { scratch: new Scratch(), tensor };
+  let stats: unknown = null;
+  if (kernel.beginStats) {
+    const session = kernel.beginStats(parsed, length, inputs.length);
+    while (session.needsPass) {
+      session.accumulate(chunk, ctx);
+      session.endPass();
+    }
+    stats = session.result();
+  }
+  const out = new Float32Array(length);
+  kernel.apply(parsed, stats, chunk, out, ctx);
+  return out;
+}

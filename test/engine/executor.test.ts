@@ -1,0 +1,215 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { executeGraph, type EngineProgress } from "../../src/engine/executor.js";
+import { EngineAbortedError, EngineError } from "../../src/engine/errors.js";
+import { ModelReader, readModelHeader } from "../../src/io/index.js";
+import type { NodeId, ParamValue } from "../../src/graph/graph.js";
+import { GraphBuilder, origin } from "./graph-builder.js";
+import { readAll } from "./compare.js";
+import { writeModel, type TestTensor } from "./models.js";
+import { normals } from "./random.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "mergelang-engine-"));
+process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
+
+const SHAPES: [string, number[]][] = [
+  ["model.embed_tokens.weight", [300, 70]],
+  ["model.layers.0.mlp.up_proj.weight", [50, 100]],
+  ["model.layers.0.input_layernorm.weight", [7]],
+  ["model.layers.1.mlp.up_proj.weight", [50, 100]],
+  ["model.norm.weight", [70]],
+];
+const POSITIONS = new Uint8Array(new BigInt64Array([0n, 1n, 2n, 3n]).buffer);
+
+/** A base and three fine-tuned variants with the same tensors (and an identical I64 tensor). */
+async function family(name: string, variant?: (tensors: TestTensor[], i: number) => void): Promise<string[]> {
+  const dirs: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const tensors: TestTensor[] = SHAPES.map(([tname, shape], k) => {
+      const numel = shape.reduce((a, b) => a * b, 1);
+      const base = normals(numel, 100 + k, 0.02);
+      const delta = normals(numel, 1000 * i + k, 0.002);
+      const data = i === 0 ? base : base.map((x, j) => x + delta[j]!);
+      return { name: tname, shape, data };
+    });
+    tensors.push({ name: "position_ids", shape: [4], data: POSITIONS, dtype: "I64" });
+    variant?.(tensors, i);
+    const dir = join(tmp, name, i === 0 ? "base" : `task${i}`);
+    await writeModel(dir, tensors);
+    dirs.push(dir);
+  }
+  return dirs;
+}
+
+const familyReady = family("fam");
+
+type MergeSpec = (g: GraphBuilder, base: NodeId, tasks: NodeId[]) => NodeId;
+
+async function run(dirs: string[], spec: MergeSpec, out: string, maxChunkElements?: number): Promise<Map<string, Float32Array>> {
+  const g = new GraphBuilder();
+  const [base, ...tasks] = dirs.map((d) => g.load(d));
+  g.save(spec(g, base!, tasks), out, base!);
+  await executeGraph(g.build(), { maxChunkElements });
+  return readAll(out);
+}
+
+const merges: Record<string, MergeSpec> = {
+  "ties tensor": (g, b, t) => g.merge("ties", t, b, { density: 0.3 }),
+  "ties global": (g, b, t) => g.merge("ties", t, b, { density: 0.3, scope: "global" }),
+  "pcb tensor": (g, b, t) => g.merge("pcb", t, b, { ratio: 0.2 }),
+  "pcb global": (g, b, t) => g.merge("pcb", t, b, { ratio: 0.2, scope: "global" }),
+  "ties global over tensor-trimmed deltas": (g, b, t) => {
+    const trimmed = t.map((m) => g.deltaOp("trim", [g.affine([[1, m], [-1, b]], "delta")], { density: 0.5 }));
+    const back = trimmed.map((d) => g.affine([[1, b], [1, d]]));
+    return g.merge("ties", back, b, { density: 0.2, scope: "global" });
+  },
+};
+
+for (const [label, spec] of Object.entries(merges)) {
+  test(`${label}: row chunks give exactly the result of whole tensors`, async () => {
+    const dirs = await familyReady;
+    const whole = await run(dirs, spec, join(tmp, `whole-${label}`));
+    const chunked = await run(dirs, spec, join(tmp, `chunked-${label}`), 1000);
+    assert.equal(chunked.size, whole.size);
+    for (const [name, values] of whole) assert.deepEqual(chunked.get(name), values, `tensor ${name}`);
+  });
+}
+
+test("a saved folder has the tensors, the carried I64 tensor, config and model card", async () => {
+  const dirs = await familyReady;
+  const out = join(tmp, "saved");
+  const g = new GraphBuilder();
+  const [base, a] = dirs.map((d) => g.load(d));
+  g.save(g.merge("task_arithmetic", [a!], base!, { lambda: 0.5 }), out, base!, "bf16");
+  const result = await executeGraph(g.build());
+  assert.equal(result.saved[0]!.tensors, SHAPES.length + 1);
+  const header = readModelHeader(out);
+  assert.equal(header.tensors.get("model.norm.weight")!.dtype, "BF16");
+  assert.equal(header.tensors.get("position_ids")!.dtype, "I64");
+  const reader = new ModelReader(header);
+  assert.deepEqual(new Uint8Array(reader.readRawSync("position_ids")), POSITIONS);
+  reader.close();
+  assert.equal(JSON.parse(readFileSync(join(out, "config.json"), "utf8")).torch_dtype, "bfloat16");
+  assert.match(readFileSync(join(out, "README.md"), "utf8"), /built by hand in a test/);
+});
+
+test("models with a differing shape: an error naming the tensor and both shapes, before writing", async () => {
+  const dirs = await familyReady;
+  const odd = join(tmp, "odd");
+  await writeModel(odd, [
+    ...SHAPES.map(([name, shape]) => ({
+      name,
+      shape: name === "model.norm.weight" ? [71] : shape,
+      data: new Float32Array(name === "model.norm.weight" ? 71 : shape.reduce((a, b) => a * b, 1)),
+    })),
+    { name: "position_ids", shape: [4], data: POSITIONS, dtype: "I64" },
+  ]);
+  const out = join(tmp, "never");
+  const g = new GraphBuilder();
+  const base = g.load(dirs[0]!);
+  const other = g.load(odd);
+  g.save(g.merge("task_arithmetic", [other], base), out, base);
+  await assert.rejects(executeGraph(g.build()), (e: Error) => {
+    assert.ok(e instanceof EngineError);
+    assert.match(e.message, /tensor "model\.norm\.weight" has shape \[71\] in .*odd but \[70\] in/);
+    return true;
+  });
+  assert.equal(existsSync(out), false);
+});
+
+test("non-float tensors that differ between models are an error naming the tensor", async () => {
+  const dirs = await family("famI64", (tensors, i) => {
+    if (i === 2) tensors[tensors.length - 1]!.data = new Uint8Array(new BigInt64Array([0n, 1n, 2n, 4n]).buffer);
+  });
+  const g = new GraphBuilder();
+  const [base, a, b] = dirs.map((d) => g.load(d));
+  g.save(g.merge("ties", [a!, b!], base!), join(tmp, "i64"), base!);
+  await assert.rejects(executeGraph(g.build()), /tensor "position_ids" is I64 \(not a float\) and differs between/);
+  assert.equal(existsSync(join(tmp, "i64")), false);
+});
+
+test("a failure mid-way leaves an existing output folder untouched and no temporary folder", async () => {
+  const dirs = await familyReady;
+  const out = join(tmp, "existing");
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, "README.md"), "old");
+  const g = new GraphBuilder();
+  const [base, a, b] = dirs.map((d) => g.load(d));
+  // A where clause that gives one late tensor an invalid density fails after other tensors were written.
+  const merged = g.merge("ties", [a!, b!], base!, { density: 0.3 }, [
+    { selector: { kind: "glob", pattern: "model.norm.*" }, values: { density: 7 }, origin },
+  ]);
+  g.save(merged, out, base!);
+  await assert.rejects(executeGraph(g.build()), (e: Error) => {
+    assert.match(e.message, /^test\.merge:1:1: ties: density must be between 0 and 1, got 7 \(for tensor "model\.norm\.weight"\)/);
+    return true;
+  });
+  assert.deepEqual(readdirSync(out), ["README.md"]);
+  assert.equal(readFileSync(join(out, "README.md"), "utf8"), "old");
+  assert.deepEqual(readdirSync(tmp).filter((n) => n.includes("existing") && n !== "existing"), []);
+});
+
+test("global scope refuses statistics parameters that differ per tensor", async () => {
+  const dirs = await familyReady;
+  const g = new GraphBuilder();
+  const [base, a, b] = dirs.map((d) => g.load(d));
+  const merged = g.merge("ties", [a!, b!], base!, { density: 0.3, scope: "global" }, [
+    { selector: { kind: "layers", from: 1, to: 1 }, values: { density: 0.5 }, origin },
+  ]);
+  g.save(merged, join(tmp, "global-where"), base!);
+  await assert.rejects(executeGraph(g.build()), /scope: "global" needs one density for the whole model/);
+});
+
+test("cancelling stops the run and leaves no output", async () => {
+  const dirs = await familyReady;
+  const out = join(tmp, "cancelled");
+  const g = new GraphBuilder();
+  const [base, a, b] = dirs.map((d) => g.load(d));
+  g.save(g.merge("pcb", [a!, b!], base!, { scope: "global" }), out, base!);
+  const controller = new AbortController();
+  let calls = 0;
+  const onProgress = (): void => {
+    if (++calls === 3) controller.abort();
+  };
+  await assert.rejects(executeGraph(g.build(), { signal: controller.signal, onProgress }), EngineAbortedError);
+  assert.equal(existsSync(out), false);
+});
+
+test("progress counts tensors and bytes; other effects go to the handler in order", async () => {
+  const dirs = await familyReady;
+  const g = new GraphBuilder();
+  const [base, a] = dirs.map((d) => g.load(d));
+  g.effects.push({ kind: "print", text: "before", origin });
+  g.save(g.merge("ties", [a!], base!, { scope: "global" }), join(tmp, "progress"), base!);
+  g.effects.push({ kind: "print", text: "after", origin });
+  const seen: EngineProgress[] = [];
+  const handled: string[] = [];
+  await executeGraph(g.build(), {
+    onProgress: (p) => seen.push(p),
+    onEffect: (e) => {
+      if (e.kind === "print") handled.push(`${e.text}:${seen.length}`);
+    },
+  });
+  assert.deepEqual(handled, ["before:0", `after:${seen.length}`]);
+  const last = seen[seen.length - 1]!;
+  assert.equal(last.phase, "write");
+  assert.equal(last.tensorsDone, SHAPES.length + 1);
+  assert.equal(last.tensorsTotal, SHAPES.length + 1);
+  const floats = SHAPES.reduce((acc, [, s]) => acc + s.reduce((x, y) => x * y, 1), 0);
+  // Statistics: two radix passes over two models; then the write pass reads them once more.
+  assert.equal(last.bytesRead, floats * 4 * 2 * 3);
+  assert.ok(seen.some((p) => p.phase === "statistics"));
+  const unhandled = await executeGraph({ nodes: g.nodes, effects: [{ kind: "print", text: "x", origin }] });
+  assert.equal(unhandled.unhandled.length, 1);
+});
+
+test("a method without a kernel is a clear error", async () => {
+  const dirs = await familyReady;
+  const g = new GraphBuilder();
+  const [base, a] = dirs.map((d) => g.load(d));
+  g.save(g.merge("frobnicate", [a!], base!, {} as Record<string, ParamValue>), join(tmp, "nokernel"), base!);
+  await assert.rejects(executeGraph(g.build()), /the cpu engine has no kernel for "frobnicate"/);
+});

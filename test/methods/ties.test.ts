@@ -1,0 +1,67 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { applyMethod } from "../../src/engine/in-memory.js";
+
+const f32 = (xs: number[]): Float32Array => Float32Array.from(xs);
+const base = f32([1, 1, 1, 1, 1]);
+// δa = [3, −1, 2, 0.5, −2], δb = [−1, −2, 2, −0.5, 1]
+const a = f32([4, 0, 3, 1.5, -1]);
+const b = f32([0, -1, 3, 0.5, 2]);
+
+const plus = (xs: number[]): number[] => xs.map((x) => x + 1);
+
+test("ties keeps every magnitude tied with the k-th largest", () => {
+  // k = floor(5·0.4) = 2. δa: 2nd largest |δ| is 2, tied twice → keeps [3, 0, 2, 0, −2].
+  // δb: 2nd largest is 2 → keeps [0, −2, 2, 0, 0]. Votes [3, −2, 4, 0, −2] → γ = [+, −, +, +, −].
+  const out = applyMethod("ties", { density: 0.4 }, [a, b], base);
+  assert.deepEqual([...out], plus([3, -2, 2, 0, -2]));
+});
+
+test("ties with weights: weighted election and weighted disjoint mean", () => {
+  // density 1 keeps all. Votes (w = [1, 3]): [0, −7, 8, −1, 1] → γ = [+, −, +, −, +].
+  const out = applyMethod("ties", { density: 1, weights: [1, 3] }, [a, b], base);
+  assert.deepEqual([...out], plus([3, -1.75, 2, -0.5, 1]));
+});
+
+test("ties without normalize sums the agreeing weighted deltas, then scales by lambda", () => {
+  const out = applyMethod("ties", { density: 1, weights: [1, 3], normalize: false, lambda: 0.5 }, [a, b], base);
+  assert.deepEqual([...out], plus([3, -7, 8, -1.5, 3].map((x) => x * 0.5)));
+});
+
+test("ties with consensus count elects the sign of the count of signs", () => {
+  // Sign counts [0, −2, 2, 0, 0] → γ = [+, −, +, +, +].
+  const out = applyMethod("ties", { density: 1, weights: [1, 3], consensus: "count" }, [a, b], base);
+  assert.deepEqual([...out], plus([3, -1.75, 2, 0.5, 1]));
+});
+
+test("ties with k = 0 trims everything and returns the base", () => {
+  const out = applyMethod("ties", { density: 0.1 }, [a, b], base); // floor(5·0.1) = 0
+  assert.deepEqual([...out], [...base]);
+});
+
+test("ties per-model densities", () => {
+  // δa with density 1 keeps all; δb with density 0.2 keeps its largest |δ| = 2, tied: [0, −2, 2, 0, 0].
+  // Votes [3, −3, 4, 0.5, −2] → γ = [+, −, +, +, −]; j1: a −1 and b −2 agree → −1.5.
+  const out = applyMethod("ties", { density: [1, 0.2] }, [a, b], base);
+  assert.deepEqual([...out], plus([3, -1.5, 2, 0.5, -2]));
+});
+
+test("ties refuses a density outside 0..1 and a weights list of the wrong length", () => {
+  assert.throws(() => applyMethod("ties", { density: 1.5 }, [a, b], base), /density must be between 0 and 1/);
+  assert.throws(() => applyMethod("ties", { weights: [1, 2, 3] }, [a, b], base), /weights has 3 values for 2 models/);
+});
+
+test("ties equals trim, elect and disjoint_mean composed by hand", () => {
+  const da = a.map((x, i) => x - base[i]!);
+  const db = b.map((x, i) => x - base[i]!);
+  const ta = applyMethod("trim", { density: 0.4 }, [da]);
+  const tb = applyMethod("trim", { density: 0.4 }, [db]);
+  assert.deepEqual([...ta], [3, 0, 2, 0, -2]);
+  const sign = applyMethod("elect", {}, [ta, tb]);
+  assert.deepEqual([...sign], [1, -1, 1, 1, -1]);
+  const mean = applyMethod("disjoint_mean", { sign: true }, [ta, tb, sign]);
+  const elected = applyMethod("disjoint_mean", {}, [ta, tb]);
+  assert.deepEqual([...mean], [...elected]);
+  const ties = applyMethod("ties", { density: 0.4 }, [a, b], base);
+  assert.deepEqual([...ties], [...mean].map((x, i) => x + base[i]!));
+});
