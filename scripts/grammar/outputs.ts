@@ -112,8 +112,7 @@ export function staleGrammarFiles(root: string, files: GeneratedFile[] = generat
 }
 
 /** Brings `grammar/` up to date; returns what changed (empty when it already was). */
-export function writeGrammarFiles(root: string): GrammarFileChange[] {
-  const files = generateGrammarFiles(root);
+export function writeGrammarFiles(root: string, files: GeneratedFile[] = generateGrammarFiles(root)): GrammarFileChange[] {
   const changes = staleGrammarFiles(root, files);
   const byPath = new Map(files.map((f) => [f.path, f]));
   for (const { path, change } of changes) {

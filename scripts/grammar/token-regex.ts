@@ -15,7 +15,28 @@ export function patternSource(token: TokenType): string {
   const pattern = token.PATTERN;
   if (!(pattern instanceof RegExp)) throw new Error(`token ${token.name} has no RegExp pattern`);
   if (pattern.flags !== "") throw new Error(`token ${token.name} uses regex flags '${pattern.flags}', which editor grammars cannot carry`);
-  return pattern.source;
+  return asciiDigits(pattern.source);
+}
+
+/**
+ * `\d` spelled `[0-9]`: JS reads `\d` as ASCII digits, Oniguruma may read it as any Unicode digit, and the
+ * editor should highlight exactly what the lexer accepts.
+ */
+function asciiDigits(source: string): string {
+  let out = "";
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i]!;
+    if (ch === "\\") {
+      const next = source[++i] ?? "";
+      out += next === "d" ? (inClass ? "0-9" : "[0-9]") : ch + next;
+      continue;
+    }
+    if (ch === "[") inClass = true;
+    else if (ch === "]") inClass = false;
+    out += ch;
+  }
+  return out;
 }
 
 /**

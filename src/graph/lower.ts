@@ -1,7 +1,7 @@
 /** Lowering a checked recipe to the execution graph: one node per model, merge and TIES step, then effects. */
 import { createHash } from "node:crypto";
 import { dirname, isAbsolute, resolve } from "node:path";
-import type { Analysis } from "../language/analyzer.js";
+import type { Analysis, Binding } from "../language/analyzer.js";
 import type { Range } from "../language/ast.js";
 import { valueText, type Atom, type LoadAtom, type ModelLike, type Value } from "../language/values.js";
 import type { Effect, Graph, GraphNode, NodeId, Origin } from "./graph.js";
@@ -57,6 +57,7 @@ export function lowerToGraph(analysis: Analysis, text: string): Graph {
   };
 
   const hash = createHash("sha256").update(text).digest("hex");
+  const bindingOf = new Map<Value, Binding>(analysis.bindings.map((b) => [b.value, b]));
   const effects: Effect[] = [];
   analysis.program.statements.forEach((stmt, i) => {
     const value = analysis.statementValues[i];
@@ -79,7 +80,7 @@ export function lowerToGraph(analysis: Analysis, text: string): Graph {
         copyTokenizer: e.copyTokenizer,
         configFrom: configAtom ? atomNode(configAtom) : formNode(e.model),
         recipe: { file, text, hash },
-        summary: summaryOf(e.model, sourceOf, analysis),
+        summary: summaryOf(e.model, sourceOf, bindingOf),
         origin: o,
       });
       return;
@@ -134,10 +135,10 @@ function defaultDType(atom: LoadAtom | null): "bf16" | "f16" | "f32" {
   return SAVE_DTYPES[atom?.family?.floatDType ?? ""] ?? "f32";
 }
 
-function summaryOf(m: ModelLike, sourceOf: (r: Range) => string, analysis: Analysis): string {
-  const text = sourceOf(m.range);
-  const binding = analysis.bindings.find((b) => b.value === (m as Value));
-  return binding?.statement.value ? sourceOf(binding.statement.value.range) : text;
+/** The text a saved model was defined by: the bound expression when it is saved by name. */
+function summaryOf(m: ModelLike, sourceOf: (r: Range) => string, bindingOf: Map<Value, Binding>): string {
+  const binding = bindingOf.get(m);
+  return binding?.statement.value ? sourceOf(binding.statement.value.range) : sourceOf(m.range);
 }
 
 function describe(v: Value, sourceOf: (r: Range) => string): string {

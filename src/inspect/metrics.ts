@@ -214,7 +214,9 @@ function pcbMetrics(totals: Totals, m: MetricBuilder): PcbMetrics {
     dropped: m.ratio(tasks.map((i) => [L.pcbDropped(i), 1]), [[L.count, L.tasks]]),
     dropped_by_task: tasks.map((i) => m.ratio([[L.pcbDropped(i), 1]], [[L.count, 1]])),
     beta_mean: tasks.map((i) => m.ratio([[L.pcbBetaSum(i), 1]], [[L.count, 1]], [-Infinity, Infinity])),
-    beta_spread: m.betaSpread(),
+    // β's spread hangs on PCB's min/max normalisations, i.e. on the tensor's extremes, which a sample
+    // only extrapolates: in sampled mode it is a point estimate without an interval.
+    beta_spread: totals.covariance ? { value: m.betaSpread().value } : m.betaSpread(),
     scale_share: tasks.map((i) => m.ratio([[L.pcbScale(i), 1]], tasks.map((j) => [L.pcbScale(j), 1]))),
   };
 }

@@ -72,70 +72,60 @@ export class AstBuilder {
 
   expressionOf(node: CstNode | undefined): A.Expr | null {
     if (!node) return null;
-    const add = sub(node.children, "additive");
-    return add ? this.binaryChain(add, "multiplicative") : null;
-  }
-
-  /** additive/multiplicative: operands[0] (op operands[i])* folded left-associatively. */
-  private binaryChain(node: CstNode, operandRule: "multiplicative" | "unary"): A.Expr | null {
-    const operands = subs(node.children, "operands");
+    const operands = subs(node.children, "operands").map((o) => this.operand(o));
     const operators = (node.children["operators"] ?? []).filter(isToken);
-    const convert = (n: CstNode): A.Expr | null => (operandRule === "multiplicative" ? this.binaryChain(n, "unary") : this.unary(n));
-    let left = operands[0] ? convert(operands[0]) : null;
-    for (let i = 0; i < operators.length; i++) {
-      const opTok = operators[i]!;
-      if (!realToken(opTok)) continue;
-      const right = operands[i + 1] ? convert(operands[i + 1]!) : null;
-      if (!left) {
-        left = right;
-        continue;
-      }
+    return this.climb(operands, operators);
+  }
+
+  /** Applies precedence to a flat `operand (op operand)*` chain: * and / bind tighter, all left-associative. */
+  private climb(operands: (A.Expr | null)[], operators: IToken[]): A.Expr | null {
+    const make = (left: A.Expr | null, opTok: IToken, right: A.Expr | null): A.Expr | null => {
+      if (!left) return right;
       const opRange = tokenRange(opTok);
-      left = {
-        kind: "BinaryExpr",
-        op: opTok.image as A.BinaryOperator,
-        opRange,
-        left,
-        right,
-        range: spanRanges(left.range, right?.range ?? opRange),
-      };
+      return { kind: "BinaryExpr", op: opTok.image as A.BinaryOperator, opRange, left, right, range: spanRanges(left.range, right?.range ?? opRange) };
+    };
+    // First fold the multiplicative runs, then the additive chain.
+    const terms: (A.Expr | null)[] = [operands[0] ?? null];
+    const addOps: IToken[] = [];
+    for (let i = 0; i < operators.length; i++) {
+      const op = operators[i]!;
+      const right = operands[i + 1] ?? null;
+      if (!realToken(op)) continue;
+      if (op.image === "*" || op.image === "/") terms[terms.length - 1] = make(terms[terms.length - 1] ?? null, op, right);
+      else {
+        addOps.push(op);
+        terms.push(right);
+      }
     }
-    return left;
+    let result = terms[0] ?? null;
+    for (let i = 0; i < addOps.length; i++) result = make(result, addOps[i]!, terms[i + 1] ?? null);
+    return result;
   }
 
-  private unary(node: CstNode): A.Expr | null {
+  private operand(node: CstNode): A.Expr | null {
     const c = node.children;
-    const minus = tok(c, "Minus");
-    if (minus) {
-      const operand = this.unary(sub(c, "unary")!);
-      const r = tokenRange(minus);
-      return { kind: "UnaryExpr", op: "-", operand, range: spanRanges(r, operand?.range ?? r) };
-    }
-    const post = sub(c, "postfix");
-    return post ? this.postfix(post) : null;
-  }
-
-  private postfix(node: CstNode): A.Expr | null {
-    const c = node.children;
-    const prim = sub(c, "primary");
-    let expr = prim ? this.primary(prim) : null;
+    let expr = this.atom(c);
     const clauses = subs(c, "whereClause").map((w) => this.whereClause(w));
-    if (!expr || clauses.length === 0) return expr;
-    const last = clauses[clauses.length - 1]!;
-    if (expr.kind === "CallExpr") {
-      expr.where.push(...clauses);
-      expr.range = spanRanges(expr.range, last.range);
-      return expr;
+    if (expr && clauses.length > 0) {
+      const last = clauses[clauses.length - 1]!;
+      if (expr.kind === "CallExpr") {
+        expr.where.push(...clauses);
+        expr.range = spanRanges(expr.range, last.range);
+      } else {
+        this.diagnostics.push(
+          diagnostic("where-not-allowed", "error", clauses[0]!.range, "a where clause can only follow a merge call such as ties(...) or pcb(...)"),
+        );
+      }
     }
-    // A where clause after a non-call: keep it on a synthetic holder so the analyzer can report it.
-    this.diagnostics.push(
-      diagnostic("where-not-allowed", "error", clauses[0]!.range, "a where clause can only follow a merge call such as ties(...) or pcb(...)"),
-    );
+    const signs = (c["signs"] ?? []).filter(isToken).filter(realToken);
+    for (let i = signs.length - 1; i >= 0; i--) {
+      const r = tokenRange(signs[i]!);
+      expr = { kind: "UnaryExpr", op: "-", operand: expr, range: spanRanges(r, expr?.range ?? r) };
+    }
     return expr;
   }
 
-  private primary(node: CstNode): A.Expr | null {
-    const c = node.children;
+  private atom(c: Children): A.Expr | null {
     const num = tok(c, "NumberLiteral");
     if (num) return this.number(num);
     const str = tok(c, "StringLiteral");
@@ -144,16 +134,14 @@ export class AstBuilder {
     if (t) return { kind: "BoolLiteral", value: t.image === "true", range: tokenRange(t) };
     const list = sub(c, "list");
     if (list) return this.list(list);
-    const paren = sub(c, "parenthesized");
-    if (paren) {
-      const open = tok(paren.children, "LParen");
-      const close = tok(paren.children, "RParen");
-      const inner = this.expressionOf(sub(paren.children, "expression"));
-      if (!open) return inner;
+    const open = tok(c, "LParen");
+    if (open) {
+      const close = tok(c, "RParen");
+      const inner = this.expressionOf(sub(c, "expression"));
       return { kind: "ParenExpr", expr: inner, range: spanRanges(tokenRange(open), close ? tokenRange(close) : inner?.range ?? tokenRange(open)) };
     }
-    const con = sub(c, "callOrName");
-    if (con) return this.callOrName(con);
+    const id = tok(c, "Identifier");
+    if (id) return this.callOrName(id, sub(c, "callArguments"));
     return null;
   }
 
@@ -210,11 +198,7 @@ export class AstBuilder {
     return { kind: "ListExpr", items, range: spanRanges(first!, last!) };
   }
 
-  private callOrName(node: CstNode): A.Expr | null {
-    const c = node.children;
-    const id = tok(c, "Identifier");
-    if (!id) return null;
-    const argsNode = sub(c, "callArguments");
+  private callOrName(id: IToken, argsNode: CstNode | undefined): A.Expr {
     if (!argsNode) return { kind: "NameRef", name: id.image, range: tokenRange(id) };
     const ac = argsNode.children;
     const open = tok(ac, "LParen");

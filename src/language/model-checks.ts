@@ -14,8 +14,22 @@ function atomsOf(inputs: ModelLike[]): Atom[] {
   return out;
 }
 
+type Difference = { tensor: string; left: string; right: string; code: "tensor-mismatch" | "shape-mismatch" } | null;
+
+// Families are immutable per header read, so a comparison is computed once per pair.
+const compared = new WeakMap<ModelFamily, WeakMap<ModelFamily, Difference>>();
+
 /** The first difference between two families, in the first one's tensor order, or null. */
-export function firstDifference(a: ModelFamily, b: ModelFamily): { tensor: string; left: string; right: string; code: "tensor-mismatch" | "shape-mismatch" } | null {
+export function firstDifference(a: ModelFamily, b: ModelFamily): Difference {
+  let row = compared.get(a);
+  if (!row) compared.set(a, (row = new WeakMap()));
+  if (row.has(b)) return row.get(b)!;
+  const d = computeDifference(a, b);
+  row.set(b, d);
+  return d;
+}
+
+function computeDifference(a: ModelFamily, b: ModelFamily): Difference {
   for (const [name, t] of a.tensors) {
     const u = b.tensors.get(name);
     if (!u) return { tensor: name, left: shapeText(t.shape), right: "missing", code: "tensor-mismatch" };

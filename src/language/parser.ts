@@ -32,7 +32,7 @@ const messageProvider: IParserErrorMessageProvider = {
 
 export class RecipeParser extends CstParser {
   constructor() {
-    super(T.allTokens, { recoveryEnabled: true, nodeLocationTracking: "full", maxLookahead: 3, errorMessageProvider: messageProvider });
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: messageProvider });
     this.performSelfAnalysis();
   }
 
@@ -66,60 +66,49 @@ export class RecipeParser extends CstParser {
     this.SUBRULE(this.expression);
   });
 
+  /**
+   * A flat chain `operand (op operand)*`: precedence is applied when the AST is built. Fewer rule
+   * levels make the parser several times faster than one rule per precedence level.
+   */
   public expression = this.RULE("expression", () => {
-    this.SUBRULE(this.additive);
-  });
-
-  public additive = this.RULE("additive", () => {
-    this.SUBRULE(this.multiplicative, { LABEL: "operands" });
+    this.SUBRULE(this.operand, { LABEL: "operands" });
     this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Plus, { LABEL: "operators" }) }, { ALT: () => this.CONSUME(T.Minus, { LABEL: "operators" }) }]);
-      this.SUBRULE2(this.multiplicative, { LABEL: "operands" });
+      this.OR([
+        { ALT: () => this.CONSUME(T.Plus, { LABEL: "operators" }) },
+        { ALT: () => this.CONSUME(T.Minus, { LABEL: "operators" }) },
+        { ALT: () => this.CONSUME(T.Star, { LABEL: "operators" }) },
+        { ALT: () => this.CONSUME(T.Slash, { LABEL: "operators" }) },
+      ]);
+      this.SUBRULE2(this.operand, { LABEL: "operands" });
     });
   });
 
-  public multiplicative = this.RULE("multiplicative", () => {
-    this.SUBRULE(this.unary, { LABEL: "operands" });
-    this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Star, { LABEL: "operators" }) }, { ALT: () => this.CONSUME(T.Slash, { LABEL: "operators" }) }]);
-      this.SUBRULE2(this.unary, { LABEL: "operands" });
-    });
-  });
-
-  public unary = this.RULE("unary", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Minus);
-          this.SUBRULE(this.unary);
-        },
-      },
-      { ALT: () => this.SUBRULE(this.postfix) },
-    ]);
-  });
-
-  public postfix = this.RULE("postfix", () => {
-    this.SUBRULE(this.primary);
-    this.MANY(() => this.SUBRULE(this.whereClause));
-  });
-
-  public primary = this.RULE("primary", () => {
+  /** Unary minus signs, a value, and the where clauses that may follow a call. */
+  public operand = this.RULE("operand", () => {
+    this.MANY(() => this.CONSUME(T.Minus, { LABEL: "signs" }));
     this.OR([
       { ALT: () => this.CONSUME(T.NumberLiteral) },
       { ALT: () => this.CONSUME(T.StringLiteral) },
       { ALT: () => this.CONSUME(T.True) },
       { ALT: () => this.CONSUME(T.False) },
       { ALT: () => this.SUBRULE(this.list) },
-      { ALT: () => this.SUBRULE(this.parenthesized) },
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          this.SUBRULE(this.expression);
+          this.CONSUME(T.RParen);
+        },
+      },
       // `name =` on a new line starts the next statement: never take it as an operand.
-      { GATE: () => !this.atStatementStartOnNewLine(), ALT: () => this.SUBRULE(this.callOrName) },
+      {
+        GATE: () => !this.atStatementStartOnNewLine(),
+        ALT: () => {
+          this.CONSUME(T.Identifier);
+          this.OPTION(() => this.SUBRULE(this.callArguments));
+        },
+      },
     ]);
-  });
-
-  public parenthesized = this.RULE("parenthesized", () => {
-    this.CONSUME(T.LParen);
-    this.SUBRULE(this.expression);
-    this.CONSUME(T.RParen);
+    this.MANY2(() => this.SUBRULE(this.whereClause));
   });
 
   public list = this.RULE("list", () => {
@@ -136,11 +125,6 @@ export class RecipeParser extends CstParser {
       this.OPTION2(() => this.CONSUME2(T.Comma));
     });
     this.CONSUME(T.RBracket);
-  });
-
-  public callOrName = this.RULE("callOrName", () => {
-    this.CONSUME(T.Identifier);
-    this.OPTION(() => this.SUBRULE(this.callArguments));
   });
 
   public callArguments = this.RULE("callArguments", () => {

@@ -119,7 +119,7 @@ export function parserDiagnostics(result: CstParseResult, textEnd: Position): Di
     let message: string;
     if (info.kind === "not-all-input" || info.expected.includes("EOF")) {
       message = `unexpected ${found}: a statement is a binding (name = value) or an expression`;
-    } else if (info.rule === "primary" || info.rule === "unary" || info.expected.includes("NumberLiteral")) {
+    } else if (info.rule === "operand" || info.expected.includes("NumberLiteral")) {
       const after = prev ? ` after '${prev.image}'` : "";
       message = `expected a value (a number, string, name, call, list or '(')${after}, but found ${found}`;
     } else if (info.rule === "whereClause" && info.expected.includes("Layers")) {

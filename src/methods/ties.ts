@@ -4,6 +4,8 @@
  * k-th largest of the scope; elect γ = sign(Σ wᵢ·δᵢ) (or of Σ sign δᵢ for "count"; 0 → +1); merge
  * τ = Σ wᵢ·δᵢ·[sign δᵢ = γ] / Σ wᵢ·[sign δᵢ = γ]; result base + lambda·τ.
  */
+import { BLOCK } from "../engine/kernels/elementwise.js";
+import type { Scratch } from "../engine/kernels/scratch.js";
 import type { MethodKernel } from "./method.js";
 import { ParamReader } from "./param-reader.js";
 import { TrimThresholdSession, type TrimThresholds } from "./shared/trim-threshold.js";
@@ -37,12 +39,18 @@ export const tiesKernel: MethodKernel<TiesParams, TrimThresholds> = {
   beginStats(params, scopeSize) {
     return new TrimThresholdSession(params.density, scopeSize, true);
   },
-  apply(params, stats, chunk, out) {
-    tiesMerge(chunk.inputs, chunk.base!, stats!, params, out, chunk.length);
+  apply(params, stats, chunk, out, ctx) {
+    tiesMerge(chunk.inputs, chunk.base!, stats!, params, out, chunk.length, ctx.scratch);
   },
 };
 
-/** The fused elect-and-merge loop: deltas are recomputed (cheaply) rather than stored. */
+/**
+ * Elect and merge, block by block: trimmed deltas go to scratch once, then votes, agreement and the
+ * disjoint mean are accumulated task by task. The loops are branch-free (comparisons become 0/1
+ * factors, since mispredicted branches on random signs dominate otherwise) and read their
+ * parameters from Float64Arrays (integer-valued plain arrays make V8 compile integer arithmetic that
+ * deoptimises on −0).
+ */
 export function tiesMerge(
   models: readonly Float32Array[],
   base: Float32Array,
@@ -50,34 +58,63 @@ export function tiesMerge(
   params: TiesParams,
   out: Float32Array,
   length: number,
+  scratch: Scratch,
 ): void {
   const n = models.length;
-  const w = params.weights;
-  const t = thresholds;
+  const w = Float64Array.from(params.weights);
+  const t = Float64Array.from(thresholds);
   const lambda = params.lambda;
   const byCount = params.consensus === "count";
   const normalize = params.normalize;
-  const f = Math.fround;
-  for (let j = 0; j < length; j++) {
-    const b = base[j]!;
-    let vote = 0;
+  for (let s = 0; s < length; s += BLOCK) {
+    const len = Math.min(length, s + BLOCK) - s;
+    const vote = scratch.f64(0, len).fill(0);
+    const num = scratch.f64(1, len).fill(0);
+    const den = scratch.f64(2, len).fill(0);
     for (let i = 0; i < n; i++) {
-      const d = f(models[i]![j]! - b);
-      if (!(Math.abs(d) >= t[i]!)) continue;
-      vote += byCount ? (d > 0 ? 1 : d < 0 ? -1 : 0) : w[i]! * d;
+      const kept = scratch.f32(i, len);
+      trimBlock(models[i]!, base, s, len, t[i]!, kept);
+      if (byCount) voteCount(kept, vote, len);
+      else voteSum(kept, w[i]!, vote, len);
     }
-    const positive = vote >= 0;
-    let num = 0;
-    let den = 0;
-    for (let i = 0; i < n; i++) {
-      const d = f(models[i]![j]! - b);
-      if (!(Math.abs(d) >= t[i]!)) continue;
-      if (positive ? d > 0 : d < 0) {
-        num += w[i]! * d;
-        den += w[i]!;
-      }
+    // A zero vote elects +1: make it positive so that "agrees" is simply x·vote > 0.
+    for (let k = 0; k < len; k++) {
+      const v = vote[k]!;
+      vote[k] = v + +(v === 0);
     }
-    const tau = normalize && den !== 0 ? num / den : num;
-    out[j] = b + lambda * tau;
+    for (let i = 0; i < n; i++) mergeAgreeing(scratch.f32(i, len), w[i]!, vote, num, den, len);
+    for (let k = 0; k < len; k++) {
+      const d = den[k]!;
+      const tau = normalize ? num[k]! / (d + +(d === 0)) : num[k]!;
+      out[s + k] = base[s + k]! + lambda * tau;
+    }
+  }
+}
+
+/** kept[k] = δ if |δ| ≥ threshold else 0, δ = f32(model − base) at s + k. */
+function trimBlock(model: Float32Array, base: Float32Array, s: number, len: number, threshold: number, kept: Float32Array): void {
+  for (let k = 0; k < len; k++) {
+    const d = Math.fround(model[s + k]! - base[s + k]!);
+    kept[k] = d * +(Math.abs(d) >= threshold);
+  }
+}
+
+function voteSum(kept: Float32Array, w: number, vote: Float64Array, len: number): void {
+  for (let k = 0; k < len; k++) vote[k] += w * kept[k]!;
+}
+
+function voteCount(kept: Float32Array, vote: Float64Array, len: number): void {
+  for (let k = 0; k < len; k++) {
+    const x = kept[k]!;
+    vote[k] += +(x > 0) - +(x < 0);
+  }
+}
+
+function mergeAgreeing(kept: Float32Array, w: number, vote: Float64Array, num: Float64Array, den: Float64Array, len: number): void {
+  for (let k = 0; k < len; k++) {
+    const x = kept[k]!;
+    const a = w * +(x * vote[k]! > 0);
+    num[k] += a * x;
+    den[k] += a;
   }
 }

@@ -3,8 +3,6 @@
  * bindings, plus the cell being run. The whole text is analyzed together; positions in it are
  * mapped back to a cell and a line within that cell.
  */
-import type { Position } from "../language/ast.js";
-
 export interface CellSegment {
   /** The cell's execution count, null when it ran without one (a Session used from code). */
   executionCount: number | null;
@@ -71,14 +69,14 @@ export class Prelude {
     this.lines = 0;
   }
 
-  /** Maps a position of `composed` (made by `compose(cellText)`) back to its cell. */
-  locate(composed: ComposedSource, cellText: string, pos: Position): CellLocation {
-    if (pos.offset >= composed.cellOffset || this.segments.length === 0) {
+  /** Maps a 1-based line and column of `composed` (made by `compose(cellText)`) back to its cell. */
+  locate(composed: ComposedSource, cellText: string, pos: { line: number; column: number }): CellLocation {
+    if (pos.line >= composed.cellLine || this.segments.length === 0) {
       const line = pos.line - composed.cellLine + 1;
       return { segment: null, line, column: pos.column, sourceLine: cellText.split("\n")[line - 1] ?? "" };
     }
     let segment = this.segments[0]!;
-    for (const s of this.segments) if (s.startOffset <= pos.offset) segment = s;
+    for (const s of this.segments) if (s.startLine <= pos.line) segment = s;
     const line = pos.line - segment.startLine + 1;
     return { segment, line, column: pos.column, sourceLine: segment.text.split("\n")[line - 1] ?? "" };
   }

@@ -1,6 +1,7 @@
 /**
  * Notebook magics: lines starting with `%` (never valid recipe syntax, so no clash). They are taken
- * out of the cell before it is analyzed, leaving blank lines so line numbers stay the same.
+ * out of the cell before it is analyzed, replaced by spaces so every offset, line and column of the
+ * code stays the same.
  */
 
 export interface MagicLine {
@@ -13,7 +14,7 @@ export interface MagicLine {
 
 export interface SplitCell {
   magics: MagicLine[];
-  /** The cell with magic lines blanked. */
+  /** The cell with magic lines replaced by spaces. */
   code: string;
 }
 
@@ -26,7 +27,7 @@ export function splitMagics(cell: string): SplitCell {
     const m = MAGIC.exec(lines[i]!);
     if (!m) continue;
     magics.push({ name: m[1] ?? "", args: (m[2] ?? "").trim(), line: i + 1 });
-    lines[i] = "";
+    lines[i] = " ".repeat(lines[i]!.length);
   }
   return { magics, code: lines.join("\n") };
 }
