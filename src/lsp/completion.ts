@@ -316,7 +316,10 @@ export function callSnippet(f: FunctionSpec): string {
   for (const p of f.params) {
     if (p.variadic) {
       const count = Math.max(1, p.minCount ?? 1);
-      if ((p.minCount ?? 1) === 0) continue;
+      if (p.minCount === 0) {
+        parts.push(`\${${n++}}`);
+        continue;
+      }
       for (let i = 0; i < count; i++) parts.push(`\${${n++}:${count === 1 ? p.name : ["a", "b", "c", "d"][i] ?? p.name}}`);
     } else if (p.positional && !p.optional && p.default === undefined) {
       parts.push(p.types[0] === "String" ? `"\${${n++}}"` : `\${${n++}:${p.name}}`);
