@@ -26,7 +26,7 @@ export class ProgressBar {
   private phaseStart = Date.now();
   private phase = "";
   private lastDraw = 0;
-  private lastLoggedDecile = -1;
+  private lastLog = 0;
   private drawn = false;
 
   constructor(
@@ -40,13 +40,13 @@ export class ProgressBar {
       if (this.drawn && this.tty) this.stream.write("\n");
       this.phase = s.label;
       this.phaseStart = now;
-      this.lastLoggedDecile = -1;
+      this.lastLog = now;
       this.drawn = false;
     }
     const fraction = s.total > 0 ? Math.min(1, s.done / s.total) : 0;
     const elapsed = (now - this.phaseStart) / 1000;
     const rate = elapsed > 0 ? s.bytes / elapsed : 0;
-    const eta = fraction > 0 ? (elapsed * (1 - fraction)) / fraction : NaN;
+    const remaining = fraction > 0 ? (elapsed * (1 - fraction)) / fraction : NaN;
     if (this.tty) {
       if (now - this.lastDraw < 80 && s.done < s.total) return;
       this.lastDraw = now;
@@ -54,15 +54,17 @@ export class ProgressBar {
       const filled = Math.round(fraction * width);
       const bar = "█".repeat(filled) + "░".repeat(width - filled);
       const pct = `${(fraction * 100).toFixed(0).padStart(3)}%`;
-      const line = `${s.label} ${bar} ${pct} ${s.done}/${s.total} tensors · ${formatBytesPerSecond(rate)} · ETA ${formatDuration(eta)}`;
+      const line = `${s.label} ${bar} ${pct} ${s.done}/${s.total} tensors · ${formatBytesPerSecond(rate)} · ETA ${formatDuration(remaining)}`;
       this.stream.write(`\r\x1b[2K${line}`);
       this.drawn = true;
       return;
     }
-    const decile = Math.floor(fraction * 10);
-    if (decile === this.lastLoggedDecile) return;
-    this.lastLoggedDecile = decile;
-    this.stream.write(`${s.label}: ${s.done}/${s.total} tensors (${(fraction * 100).toFixed(0)}%), ${formatBytesPerSecond(rate)}\n`);
+    // Logs: one line when a phase ends, and one every 5 s during a long phase.
+    const finished = s.done >= s.total;
+    if (!finished && now - this.lastLog < 5000) return;
+    this.lastLog = now;
+    const timing = finished ? `in ${formatDuration(elapsed)}` : `ETA ${formatDuration(remaining)}`;
+    this.stream.write(`${s.label}: ${s.done}/${s.total} tensors (${(fraction * 100).toFixed(0)}%), ${formatBytesPerSecond(rate)}, ${timing}\n`);
   }
 
   /** Ends the current line (on a terminal) so following output starts clean. */

@@ -82,7 +82,10 @@ export function checkCall(an: Analyzer, spec: FunctionSpec, call: A.CallExpr): V
 
   const variadic = spec.params.find((p) => p.variadic);
   const models = variadic ? (given.get(variadic.name) ?? []) : [];
-  const modelCount = models.length;
+  // Per-model lists are indexed by the positional models (or task vectors, for trim).
+  const modelCount = variadic
+    ? models.length
+    : spec.params.filter((p) => p.positional && (p.types.includes("Model") || p.types.includes("Delta")) && given.has(p.name)).length;
   let ok = true;
 
   if (variadic) {

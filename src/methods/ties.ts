@@ -4,7 +4,6 @@
  * k-th largest of the scope; elect γ = sign(Σ wᵢ·δᵢ) (or of Σ sign δᵢ for "count"; 0 → +1); merge
  * τ = Σ wᵢ·δᵢ·[sign δᵢ = γ] / Σ wᵢ·[sign δᵢ = γ]; result base + lambda·τ.
  */
-import { BLOCK } from "../engine/kernels/elementwise.js";
 import type { Scratch } from "../engine/kernels/scratch.js";
 import type { MethodKernel } from "./method.js";
 import { ParamReader } from "./param-reader.js";
@@ -44,6 +43,9 @@ export const tiesKernel: MethodKernel<TiesParams, TrimThresholds> = {
   },
 };
 
+/** Elements per block of the merge loop: its scratch (n float32 + 3 float64 rows) stays in L1/L2. */
+const TIES_BLOCK = 2048;
+
 /**
  * Elect and merge, block by block: trimmed deltas go to scratch once, then votes, agreement and the
  * disjoint mean are accumulated task by task. The loops are branch-free (comparisons become 0/1
@@ -66,8 +68,8 @@ export function tiesMerge(
   const lambda = params.lambda;
   const byCount = params.consensus === "count";
   const normalize = params.normalize;
-  for (let s = 0; s < length; s += BLOCK) {
-    const len = Math.min(length, s + BLOCK) - s;
+  for (let s = 0; s < length; s += TIES_BLOCK) {
+    const len = Math.min(length, s + TIES_BLOCK) - s;
     const vote = scratch.f64(0, len).fill(0);
     const num = scratch.f64(1, len).fill(0);
     const den = scratch.f64(2, len).fill(0);

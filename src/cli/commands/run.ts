@@ -1,0 +1,78 @@
+/** `mergelang run FILE [--threads N] [--dry-run]`: check, then merge and write the outputs. */
+import { existsSync, readFileSync } from "node:fs";
+import { relative } from "node:path";
+import { parseArgs } from "node:util";
+import { checkRecipe, hasErrors } from "../../language/service.js";
+import { formatSize } from "../../io/index.js";
+import { runGraph, RunError } from "../../runner/recipe-runner.js";
+import { formatDiagnostic } from "../diagnostics-output.js";
+import { ProgressBar } from "../progress.js";
+import { UsageError, type Command } from "../command.js";
+import { describePlan } from "../plan-output.js";
+
+export const runCommand: Command = {
+  name: "run",
+  summary: "run a recipe: merge the models and write the outputs",
+  usage: `usage: mergelang run FILE [--threads N] [--dry-run] [--sampled]
+
+Checks the recipe, then runs its statements in order: save(...) writes model folders
+(atomically: a failed run leaves no output), interference(...) prints a per-layer table,
+other expression statements print their value.
+  --threads N   worker threads for the kernels (default: every core)
+  --dry-run     print the plan (tensors, bytes read and written, peak memory) and stop
+  --sampled     interference reports from the fast sampled estimate instead of the exact pass`,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { threads: { type: "string" }, "dry-run": { type: "boolean" }, sampled: { type: "boolean" } },
+    });
+    const file = positionals[0];
+    if (!file || positionals.length > 1) throw new UsageError("run takes one recipe file\n" + this.usage);
+    if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
+    if (values.threads !== undefined && !(Number.isInteger(Number(values.threads)) && Number(values.threads) >= 1)) {
+      throw new UsageError(`--threads takes a whole number ≥ 1, not '${values.threads}'`);
+    }
+    const text = readFileSync(file, "utf8");
+    const checked = checkRecipe(text, file);
+    for (const d of checked.diagnostics) if (d.severity === "error" || d.severity === "warning") console.error(formatDiagnostic(file, d, text));
+    if (hasErrors(checked.diagnostics) || !checked.graph) {
+      console.error(`mergelang run: ${file} has errors; nothing was run`);
+      return 1;
+    }
+    if (values["dry-run"]) {
+      console.log(describePlan(checked.graph));
+      return 0;
+    }
+    const bar = new ProgressBar();
+    const controller = new AbortController();
+    const onSigint = (): void => controller.abort();
+    process.once("SIGINT", onSigint);
+    try {
+      const outcome = await runGraph(checked.graph, {
+        signal: controller.signal,
+        inspectMode: values.sampled ? "sampled" : "exact",
+        text: (t) => {
+          bar.finish();
+          console.log(t);
+        },
+        progress: (p) => bar.update({ label: p.label, done: p.tensorsDone, total: p.tensorsTotal, bytes: p.bytesRead + p.bytesWritten }),
+      });
+      const seconds = bar.finish();
+      for (const s of outcome.saved) {
+        console.log(`wrote ${relative(process.cwd(), s.path) || s.path}: ${s.tensors} tensors, ${formatSize(s.bytesWritten)} in ${s.files.length} file${s.files.length === 1 ? "" : "s"}`);
+      }
+      console.error(`done in ${seconds.toFixed(1)} s`);
+      return 0;
+    } catch (e) {
+      bar.finish();
+      if (e instanceof RunError) {
+        console.error(`mergelang run: ${e.message}`);
+        return e.cancelled ? 130 : 1;
+      }
+      throw e;
+    } finally {
+      process.off("SIGINT", onSigint);
+    }
+  },
+};

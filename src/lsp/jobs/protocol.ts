@@ -1,0 +1,43 @@
+/** Messages between the language server and its job worker (plain data: structured-cloned). */
+import type { Graph } from "../../graph/graph.js";
+import type { Report } from "../../inspect/report.js";
+
+export interface InterferenceJob {
+  kind: "interference";
+  models: string[];
+  base: string;
+  density: number;
+  by: "layer" | "tensor";
+  mode: "exact" | "sampled";
+}
+
+export interface RunJob {
+  kind: "run";
+  graph: Graph;
+  inspectMode: "exact" | "sampled";
+}
+
+export type Job = InterferenceJob | RunJob;
+
+export interface SavedOutput {
+  path: string;
+  files: string[];
+  bytesWritten: number;
+  tensors: number;
+}
+
+export type JobResult = { kind: "interference"; report: Report } | { kind: "run"; saved: SavedOutput[] };
+
+export interface JobProgress {
+  label: string;
+  done: number;
+  total: number;
+}
+
+export type ToWorker = { type: "start"; id: number; job: Job } | { type: "abort"; id: number };
+
+export type FromWorker =
+  | { type: "progress"; id: number; progress: JobProgress }
+  | { type: "text"; id: number; text: string }
+  | { type: "done"; id: number; result: JobResult }
+  | { type: "failed"; id: number; message: string; cancelled: boolean };

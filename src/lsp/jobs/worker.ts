@@ -1,0 +1,62 @@
+/**
+ * The job worker: interference reports and recipe runs, off the language server's thread so that
+ * typing never waits for them. One message in per job, progress and text out, then done or failed.
+ */
+import { parentPort } from "node:worker_threads";
+import { inspectInterference } from "../../inspect/inspect.js";
+import { HeaderCache } from "../../io/header-cache.js";
+import { runGraph, toRunError, RunError } from "../../runner/recipe-runner.js";
+import type { FromWorker, Job, JobResult, ToWorker } from "./protocol.js";
+
+const headers = new HeaderCache();
+const running = new Map<number, AbortController>();
+
+function post(message: FromWorker): void {
+  parentPort!.postMessage(message);
+}
+
+async function execute(id: number, job: Job, signal: AbortSignal): Promise<JobResult> {
+  if (job.kind === "interference") {
+    const report = await inspectInterference({
+      models: job.models,
+      base: job.base,
+      density: job.density,
+      by: job.by,
+      mode: job.mode,
+      headers,
+      signal,
+      onProgress: (p) => post({ type: "progress", id, progress: { label: p.tensor, done: p.done, total: p.total } }),
+    });
+    return { kind: "interference", report };
+  }
+  const outcome = await runGraph(job.graph, {
+    headers,
+    signal,
+    inspectMode: job.inspectMode,
+    text: (text) => post({ type: "text", id, text }),
+    progress: (p) => post({ type: "progress", id, progress: { label: p.label, done: p.tensorsDone, total: p.tensorsTotal } }),
+  });
+  return {
+    kind: "run",
+    saved: outcome.saved.map((s) => ({ path: s.path, files: s.files, bytesWritten: s.bytesWritten, tensors: s.tensors })),
+  };
+}
+
+async function start(id: number, job: Job): Promise<void> {
+  const controller = new AbortController();
+  running.set(id, controller);
+  try {
+    post({ type: "done", id, result: await execute(id, job, controller.signal) });
+  } catch (e) {
+    const err = toRunError(e);
+    const cancelled = controller.signal.aborted || (err instanceof RunError && err.cancelled);
+    post({ type: "failed", id, message: cancelled ? "cancelled" : err.message, cancelled });
+  } finally {
+    running.delete(id);
+  }
+}
+
+parentPort?.on("message", (m: ToWorker) => {
+  if (m.type === "start") void start(m.id, m.job);
+  else running.get(m.id)?.abort();
+});

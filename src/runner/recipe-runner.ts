@@ -1,0 +1,101 @@
+/**
+ * Running a checked recipe: the engine for saves, the inspection module for interference reports,
+ * text for shown values. Shared by `mergelang run`, the demo and the editor's "Run recipe".
+ */
+import type { Effect, Graph, InterferenceEffect, NodeId } from "../graph/graph.js";
+import { executeGraph, type EngineProgress, type SaveResult } from "../engine/executor.js";
+import { EngineAbortedError, EngineError } from "../engine/errors.js";
+import { HeaderCache, ModelFormatError, OutputFolderError } from "../io/index.js";
+import { ModelWriteError } from "../io/model-writer.js";
+import { inspectInterference, InterferenceInputError, renderText, type Report } from "../inspect/index.js";
+
+export interface RunHooks {
+  /** Text for the user: shown values, printed values, report tables. */
+  text?: (text: string) => void;
+  report?: (report: Report, effect: InterferenceEffect) => void;
+  progress?: (p: EngineProgress) => void;
+  signal?: AbortSignal;
+  headers?: HeaderCache;
+  /** Interference reports: the exact pass (default) or the sampled estimate. */
+  inspectMode?: "exact" | "sampled";
+}
+
+export interface RunOutcome {
+  saved: SaveResult[];
+  reports: Report[];
+}
+
+/** The model folder a graph node reads, when it is a plain model(...) load. */
+export function loadPath(graph: Graph, id: NodeId): string | null {
+  const n = graph.nodes[id];
+  return n?.kind === "load" ? n.path : null;
+}
+
+/** Runs every effect of `graph` in order. Throws `RunError` with a user-facing message on failure. */
+export async function runGraph(graph: Graph, hooks: RunHooks = {}): Promise<RunOutcome> {
+  const headers = hooks.headers ?? new HeaderCache();
+  const reports: Report[] = [];
+  const onEffect = async (effect: Effect): Promise<void> => {
+    switch (effect.kind) {
+      case "print":
+        hooks.text?.(effect.text);
+        return;
+      case "show":
+        hooks.text?.(effect.node === null ? (effect.text ?? "") : `${effect.text ?? "model"}: a model (use save(...) to write it)`);
+        return;
+      case "interference": {
+        const models = effect.models.map((m) => loadPath(graph, m));
+        const base = loadPath(graph, effect.base);
+        if (models.some((m) => m === null) || base === null) {
+          throw new RunError(`${effect.origin.file}:${effect.origin.line}:${effect.origin.column}: interference() reads model folders: pass models declared with model(...), not computed merges`);
+        }
+        const report = await inspectInterference({
+          models: models as string[],
+          base,
+          density: effect.density,
+          by: effect.by,
+          mode: hooks.inspectMode ?? "exact",
+          headers,
+          ...(hooks.signal ? { signal: hooks.signal } : {}),
+        });
+        reports.push(report);
+        hooks.report?.(report, effect);
+        hooks.text?.(renderText(report));
+        return;
+      }
+      default:
+        return;
+    }
+  };
+  try {
+    const result = await executeGraph(graph, {
+      headerCache: headers,
+      onEffect,
+      ...(hooks.progress ? { onProgress: hooks.progress } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+    });
+    return { saved: result.saved, reports };
+  } catch (e) {
+    throw toRunError(e);
+  }
+}
+
+/** A failure to show the user as one message, never a stack trace. */
+export class RunError extends Error {
+  override readonly name = "RunError";
+  constructor(
+    message: string,
+    readonly cancelled = false,
+  ) {
+    super(message);
+  }
+}
+
+const USER_ERRORS = [EngineError, ModelFormatError, ModelWriteError, OutputFolderError, InterferenceInputError];
+
+export function toRunError(e: unknown): RunError | Error {
+  if (e instanceof RunError) return e;
+  if (e instanceof EngineAbortedError || (e instanceof Error && e.name === "AbortError")) return new RunError("cancelled: no output was written", true);
+  if (USER_ERRORS.some((k) => e instanceof k)) return new RunError((e as Error).message);
+  return e instanceof Error ? e : new Error(String(e));
+}
