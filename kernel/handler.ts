@@ -20,8 +20,7 @@ import type {
 } from "./wire.js";
 import { packageVersion } from "./version.js";
 
-export const LANGUAGE = "mergelang";
-export const FILE_EXTENSION = ".merge";
+import { FILE_EXTENSION, LANGUAGE } from "./language.js";
 
 /** Jupyter counts cursor positions in Unicode code points; JavaScript strings in UTF-16 units. */
 export function codePointsToUtf16(text: string, codePoints: number): number {

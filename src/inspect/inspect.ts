@@ -16,7 +16,7 @@ import { groupMetrics } from "./metrics.js";
 import { pcbBlockTotals, type PcbSettings } from "./pcb-kernel.js";
 import type { Report, ReportGroup } from "./report.js";
 import { DEFAULT_SAMPLE_ELEMENTS, planSample, sampleBounds, sampleRuns, type TensorSample } from "./sample-plan.js";
-import { linearisedRows, sampleThresholds, thresholdSlopes } from "./threshold-error.js";
+import { linearisedRows, sampleThresholds, thresholdError } from "./threshold-error.js";
 import { tiesBlockTotals } from "./ties-kernel.js";
 import { Totals } from "./totals.js";
 import { keepCount, sampledKeepCount, trimThreshold } from "./trim.js";
@@ -287,12 +287,17 @@ export function addTensor(
     totals.addTensor(sum, 1, 1, numel, numel);
     return;
   }
-  const sample = sampleThresholds(deltas, deltas.map(() => sampledKeepCount(length, numel, k)));
+  const sample = sampleThresholds(deltas, deltas.map(() => sampledKeepCount(length, numel, k)), k / numel);
   const below = new Float64Array(blocks * n);
   tiesBlockTotals(layout, deltas, bounds, sample.thresholds, rows, below);
   if (pcb) pcbBlockTotals(layout, deltas, bounds, pcb, rows, numel);
-  const slopes = thresholdSlopes(layout, deltas, sample);
-  totals.addTensor(rows, blocks, plan.population, numel, length, linearisedRows(layout, rows, below, slopes));
+  const error = thresholdError(layout, deltas, sample);
+  totals.addTensor(rows, blocks, plan.population, numel, length, linearisedRows(layout, rows, below, error.slopes));
+  // Tied thresholds: a change of atom moves the totals by Δ (sample units, so scaled like the totals).
+  const expand = plan.population / blocks;
+  for (const flip of error.flips) {
+    totals.addVariance(flip.delta, expand * expand * flip.probability * (1 - flip.probability));
+  }
 }
 
 function abortError(signal: AbortSignal): Error {

@@ -4,11 +4,15 @@
  * method name has one kernel per backend.
  *
  * The engine evaluates a method over a scope (one tensor, or every tensor of the model for
- * `scope: "global"`). A kernel that needs whole-scope statistics (thresholds, order statistics)
- * gets them from a `StatsSession`: the engine feeds every chunk of the scope once per pass while
- * `needsPass` is true, then calls `apply` chunk by chunk with the session's result.
+ * `scope: "global"`). A method that needs whole-scope statistics declares them as stages of exact
+ * order statistics: stage k names, for each of its series (e.g. |δᵢ| of each task), the ascending
+ * ranks it needs, given the results of the earlier stages; `values` computes the series for any
+ * element range. The engine selects them exactly (radix select, streaming, in parallel) and `apply`
+ * then produces the result element range by element range. `apply` and `values` must depend only on
+ * the elements of the range they are given, so that any chunking or thread split gives the same bits.
  */
 import type { ResolvedParams } from "../graph/params.js";
+import type { KeyMode } from "../engine/kernels/float-keys.js";
 import type { Scratch } from "../engine/kernels/scratch.js";
 
 /** One chunk (a contiguous element range of one tensor) of a call's inputs, all of equal length. */
@@ -21,19 +25,40 @@ export interface ChunkInputs {
 }
 
 export interface KernelContext {
-  /** Reusable buffers for the hot loops. */
+  /** Reusable buffers for the hot loops (per thread). */
   scratch: Scratch;
   /** The tensor being processed (for messages). */
   tensor: string;
 }
 
-/** Whole-scope statistics gathered pass by pass over every chunk of the scope. */
-export interface StatsSession<S> {
-  /** True while another pass over the whole scope is needed. */
-  readonly needsPass: boolean;
-  accumulate(chunk: ChunkInputs, ctx: KernelContext): void;
-  endPass(): void;
-  result(): S;
+/** The order statistics one series needs: ascending 0-based ranks over the scope (may be empty). */
+export interface SeriesSelection {
+  mode: KeyMode;
+  ranks: number[];
+}
+
+/** Per stage, per series, the values at the requested ranks. */
+export type StageResults = number[][][];
+
+export interface StatsSpec<P, S> {
+  /** The selections of stage `stage` (one per series), or null when the statistics are complete. */
+  stage(params: P, stage: number, scopeSize: number, inputCount: number, earlier: StageResults): SeriesSelection[] | null;
+  /**
+   * The values of every series of `stage` for elements [start, end) of the chunk, written to
+   * out[series][0 .. end − start). Series without ranks may be left unwritten.
+   */
+  values(
+    params: P,
+    stage: number,
+    earlier: StageResults,
+    chunk: ChunkInputs,
+    start: number,
+    end: number,
+    out: Float32Array[],
+    ctx: KernelContext,
+  ): void;
+  /** The statistics `apply` receives (plain data: it is sent to worker threads). */
+  result(params: P, scopeSize: number, inputCount: number, stages: StageResults): S;
 }
 
 export interface MethodKernel<P, S> {
@@ -45,10 +70,10 @@ export interface MethodKernel<P, S> {
   readonly base: "required" | "optional" | "unused";
   /** Parameters that set whole-scope statistics: one value for the whole model in global scope. */
   readonly scopeParams: readonly string[];
-  /** Checks and converts one tensor's resolved parameters; throws a message naming the parameter. */
+  /** Checks and converts one tensor's resolved parameters (plain data); throws naming the parameter. */
   parseParams(params: ResolvedParams, inputCount: number): P;
-  /** Starts the statistics of one scope of `scopeSize` elements; absent for elementwise methods. */
-  beginStats?(params: P, scopeSize: number, inputCount: number): StatsSession<S>;
+  /** Whole-scope statistics; absent for elementwise methods. */
+  readonly stats?: StatsSpec<P, S>;
   /** Writes the result for one chunk into `out` (`stats` is null for elementwise methods). */
   apply(params: P, stats: S | null, chunk: ChunkInputs, out: Float32Array, ctx: KernelContext): void;
 }

@@ -1,0 +1,107 @@
+/**
+ * Interference estimates for merge calls and `interference(...)`: which models a call measures, and
+ * the reports themselves, computed in the job worker and cached by the models' file sizes and mtimes.
+ */
+import type { HeaderCache } from "../io/header-cache.js";
+import type { Report } from "../inspect/report.js";
+import type { Analysis } from "../language/analyzer.js";
+import type { CallExpr } from "../language/ast.js";
+import { soleLoad, mergeAtomOf } from "./describe.js";
+import type { JobRunner } from "./jobs/job-runner.js";
+import type { ModelLike } from "../language/values.js";
+
+export interface InterferenceTarget {
+  call: CallExpr;
+  /** Model folders, when every model is a plain `model(...)`; null otherwise. */
+  models: string[] | null;
+  base: string | null;
+  density: number;
+  by: "layer" | "tensor";
+}
+
+function loadPaths(models: ModelLike[]): string[] | null {
+  const paths = models.map((m) => soleLoad(m)?.path ?? null);
+  return paths.every((p): p is string => p !== null) ? paths : null;
+}
+
+/** Calls worth an estimate: `interference(...)` and merges with a base (their task vectors). */
+export function interferenceTargets(analysis: Analysis): InterferenceTarget[] {
+  const out: InterferenceTarget[] = [];
+  for (const info of analysis.calls) {
+    if (info.spec.kind === "report" && info.value.type === "Report") {
+      const r = info.value.report;
+      out.push({ call: info.call, models: loadPaths(r.models), base: soleLoad(r.base)?.path ?? null, density: r.density, by: r.by });
+    } else if (info.spec.kind === "merge") {
+      const atom = mergeAtomOf(analysis.atoms, info.call);
+      if (!atom?.base) continue;
+      // Measure at the method's own keep share (density, or PCB's ratio) when it is one number.
+      const keep = atom.params.values["density"] ?? atom.params.values["ratio"];
+      out.push({
+        call: info.call,
+        models: loadPaths(atom.models),
+        base: soleLoad(atom.base)?.path ?? null,
+        density: typeof keep === "number" ? keep : 0.2,
+        by: "layer",
+      });
+    }
+  }
+  return out;
+}
+
+/** Why a target cannot be estimated, or null when it can. */
+export function targetProblem(t: InterferenceTarget): string | null {
+  if (!t.models || !t.base) return "interference needs models declared with model(...), not computed ones";
+  return null;
+}
+
+export class InterferenceEstimates {
+  private readonly cache = new Map<string, Promise<Report>>();
+
+  constructor(
+    private readonly runner: JobRunner,
+    private readonly headers: HeaderCache,
+    private readonly limit = 64,
+  ) {}
+
+  /** The report for `t` in `mode`; reuses a cached one while no model file changed. Throws on unreadable models. */
+  report(t: InterferenceTarget, mode: "exact" | "sampled", onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<Report> {
+    const problem = targetProblem(t);
+    if (problem) return Promise.reject(new Error(problem));
+    const models = t.models!;
+    const base = t.base!;
+    // Reading the headers checks the files' sizes and mtimes: a changed model gets a new key.
+    const stamps = [base, ...models].map((p) => this.headers.get(p).mtimeKey);
+    const key = JSON.stringify([mode, t.density, t.by, base, models, stamps]);
+    const known = this.cache.get(key);
+    if (known) return known;
+    const job = this.runner
+      .run(
+        { kind: "interference", models, base, density: t.density, by: t.by, mode },
+        { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress: (p) => onProgress(p.done, p.total) } : {}) },
+      )
+      .then((r) => {
+        if (r.kind !== "interference") throw new Error("the job worker answered with the wrong kind of result");
+        return r.report;
+      });
+    this.cache.set(key, job);
+    job.catch(() => this.cache.delete(key));
+    while (this.cache.size > this.limit) this.cache.delete(this.cache.keys().next().value!);
+    return job;
+  }
+
+  /** A finished report for `t`, without starting one. */
+  async cached(t: InterferenceTarget, mode: "exact" | "sampled"): Promise<Report | null> {
+    if (targetProblem(t)) return null;
+    try {
+      const stamps = [t.base!, ...t.models!].map((p) => this.headers.get(p).mtimeKey);
+      const known = this.cache.get(JSON.stringify([mode, t.density, t.by, t.base, t.models, stamps]));
+      return known ? await known : null;
+    } catch {
+      return null;
+    }
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+}
