@@ -126,6 +126,6 @@ export class MergelangHandler implements JupyterHandler {
   }
 
   close(): void {
-    this.session.interrupt();
+    this.session.close();
   }
 }

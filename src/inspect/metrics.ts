@@ -103,13 +103,23 @@ export class MetricBuilder {
     return this.estimate(ratio(this.totals.values, num, den), range);
   }
 
-  /** √total with the interval of the total mapped through √. */
-  sqrtOf(index: number): Estimate {
-    const t = this.totals.values[index]!;
-    const value = Math.sqrt(Math.max(0, t));
+  /**
+   * A task's L2 norm, √Σδ². The sum is estimated as N · (Σδ² / elements) over what was read: a ratio
+   * to the exactly known element count N, steadier than the plain expanded total. Its interval is
+   * mapped through √.
+   */
+  norm(index: number): Estimate {
+    const L = this.totals.layout;
+    const elements = this.totals.elements;
+    const r = ratio(this.totals.values, [[index, 1]], [[L.count, 1]]);
+    if (r === null) return { value: 0 };
+    const value = Math.sqrt(Math.max(0, elements * r.value));
     if (!this.totals.covariance) return { value };
-    const half = this.z * Math.sqrt(this.variance(new Map([[index, 1]])));
-    return { value, ci: [Math.sqrt(Math.max(0, t - half)), Math.sqrt(Math.max(0, t + half))] };
+    const half = this.z * Math.sqrt(this.variance(r.gradient));
+    return {
+      value,
+      ci: [Math.sqrt(Math.max(0, elements * (r.value - half))), Math.sqrt(Math.max(0, elements * (r.value + half)))],
+    };
   }
 
   /** Cosine of tasks i and j: dot / √(‖δi‖²‖δj‖²). */
@@ -201,7 +211,7 @@ export function groupMetrics(totals: Totals, confidence: number): GroupMetrics {
     lost_by_task: tasks.map((i) => m.ratio([[L.lost(i), 1]], kept(i))),
     cosine: m.meanCosine(),
     cosine_matrix: matrix,
-    norm: tasks.map((i) => m.sqrtOf(L.sumsq(i))),
+    norm: tasks.map((i) => m.norm(L.sumsq(i))),
   };
   if (L.pcb) metrics.pcb = pcbMetrics(totals, m);
   return metrics;

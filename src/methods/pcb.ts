@@ -11,12 +11,12 @@
  * 5. τ = Σ δ̃ᵢ·sᵢ / max(Σ sᵢ, 1e-12); result base + lambda·τ.
  *
  * A min/max normalisation that would divide by zero gives 0 (the reference gives NaN).
- * Statistics take two stages of selections: the clip bounds, then the β thresholds.
+ * Statistics take two stages of selections: the clip bounds of |δ|, then the β thresholds.
  */
-import { BLOCK, deltaInto } from "../engine/kernels/elementwise.js";
-import { OrderStatisticSelector } from "../engine/kernels/order-statistics.js";
-import type { ChunkInputs, KernelContext, MethodKernel, StatsSession } from "./method.js";
+import { BLOCK } from "../engine/kernels/elementwise.js";
+import type { ChunkInputs, KernelContext, MethodKernel } from "./method.js";
 import { ParamReader } from "./param-reader.js";
+import { deltaSeries } from "./shared/trim-threshold.js";
 
 export interface PcbParams {
   ratio: number;
@@ -63,27 +63,20 @@ function clipOf(lo: number, hi: number): PcbClip {
   return { lo, hi, min, range: Math.fround(hi - min) };
 }
 
-const DELTA_SLOT = 0; // slots [0, n): deltas of one block
-const betaSlot = (n: number, i: number): number => n + i; // slots [n, 2n): β of one block
+const DELTA_SLOT = 0; // scratch slots [0, n): the deltas of one block
 
-/** δᵢ of one block [s, e) of the chunk into scratch, one array per task. */
+/** δᵢ of elements [s, e) of the chunk into scratch, one array per task. */
 function blockDeltas(chunk: ChunkInputs, s: number, e: number, ctx: KernelContext): Float32Array[] {
-  const n = chunk.inputs.length;
   const out: Float32Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const delta = ctx.scratch.f32(DELTA_SLOT + i, e - s);
-    deltaInto(chunk.inputs[i]!, chunk.base!, s, e, delta);
-    out.push(delta);
-  }
+  for (let i = 0; i < chunk.inputs.length; i++) out.push(ctx.scratch.f32(DELTA_SLOT + i, e - s));
+  deltaSeries(chunk, s, e, out);
   return out;
 }
 
-/** β = exp(n·norm(a)²) · tanh(δ·Σⱼδⱼ) per task for one block, in float32 steps like the reference. */
-function blockBetas(deltas: readonly Float32Array[], clip: readonly PcbClip[], length: number, ctx: KernelContext): Float32Array[] {
+/** β = exp(n·norm(a)²) · tanh(δ·Σⱼδⱼ) per task, in float32 steps like the reference, into `betas`. */
+function blockBetas(deltas: readonly Float32Array[], clip: readonly PcbClip[], length: number, betas: Float32Array[]): void {
   const n = deltas.length;
   const f = Math.fround;
-  const betas: Float32Array[] = [];
-  for (let i = 0; i < n; i++) betas.push(ctx.scratch.f32(betaSlot(n, i), length));
   for (let k = 0; k < length; k++) {
     let sum = 0;
     for (let j = 0; j < n; j++) sum = f(sum + deltas[j]![k]!);
@@ -99,69 +92,10 @@ function blockBetas(deltas: readonly Float32Array[], clip: readonly PcbClip[], l
       betas[i]![k] = intra * inter;
     }
   }
-  return betas;
 }
 
-class PcbStatsSession implements StatsSession<PcbStats> {
-  private stage: "clip" | "drop" | "done" = "clip";
-  private selectors: OrderStatisticSelector[];
-  private clip: PcbClip[] = [];
-  private dropLo: number[] = [];
-  private dropRange: number[] = [];
-
-  constructor(
-    private readonly params: PcbParams,
-    private readonly d: number,
-    private readonly n: number,
-  ) {
-    if (d === 0) {
-      this.stage = "done";
-      this.selectors = [];
-      return;
-    }
-    const ranks = clipRanks(d, params.clip);
-    this.selectors = Array.from({ length: n }, () => new OrderStatisticSelector("magnitude", d, ranks));
-  }
-
-  get needsPass(): boolean {
-    return this.stage !== "done";
-  }
-
-  accumulate(chunk: ChunkInputs, ctx: KernelContext): void {
-    for (let s = 0; s < chunk.length; s += BLOCK) {
-      const e = Math.min(chunk.length, s + BLOCK);
-      const deltas = blockDeltas(chunk, s, e, ctx);
-      const values = this.stage === "clip" ? deltas : blockBetas(deltas, this.clip, e - s, ctx);
-      for (let i = 0; i < this.n; i++) this.selectors[i]!.feed(values[i]!, 0, e - s);
-    }
-  }
-
-  endPass(): void {
-    for (const s of this.selectors) s.endPass();
-    if (!this.selectors.every((s) => s.done)) return;
-    if (this.stage === "clip") {
-      this.clip = this.selectors.map((s) => {
-        const [lo, hi] = s.values() as [number, number];
-        return clipOf(lo, hi);
-      });
-      const ranks = [dropRank(this.d, this.params.ratio), this.d - 1];
-      this.selectors = Array.from({ length: this.n }, () => new OrderStatisticSelector("signed", this.d, ranks));
-      this.stage = "drop";
-    } else {
-      for (const s of this.selectors) {
-        const [lo, max] = s.values() as [number, number];
-        this.dropLo.push(lo);
-        this.dropRange.push(Math.fround(max - lo));
-      }
-      this.selectors = [];
-      this.stage = "done";
-    }
-  }
-
-  result(): PcbStats {
-    if (this.stage !== "done") throw new Error("pcb: statistics read before they were complete");
-    return { clip: this.clip, dropLo: this.dropLo, dropRange: this.dropRange };
-  }
+function clipsOf(stage: number[][]): PcbClip[] {
+  return stage.map(([lo, hi]) => clipOf(lo!, hi!));
 }
 
 export const pcbKernel: MethodKernel<PcbParams, PcbStats> = {
@@ -178,8 +112,24 @@ export const pcbKernel: MethodKernel<PcbParams, PcbStats> = {
     r.inRange("clip", clip, 0, 0.5);
     return { ratio, clip, lambda: r.number("lambda", 1) };
   },
-  beginStats(params, scopeSize, inputCount) {
-    return new PcbStatsSession(params, scopeSize, inputCount);
+  stats: {
+    stage(params, stage, d, n) {
+      if (stage === 0) return Array.from({ length: n }, () => ({ mode: "magnitude" as const, ranks: clipRanks(d, params.clip) }));
+      if (stage === 1) return Array.from({ length: n }, () => ({ mode: "signed" as const, ranks: [dropRank(d, params.ratio), d - 1] }));
+      return null;
+    },
+    values(_params, stage, earlier, chunk, start, end, out, ctx) {
+      if (stage === 0) deltaSeries(chunk, start, end, out);
+      else blockBetas(blockDeltas(chunk, start, end, ctx), clipsOf(earlier[0]!), end - start, out);
+    },
+    result(_params, _d, n, stages) {
+      if (stages.length < 2) return { clip: [], dropLo: new Array<number>(n).fill(0), dropRange: new Array<number>(n).fill(0) };
+      return {
+        clip: clipsOf(stages[0]!),
+        dropLo: stages[1]!.map(([lo]) => lo!),
+        dropRange: stages[1]!.map(([lo, max]) => Math.fround(max! - lo!)),
+      };
+    },
   },
   apply(params, stats, chunk, out, ctx) {
     const st = stats!;
@@ -189,7 +139,9 @@ export const pcbKernel: MethodKernel<PcbParams, PcbStats> = {
     for (let s = 0; s < chunk.length; s += BLOCK) {
       const e = Math.min(chunk.length, s + BLOCK);
       const deltas = blockDeltas(chunk, s, e, ctx);
-      const betas = blockBetas(deltas, st.clip, e - s, ctx);
+      const betas: Float32Array[] = [];
+      for (let i = 0; i < n; i++) betas.push(ctx.scratch.f32(n + i, e - s));
+      blockBetas(deltas, st.clip, e - s, betas);
       for (let k = 0; k < e - s; k++) {
         let num = 0;
         let den = 0;

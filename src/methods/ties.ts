@@ -7,7 +7,7 @@
 import type { Scratch } from "../engine/kernels/scratch.js";
 import type { MethodKernel } from "./method.js";
 import { ParamReader } from "./param-reader.js";
-import { TrimThresholdSession, type TrimThresholds } from "./shared/trim-threshold.js";
+import { type TrimThresholds, deltaSeries, trimSelections, trimThresholds } from "./shared/trim-threshold.js";
 
 export interface TiesParams {
   density: number[];
@@ -35,8 +35,10 @@ export const tiesKernel: MethodKernel<TiesParams, TrimThresholds> = {
       normalize: r.bool("normalize", true),
     };
   },
-  beginStats(params, scopeSize) {
-    return new TrimThresholdSession(params.density, scopeSize, true);
+  stats: {
+    stage: (params, stage, scopeSize) => (stage === 0 ? trimSelections(scopeSize, params.density) : null),
+    values: (_params, _stage, _earlier, chunk, start, end, out) => deltaSeries(chunk, start, end, out),
+    result: (params, scopeSize, _n, stages) => trimThresholds(scopeSize, params.density, stages),
   },
   apply(params, stats, chunk, out, ctx) {
     tiesMerge(chunk.inputs, chunk.base!, stats!, params, out, chunk.length, ctx.scratch);

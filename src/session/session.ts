@@ -3,6 +3,8 @@
  * are kept as a prelude, so later cells see their bindings; a new cell is analyzed together with the
  * prelude (diagnostics are mapped back to the cell's own lines) and only its own statements run.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Effect, Graph, InterferenceEffect, NodeId, SaveEffect, ShowEffect } from "../graph/graph.js";
 import { EngineAbortedError, EngineError } from "../engine/errors.js";
@@ -81,6 +83,7 @@ export class Session {
   private readonly prelude = new Prelude();
   private readonly lookup: ModelLookup;
   private running: AbortController | null = null;
+  private scratch: string | null = null;
 
   constructor(options: SessionOptions = {}) {
     this.cwd = resolve(options.cwd ?? process.cwd());
@@ -107,7 +110,25 @@ export class Session {
   reset(): void {
     this.prelude.clear();
     this.cache.clear();
+    this.removeScratch();
     this.headers.invalidate();
+  }
+
+  /** Stops the running cell and removes the session's scratch folder. */
+  close(): void {
+    this.interrupt();
+    this.removeScratch();
+  }
+
+  /** A private folder for whole-model intermediate results, made on first use. */
+  private scratchDir(): string {
+    this.scratch ??= mkdtempSync(join(tmpdir(), "mergelang-session-"));
+    return this.scratch;
+  }
+
+  private removeScratch(): void {
+    if (this.scratch) rmSync(this.scratch, { recursive: true, force: true });
+    this.scratch = null;
   }
 
   /** The recipe text of the cells kept so far. */
@@ -220,7 +241,8 @@ export class Session {
     const progress = new ProgressDisplay(run.out, { delayMs: 1000 });
     const evaluator = new TensorEvaluator(graph, effect.node, this.cache, this.headers, {
       signal: run.signal,
-      onStatsTensor: (what, done, total) => progress.update(`${what}: ${done}/${total} tensors`, total ? done / total : null),
+      scratchDir: () => this.scratchDir(),
+      onEngineProgress: (p) => progress.update(`${p.label}: ${p.tensorsDone}/${p.tensorsTotal} tensors`, p.tensorsTotal ? p.tensorsDone / p.tensorsTotal : null),
     });
     try {
       const stats = await deltaStatistics(evaluator, (done, total, name) => progress.update(`task vector statistics: ${name}`, total ? done / total : null));

@@ -1,39 +1,45 @@
 /**
  * Whole tensors of graph nodes, for what a notebook shows (task-vector statistics): loads and
  * results go through the session's TensorCache, so later cells reuse what earlier cells read or
- * computed. Saving goes through the streaming engine instead; this is for looking at values.
+ * computed. Tensor-scope methods run in memory, one tensor at a time; a global-scope method needs
+ * whole-model statistics, so the streaming engine saves it once (float32) to the session's scratch
+ * folder and its tensors are read from there.
  */
 import { createHash } from "node:crypto";
-import type { Graph, GraphNode, LoadNode, NodeId, ParamTable } from "../graph/graph.js";
-import { BoundNode } from "../engine/bound-node.js";
+import { join } from "node:path";
+import type { Graph, GraphNode, LoadNode, NodeId, ParamTable, SaveEffect } from "../graph/graph.js";
+import { resolveParams } from "../graph/params.js";
 import { EngineAbortedError, EngineError, atOrigin } from "../engine/errors.js";
-import { bindNodes } from "../engine/executor.js";
+import { executeGraph, type EngineProgress } from "../engine/executor.js";
 import { postOrder } from "../engine/graph-walk.js";
-import { Scratch } from "../engine/kernels/scratch.js";
+import { applyMethod } from "../engine/in-memory.js";
 import { type FamilyTensor, ModelSet, familyTensors } from "../engine/model-set.js";
 import type { HeaderCache } from "../io/index.js";
 import type { TensorCache } from "./tensor-cache.js";
 
 export interface EvaluatorOptions {
   signal?: AbortSignal;
-  /** Called before each tensor of a global-statistics pass (for progress displays). */
-  onStatsTensor?: (label: string, done: number, total: number) => void;
+  /** Folder for whole-model results of global-scope methods (made by the session). */
+  scratchDir: () => string;
+  /** Progress of a global-scope method being computed. */
+  onEngineProgress?: (p: EngineProgress) => void;
 }
 
 export class TensorEvaluator {
   private readonly models: ModelSet;
   private readonly keys = new Map<NodeId, string>();
-  private readonly globalStats = new Map<NodeId, unknown>();
-  private readonly scratch = new Scratch();
-  private bound: Map<NodeId, BoundNode> | null = null;
+  /** Global-scope nodes, replaced by load nodes of their saved results. */
+  private readonly materialized = new Map<NodeId, LoadNode>();
   private familyList: FamilyTensor[] | null = null;
+  private layerCount = 0;
+  private reference: LoadNode | null = null;
 
   constructor(
     private readonly graph: Graph,
     private readonly root: NodeId,
     private readonly cache: TensorCache,
-    headers: HeaderCache,
-    private readonly options: EvaluatorOptions = {},
+    private readonly headers: HeaderCache,
+    private readonly options: EvaluatorOptions,
   ) {
     this.models = new ModelSet(headers);
   }
@@ -45,12 +51,13 @@ export class TensorEvaluator {
       const reference = loads[0];
       if (!reference) throw new EngineError("this value reads no model");
       this.familyList = familyTensors(this.models, reference, loads);
-      this.bound = bindNodes(this.graph, [this.root], this.models.header(reference).layerCount);
+      this.layerCount = this.models.header(reference).layerCount;
+      this.reference = reference;
     }
     return this.familyList;
   }
 
-  /** The root's values for one float tensor, as float32. */
+  /** The root's values for one float tensor, as float32 (shared with the cache: do not modify). */
   async evaluate(tensor: FamilyTensor): Promise<Float32Array> {
     this.tensors();
     return this.node(this.root, tensor);
@@ -58,7 +65,6 @@ export class TensorEvaluator {
 
   close(): void {
     this.models.close();
-    this.scratch.clear();
   }
 
   private checkAborted(): void {
@@ -80,31 +86,17 @@ export class TensorEvaluator {
         const x = await this.node(term.node, t);
         for (let i = 0; i < out.length; i++) out[i]! += term.coef * x[i]!;
       }
+    } else if (isGlobal(node)) {
+      out = await this.read(await this.materialize(node), t);
     } else {
-      const b = this.bound!.get(id)!;
       const inputs: Float32Array[] = [];
-      for (const input of b.inputs) inputs.push(await this.node(input, t));
-      const base = b.base === null ? null : await this.node(b.base, t);
-      const chunk = { inputs, base, length: t.numel };
-      const params = b.params(t.name);
-      const ctx = { scratch: this.scratch, tensor: t.name };
-      let stats: unknown = null;
-      if (b.hasStats) {
-        if (b.scope === "global") stats = await this.wholeModelStats(b);
-        else {
-          const session = b.kernel.beginStats!(params, t.numel, b.inputCount);
-          while (session.needsPass) {
-            session.accumulate(chunk, ctx);
-            session.endPass();
-          }
-          stats = session.result();
-        }
-      }
-      out = new Float32Array(t.numel);
+      for (const input of node.kind === "merge" ? node.models : node.inputs) inputs.push(await this.node(input, t));
+      const base = node.kind === "merge" && node.base !== null ? await this.node(node.base, t) : null;
+      const method = node.kind === "merge" ? node.method : node.op;
       try {
-        b.kernel.apply(params, stats, chunk, out, ctx);
+        out = applyMethod(method, resolveParams(node.params, t.name, this.layerCount), inputs, base, t.name);
       } catch (e) {
-        throw b.error(`${b.name} failed on tensor "${t.name}": ${(e as Error).message}`, t.name);
+        throw new EngineError(atOrigin(node.origin, `${method} failed on tensor "${t.name}": ${(e as Error).message}`), node.origin, t.name);
       }
     }
     this.cache.set(key, out);
@@ -120,27 +112,38 @@ export class TensorEvaluator {
     }
   }
 
-  /** Statistics over every float tensor of the model (scope: "global"), computed once per evaluator. */
-  private async wholeModelStats(b: BoundNode): Promise<unknown> {
-    const id = b.node.id;
-    if (this.globalStats.has(id)) return this.globalStats.get(id);
-    const floats = this.tensors().filter((t) => t.float);
-    const total = floats.reduce((a, t) => a + t.numel, 0);
-    const session = b.kernel.beginStats!(floats.length ? b.params(floats[0]!.name) : b.params(""), total, b.inputCount);
-    for (let pass = 1; session.needsPass; pass++) {
-      for (let i = 0; i < floats.length; i++) {
-        const t = floats[i]!;
-        this.options.onStatsTensor?.(`${b.name} (global) statistics, pass ${pass}`, i, floats.length);
-        const inputs: Float32Array[] = [];
-        for (const input of b.inputs) inputs.push(await this.node(input, t));
-        const base = b.base === null ? null : await this.node(b.base, t);
-        session.accumulate({ inputs, base, length: t.numel }, { scratch: this.scratch, tensor: t.name });
-      }
-      session.endPass();
+  /** Saves a global-scope result once (float32, in the scratch folder) and loads it from there. */
+  private async materialize(node: GraphNode): Promise<LoadNode> {
+    const known = this.materialized.get(node.id);
+    if (known) return known;
+    const path = join(this.options.scratchDir(), this.key(node.id));
+    const load: LoadNode = { id: node.id, kind: "load", value: "model", path, origin: node.origin };
+    let exists = true;
+    try {
+      this.headers.get(path);
+    } catch {
+      exists = false;
     }
-    const result = session.result();
-    this.globalStats.set(id, result);
-    return result;
+    if (!exists) {
+      const effect: SaveEffect = {
+        kind: "save",
+        node: node.id,
+        path,
+        dtype: "f32",
+        shardSize: 5e9,
+        copyTokenizer: false,
+        configFrom: this.reference!.id,
+        recipe: { file: node.origin.file, text: "", hash: "" },
+        summary: "intermediate result of a notebook",
+        origin: node.origin,
+      };
+      await executeGraph(
+        { nodes: this.graph.nodes, effects: [effect] },
+        { signal: this.options.signal, headerCache: this.headers, ...(this.options.onEngineProgress ? { onProgress: this.options.onEngineProgress } : {}) },
+      );
+    }
+    this.materialized.set(node.id, load);
+    return load;
   }
 
   /** A key that names what a node computes (not its id), so equal expressions share cache entries. */
@@ -172,4 +175,9 @@ export class TensorEvaluator {
 /** Where clauses without their recipe positions: the same parameters in another cell are the same. */
 function stripOrigins(params: ParamTable): unknown {
   return { values: params.values, where: params.where.map((w) => ({ selector: w.selector, values: w.values })), modelCount: params.modelCount };
+}
+
+function isGlobal(node: GraphNode): boolean {
+  if (node.kind === "merge") return node.scope === "global";
+  return node.kind === "delta_op" && node.params.values["scope"] === "global";
 }

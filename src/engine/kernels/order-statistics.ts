@@ -17,6 +17,38 @@ const BUCKETS = 65536;
 
 type Phase = "collect" | "high" | "low" | "done";
 
+/**
+ * What one histogram pass counts, as plain data, so that another thread can count a share of the
+ * elements (`histogramInto`) and the selector add it (`addHistogram`).
+ */
+export type HistogramPass =
+  | { kind: "high"; mode: KeyMode }
+  /** Low 16 bits of the keys whose high 16 bits are `buckets[slot]`, one 65536-bin row per slot. */
+  | { kind: "low"; mode: KeyMode; buckets: number[] };
+
+/** Bins of the histogram a pass fills. */
+export function histogramSize(pass: HistogramPass): number {
+  return pass.kind === "high" ? BUCKETS : BUCKETS * pass.buckets.length;
+}
+
+/** Counts `values[start..end)` into `hist` (of `histogramSize(pass)` bins) for one pass. */
+export function histogramInto(pass: HistogramPass, values: Float32Array, start: number, end: number, hist: Float64Array): void {
+  const bits = bitsView(values);
+  const signed = pass.mode === "signed";
+  if (pass.kind === "high") {
+    if (signed) highSigned(bits, start, end, hist);
+    else highMagnitude(bits, start, end, hist);
+  } else if (pass.buckets.length === 1) {
+    if (signed) lowSignedOne(bits, start, end, pass.buckets[0]!, hist);
+    else lowMagnitudeOne(bits, start, end, pass.buckets[0]!, hist);
+  } else {
+    const slotOf = new Int32Array(BUCKETS).fill(-1);
+    pass.buckets.forEach((b, i) => (slotOf[b] = i));
+    if (signed) lowSignedMany(bits, start, end, slotOf, hist);
+    else lowMagnitudeMany(bits, start, end, slotOf, hist);
+  }
+}
+
 export class OrderStatisticSelector {
   readonly mode: KeyMode;
   readonly total: number;
@@ -83,6 +115,22 @@ export class OrderStatisticSelector {
         throw new Error("order statistics: fed after the selection finished");
     }
     this.fed += end - start;
+    if (this.fed > this.total) throw new Error(`order statistics: fed ${this.fed} elements, expected ${this.total}`);
+  }
+
+  /** The current pass as plain data, or null when it collects (small scopes) or is done. */
+  histogramPass(): HistogramPass | null {
+    if (this.phase === "high") return { kind: "high", mode: this.mode };
+    if (this.phase === "low") return { kind: "low", mode: this.mode, buckets: [...this.slotBuckets] };
+    return null;
+  }
+
+  /** Adds a histogram of `count` elements that another thread counted for the current pass. */
+  addHistogram(hist: Float64Array, count: number): void {
+    const target = this.phase === "high" ? this.high : this.phase === "low" ? this.low : null;
+    if (!target || hist.length !== target.length) throw new Error("order statistics: a histogram for another pass");
+    for (let i = 0; i < hist.length; i++) target[i] += hist[i]!;
+    this.fed += count;
     if (this.fed > this.total) throw new Error(`order statistics: fed ${this.fed} elements, expected ${this.total}`);
   }
 
