@@ -49,7 +49,7 @@ export class BoundNode {
 
   /** Whether the kernel needs whole-scope statistics before it can produce a tensor. */
   get hasStats(): boolean {
-    return this.kernel.beginStats !== undefined;
+    return this.kernel.stats !== undefined;
   }
 
   /** The positional inputs the kernel sees (a sign input of disjoint_mean included). */

@@ -13,6 +13,7 @@ import { BufferPool } from "./buffer-pool.js";
 import { EngineAbortedError, EngineError, atOrigin } from "./errors.js";
 import { nodeAt, postOrder } from "./graph-walk.js";
 import { Scratch } from "./kernels/scratch.js";
+import { StatsRunner } from "./stats-runner.js";
 import { modelCard, modelMetadata } from "./model-card.js";
 import { type FamilyTensor, ModelSet, familyTensors } from "./model-set.js";
 import { type RunContext, TensorRun, checkAborted } from "./tensor-run.js";
@@ -220,7 +221,7 @@ async function computeGlobalStats(
     const b = ctx.bound.get(id);
     if (!b || !b.hasStats || b.scope !== "global") continue;
     const params = uniformScopeParams(b, floats);
-    const session = b.kernel.beginStats!(params, total, b.inputCount);
+    const session = new StatsRunner(b.kernel, params, total, b.inputCount);
     const roots = b.base === null ? b.inputs : [...b.inputs, b.base];
     for (let pass = 1; session.needsPass; pass++) {
       for (let ti = 0; ti < floats.length; ti++) {

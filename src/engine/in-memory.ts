@@ -5,6 +5,7 @@
 import type { ResolvedParams } from "../graph/params.js";
 import { getKernel, kernelNames } from "../methods/registry.js";
 import { Scratch } from "./kernels/scratch.js";
+import { StatsRunner } from "./stats-runner.js";
 
 export function applyMethod(
   method: string,
@@ -24,8 +25,8 @@ export function applyMethod(
   const chunk = { inputs, base: kernel.base === "unused" ? null : base, length };
   const ctx = { scratch: new Scratch(), tensor };
   let stats: unknown = null;
-  if (kernel.beginStats) {
-    const session = kernel.beginStats(parsed, length, inputs.length);
+  if (kernel.stats) {
+    const session = new StatsRunner(kernel, parsed, length, inputs.length);
     while (session.needsPass) {
       session.accumulate(chunk, ctx);
       session.endPass();

@@ -15,6 +15,7 @@ import { postOrder } from "./graph-walk.js";
 import { weightedSumInto } from "./kernels/elementwise.js";
 import type { Scratch } from "./kernels/scratch.js";
 import type { FamilyTensor, ModelSet } from "./model-set.js";
+import { StatsRunner } from "./stats-runner.js";
 
 export interface RunContext {
   graph: Graph;
@@ -77,7 +78,7 @@ export class TensorRun {
     for (const node of postOrder(this.ctx.graph, roots)) {
       const b = this.ctx.bound.get(node.id);
       if (!b || !b.hasStats || b.scope !== "tensor" || this.stats.has(node.id)) continue;
-      const session = b.kernel.beginStats!(b.params(this.tensor.name), this.tensor.numel, b.inputCount);
+      const session = new StatsRunner(b.kernel, b.params(this.tensor.name), this.tensor.numel, b.inputCount);
       while (session.needsPass) {
         for (let c = 0; c < this.chunks.length; c++) session.accumulate(await this.inputsOf(b, c), this.kctx);
         session.endPass();
@@ -147,7 +148,7 @@ export class TensorRun {
     if (this.stats.has(id)) return this.stats.get(id);
     if (!this.single) throw new Error(`engine: tensor statistics of node ${id} were not prepared`);
     // One chunk: the inputs are in memory, so every pass runs over them without reading again.
-    const session = b.kernel.beginStats!(params, this.tensor.numel, b.inputCount);
+    const session = new StatsRunner(b.kernel, params, this.tensor.numel, b.inputCount);
     while (session.needsPass) {
       session.accumulate(chunk, this.kctx);
       session.endPass();

@@ -16,7 +16,7 @@
 import { BLOCK } from "../engine/kernels/elementwise.js";
 import type { ChunkInputs, KernelContext, MethodKernel } from "./method.js";
 import { ParamReader } from "./param-reader.js";
-import { deltaSeries } from "./shared/trim-threshold.js";
+import { deltaSeries } from "./shared/series.js";
 
 export interface PcbParams {
   ratio: number;

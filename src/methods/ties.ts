@@ -7,7 +7,8 @@
 import type { Scratch } from "../engine/kernels/scratch.js";
 import type { MethodKernel } from "./method.js";
 import { ParamReader } from "./param-reader.js";
-import { type TrimThresholds, deltaSeries, trimSelections, trimThresholds } from "./shared/trim-threshold.js";
+import { deltaSeries } from "./shared/series.js";
+import { type TrimThresholds, trimSelections, trimThresholds } from "./shared/trim-threshold.js";
 
 export interface TiesParams {
   density: number[];

@@ -1,7 +1,8 @@
 /** `trim(delta, density)`: TIES's first step on one task vector, with the tie-inclusive threshold. */
 import type { MethodKernel } from "./method.js";
 import { ParamReader } from "./param-reader.js";
-import { type TrimThresholds, inputSeries, trimSelections, trimThresholds } from "./shared/trim-threshold.js";
+import { inputSeries } from "./shared/series.js";
+import { type TrimThresholds, trimSelections, trimThresholds } from "./shared/trim-threshold.js";
 
 export interface TrimParams {
   density: number;

@@ -3,7 +3,7 @@
  * magnitude in the scope, k = floor(d·density), so that every element tied with it is kept and the
  * result never depends on element order or chunking. k = 0 keeps nothing; k ≥ d keeps everything.
  */
-import type { ChunkInputs, SeriesSelection, StageResults } from "../method.js";
+import type { SeriesSelection, StageResults } from "../method.js";
 
 /** Keep |δ| ≥ threshold. NaN keeps nothing (no comparison with NaN is true). */
 export type TrimThresholds = number[];
@@ -28,18 +28,4 @@ export function trimThresholds(scopeSize: number, densities: readonly number[], 
     if (k >= scopeSize) return 0;
     return stages[0]![i]![0]!;
   });
-}
-
-/** out[i][k] = f32(inputs[i][start + k] − base[start + k]): the deltas of a range. */
-export function deltaSeries(chunk: ChunkInputs, start: number, end: number, out: Float32Array[]): void {
-  const base = chunk.base!;
-  chunk.inputs.forEach((model, i) => {
-    const o = out[i]!;
-    for (let j = start, k = 0; j < end; j++, k++) o[k] = model[j]! - base[j]!;
-  });
-}
-
-/** out[i][k] = inputs[i][start + k]: inputs that already are deltas. */
-export function inputSeries(chunk: ChunkInputs, start: number, end: number, out: Float32Array[]): void {
-  chunk.inputs.forEach((x, i) => out[i]!.set(x.subarray(start, end)));
 }
