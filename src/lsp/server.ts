@@ -20,7 +20,7 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import { codeLenses, resolveLens, targetAt, type LensData } from "./code-lens.js";
 import { dryRun, inspect, runRecipe, type CommandContext } from "./commands.js";
 import { complete } from "./completion.js";
-import { pathToUri, toLspDiagnostic, uriToPath } from "./convert.js";
+import { toLspDiagnostic, uriToPath } from "./convert.js";
 import { formatDocument, quickFixes } from "./edits.js";
 import { HoverProvider } from "./hover.js";
 import { inlayHints } from "./inlay-hints.js";
@@ -352,4 +352,3 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   connection.listen();
 }
 
-export { pathToUri };
