@@ -2,7 +2,7 @@
  * The recipe language behind tslab's JupyterHandler interface: kernel info, completion, inspection
  * and is_complete from the shared language service, execution through a notebook Session.
  */
-import { Session, type CellOutcome, type CellOutput, type SessionOptions } from "../src/session/index.js";
+import type { CellOutcome, CellOutput, Session, SessionOptions } from "../src/session/index.js";
 import type {
   CompleteReply,
   CompleteRequest,
@@ -34,11 +34,25 @@ export function utf16ToCodePoints(text: string, offset: number): number {
 }
 
 export class MergelangHandler implements JupyterHandler {
-  readonly session: Session;
+  private loaded: Session | null = null;
+  private loading: Promise<Session> | null = null;
   private executionCount = 0;
 
-  constructor(options: SessionOptions = {}) {
-    this.session = new Session(options);
+  constructor(private readonly options: SessionOptions = {}) {}
+
+  /**
+   * The session, loaded on first use: the language service and engine take a while to import, and
+   * kernel_info (what a client waits for at start) needs neither.
+   */
+  ready(): Promise<Session> {
+    this.loading ??= import("../src/session/index.js").then(({ Session }) => (this.loaded = new Session(this.options)));
+    return this.loading;
+  }
+
+  /** The loaded session (call `ready()` first). */
+  get session(): Session {
+    if (!this.loaded) throw new Error("the kernel session is not loaded yet");
+    return this.loaded;
   }
 
   handleKernel(): KernelInfoReply {
@@ -63,9 +77,10 @@ export class MergelangHandler implements JupyterHandler {
 
   /** Runs one cell, counting it when it is stored in the history. */
   async run(code: string, out: CellOutput, store: boolean): Promise<{ count: number; outcome: CellOutcome }> {
+    const session = await this.ready();
     if (store) this.executionCount++;
     const count = this.executionCount;
-    const outcome = await this.session.execute(code, out, { executionCount: count });
+    const outcome = await session.execute(code, out, { executionCount: count });
     return { count, outcome };
   }
 
@@ -116,16 +131,16 @@ export class MergelangHandler implements JupyterHandler {
   }
 
   handleShutdown(req: ShutdownRequest): ShutdownReply {
-    this.session.interrupt();
+    this.loaded?.interrupt();
     return { status: "ok", restart: req.restart } as ShutdownReply;
   }
 
   /** Stops the running cell, if any. */
   interrupt(): boolean {
-    return this.session.interrupt();
+    return this.loaded?.interrupt() ?? false;
   }
 
   close(): void {
-    this.session.close();
+    this.loaded?.close();
   }
 }

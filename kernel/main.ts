@@ -24,6 +24,19 @@ export async function startKernel(connectionFile: string, options: KernelOptions
   process.on("SIGTERM", () => process.exit(0));
   // A send the transport does not await must not take the kernel down with it.
   process.on("unhandledRejection", (e) => process.stderr.write(`[mergelang kernel] ${e instanceof Error ? e.message : String(e)}\n`));
+  watchParent();
   await server.init();
   return server;
+}
+
+/**
+ * Exits when the process that started the kernel is gone (Jupyter sets JPY_PARENT_PID), as
+ * ipykernel does: a notebook server that crashed must not leave kernels behind.
+ */
+function watchParent(): void {
+  if (!process.env["JPY_PARENT_PID"] || process.platform === "win32") return;
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(0);
+  }, 1000).unref();
 }

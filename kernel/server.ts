@@ -12,6 +12,9 @@ import { messageClass, ZmqServer, type ExecuteRequest, type MessageClass, type W
 
 type Content = Record<string, unknown>;
 
+/** How long a failed cell waits for queued requests to arrive before aborting them. */
+const ABORT_FLUSH_MS = 30;
+
 export interface ServerOptions {
   /** Where the kernel's own problems are logged (the terminal jupyter runs in). */
   log?: (message: string) => void;
@@ -73,17 +76,22 @@ export class MergelangServer extends ZmqServer {
       switch (type) {
         case "kernel_info_request":
           this.send(sock, msg, "kernel_info_reply", { ...this.kernel.handleKernel(), status: "ok" });
+          // The client is up: load the language service now, before its first cell arrives.
+          setImmediate(() => void this.kernel.ready().catch((e: Error) => this.log(`cannot load the session: ${e.message}`)));
           break;
         case "execute_request":
           await this.execute(sock, msg, ticket);
           break;
         case "complete_request":
+          await this.kernel.ready();
           this.handleComplete(sock, msg);
           break;
         case "inspect_request":
+          await this.kernel.ready();
           this.handleInspect(sock, msg);
           break;
         case "is_complete_request":
+          await this.kernel.ready();
           this.handleIsComplete(sock, msg);
           break;
         case "history_request":
@@ -105,6 +113,11 @@ export class MergelangServer extends ZmqServer {
       }
     } catch (e) {
       this.log(`failed to answer ${type}: ${(e as Error).stack ?? String(e)}`);
+      // A client waits for the reply: say what went wrong rather than leave it hanging.
+      if (type.endsWith("_request")) {
+        const evalue = e instanceof Error ? e.message : String(e);
+        this.send(sock, msg, type.replace(/_request$/, "_reply"), { status: "error", ename: "KernelError", evalue, traceback: [`KernelError: ${evalue}`] });
+      }
     } finally {
       this.publishStatus("idle", msg);
     }
@@ -153,7 +166,12 @@ export class MergelangServer extends ZmqServer {
       const { ename, evalue, traceback } = outcome.error;
       publish("error", { ename, evalue, traceback });
       this.send(sock, msg, "execute_reply", { status: "error", execution_count: count, ename, evalue, traceback });
-      if (req.stop_on_error !== false) this.abortThrough = this.executesReceived;
+      if (req.stop_on_error !== false) {
+        // Let the socket hand over requests already sent (tslab reads one message per turn), then
+        // abort every execute request received so far, as ipykernel flushes its queue.
+        await new Promise((resolve) => setTimeout(resolve, ABORT_FLUSH_MS));
+        this.abortThrough = this.executesReceived;
+      }
       return;
     }
     const userExpressions: Content = {};

@@ -1,11 +1,25 @@
-/** This package's version, from package.json (two folders up from dist/kernel/ or src/..). */
-import { readFileSync } from "node:fs";
+/** This package's version, from the package.json above this file (dist/kernel/ or a build folder). */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+let cached: string | null = null;
 
 export function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
-    return pkg.version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
+  if (cached !== null) return cached;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const file = join(dir, "package.json");
+    if (existsSync(file)) {
+      try {
+        const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+        if (pkg.name === "mergelang" && pkg.version) return (cached = pkg.version);
+      } catch {
+        // not ours: keep looking
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return (cached = "0.0.0");
+    dir = parent;
   }
 }

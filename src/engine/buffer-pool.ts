@@ -7,6 +7,9 @@ export class BufferPool {
   private free: Float32Array[] = [];
   private allocatedBytes = 0;
 
+  /** `shared`: allocate in SharedArrayBuffers, so that worker threads can work on the buffers. */
+  constructor(readonly shared = false) {}
+
   /** A buffer of exactly `length` elements (contents undefined). */
   acquire(length: number): Float32Array {
     let best = -1;
@@ -19,7 +22,7 @@ export class BufferPool {
       buffer = this.free[best]!;
       this.free.splice(best, 1);
     } else {
-      buffer = new Float32Array(length);
+      buffer = new Float32Array(this.shared ? new SharedArrayBuffer(length * 4) : new ArrayBuffer(length * 4));
       this.allocatedBytes += buffer.byteLength;
     }
     return buffer.length === length ? buffer : buffer.subarray(0, length);
@@ -27,7 +30,8 @@ export class BufferPool {
 
   /** Returns a buffer (or a view from `acquire`) to the pool. */
   release(buffer: Float32Array): void {
-    this.free.push(buffer.byteOffset === 0 && buffer.length * 4 === buffer.buffer.byteLength ? buffer : new Float32Array(buffer.buffer));
+    const whole = buffer.byteOffset === 0 && buffer.length * 4 === buffer.buffer.byteLength;
+    this.free.push(whole ? buffer : new Float32Array(buffer.buffer));
   }
 
   /** Bytes ever allocated by this pool (its peak footprint). */

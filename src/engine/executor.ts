@@ -5,18 +5,19 @@
  * output folder and an existing one untouched. Global-scope nodes first take statistics passes over
  * all tensors (exact, histogram-based), then the write pass produces every tensor.
  */
-import { dirname } from "node:path";
-import type { Effect, Graph, LoadNode, NodeId, SaveEffect } from "../graph/graph.js";
+import { availableParallelism } from "node:os";
+import type { Effect, Graph, LoadNode, SaveEffect } from "../graph/graph.js";
 import { HeaderCache, ModelWriter, dtypeSize, outputDTypeToDType } from "../io/index.js";
-import { BoundNode } from "./bound-node.js";
 import { BufferPool } from "./buffer-pool.js";
 import { EngineAbortedError, EngineError, atOrigin } from "./errors.js";
-import { nodeAt, postOrder } from "./graph-walk.js";
+import { computeGlobalStats } from "./global-stats.js";
 import { Scratch } from "./kernels/scratch.js";
-import { StatsRunner } from "./stats-runner.js";
 import { modelCard, modelMetadata } from "./model-card.js";
-import { type FamilyTensor, ModelSet, familyTensors } from "./model-set.js";
-import { type RunContext, TensorRun, checkAborted } from "./tensor-run.js";
+import { type FamilyTensor, ModelSet } from "./model-set.js";
+import { setupSave } from "./save-setup.js";
+import { Parallel } from "./parallel/parallel.js";
+import { WorkerPool } from "./parallel/worker-pool.js";
+import { Prefetch, type RunContext, TensorRun, checkAborted } from "./tensor-run.js";
 
 /** Tensors larger than this many elements are processed in row chunks. */
 export const DEFAULT_MAX_CHUNK_ELEMENTS = 1 << 26;
@@ -40,6 +41,8 @@ export interface ExecuteOptions {
   onEffect?: (effect: Effect, index: number) => void | Promise<void>;
   headerCache?: HeaderCache;
   maxChunkElements?: number;
+  /** Threads for the hot loops (the main thread included); default: the machine's cores. */
+  threads?: number;
 }
 
 export interface SaveResult {
@@ -61,52 +64,42 @@ export async function executeGraph(graph: Graph, opts: ExecuteOptions = {}): Pro
   const models = new ModelSet(opts.headerCache ?? new HeaderCache());
   const saved: SaveResult[] = [];
   const unhandled: Effect[] = [];
+  const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
+  let workers: WorkerPool | null = null;
   try {
     for (let i = 0; i < graph.effects.length; i++) {
       checkAborted(opts.signal);
       const effect = graph.effects[i]!;
-      if (effect.kind === "save") saved.push(await runSave(graph, effect, i, models, opts));
-      else if (opts.onEffect) await opts.onEffect(effect, i);
+      if (effect.kind === "save") {
+        if (threads > 1 && workers === null) workers = new WorkerPool(threads - 1);
+        saved.push(await runSave(graph, effect, i, models, new Parallel(workers), opts));
+      } else if (opts.onEffect) await opts.onEffect(effect, i);
       else unhandled.push(effect);
     }
   } finally {
     models.close();
+    await workers?.close();
   }
   return { saved, unhandled };
 }
 
-/** The load node a save takes its tensor list, config and tokenizer from. */
-function referenceLoad(graph: Graph, effect: SaveEffect, loads: LoadNode[]): LoadNode {
-  const node = graph.nodes[effect.configFrom];
-  if (node?.kind === "load") return node;
-  const first = loads[0];
-  if (!first) throw new EngineError(atOrigin(effect.origin, "save: the saved value reads no model"), effect.origin);
-  return first;
-}
-
-/** Binds every merge and delta-operation node under `roots` to its kernel. */
-export function bindNodes(graph: Graph, roots: readonly NodeId[], layerCount: number): Map<NodeId, BoundNode> {
-  const bound = new Map<NodeId, BoundNode>();
-  for (const node of postOrder(graph, roots)) {
-    if (node.kind === "merge" || node.kind === "delta_op") bound.set(node.id, new BoundNode(node, layerCount));
-  }
-  return bound;
-}
-
-async function runSave(graph: Graph, effect: SaveEffect, index: number, models: ModelSet, opts: ExecuteOptions): Promise<SaveResult> {
-  nodeAt(graph, effect.node);
-  const nodes = postOrder(graph, [effect.node]);
-  const loads = nodes.filter((n): n is LoadNode => n.kind === "load");
-  const reference = referenceLoad(graph, effect, loads);
-  const tensors = familyTensors(models, reference, loads);
-  const refHeader = models.header(reference);
+async function runSave(
+  graph: Graph,
+  effect: SaveEffect,
+  index: number,
+  models: ModelSet,
+  parallel: Parallel,
+  opts: ExecuteOptions,
+): Promise<SaveResult> {
+  const { nodes, loads, refHeader, tensors, bound } = setupSave(graph, effect, models);
   const ctx: RunContext = {
     graph,
     models,
-    bound: bindNodes(graph, [effect.node], refHeader.layerCount),
+    bound,
     globalStats: new Map(),
-    pool: new BufferPool(),
+    pool: new BufferPool(parallel.threads > 1),
     scratch: new Scratch(),
+    parallel,
     maxChunkElements: opts.maxChunkElements ?? DEFAULT_MAX_CHUNK_ELEMENTS,
     signal: opts.signal,
     counters: { bytesRead: 0 },
@@ -125,6 +118,7 @@ async function runSave(graph: Graph, effect: SaveEffect, index: number, models: 
     });
 
   let writer: ModelWriter | null = null;
+  let ahead: Prefetch | null = null;
   try {
     writer = await ModelWriter.create({
       path: effect.path,
@@ -136,8 +130,11 @@ async function runSave(graph: Graph, effect: SaveEffect, index: number, models: 
     await computeGlobalStats(ctx, nodes.map((n) => n.id), tensors, report);
     for (let ti = 0; ti < tensors.length; ti++) {
       const t = tensors[ti]!;
+      const prefetched = ahead;
+      const following = tensors[ti + 1];
+      ahead = following && Prefetch.worthIt(ctx, following) ? new Prefetch(ctx, following, loads) : null;
       if (t.float) {
-        const run = new TensorRun(ctx, t);
+        const run = new TensorRun(ctx, t, prefetched);
         await run.prepare([effect.node]);
         for (let c = 0; c < run.chunks.length; c++) {
           const out = await run.evaluate(effect.node, c);
@@ -145,19 +142,19 @@ async function runSave(graph: Graph, effect: SaveEffect, index: number, models: 
           bytesWritten += out.length * outSize;
         }
         run.release();
+        await prefetched?.discard();
       } else {
-        const bytes = await carriedBytes(models, t, loads);
+        const bytes = await carriedBytes(models, t, loads, ctx.counters);
         await writer.writeRaw(t.name, bytes);
         bytesWritten += bytes.length;
       }
       report("write", `writing ${effect.path}`, ti + 1);
     }
     checkAborted(opts.signal);
+    // A single .safetensors file has no config or tokenizer of its own to copy.
     if (refHeader.kind === "folder") {
       await writer.copyConfigFrom(refHeader.path);
       if (effect.copyTokenizer) await writer.copyTokenizerFrom(refHeader.path);
-    } else if (effect.copyTokenizer) {
-      await writer.copyTokenizerFrom(dirname(refHeader.path));
     }
     const parameters = tensors.reduce((a, t) => a + t.numel, 0);
     await writer.writeText("README.md", modelCard(effect, tensors.length, parameters));
@@ -172,6 +169,7 @@ async function runSave(graph: Graph, effect: SaveEffect, index: number, models: 
       tensors: tensors.length,
     };
   } catch (e) {
+    await ahead?.discard();
     await writer?.abort();
     if (e instanceof EngineError || e instanceof EngineAbortedError) throw e;
     throw new EngineError(atOrigin(effect.origin, (e as Error).message), effect.origin, (e as { tensor?: string }).tensor);
@@ -182,13 +180,19 @@ async function runSave(graph: Graph, effect: SaveEffect, index: number, models: 
 }
 
 /** A non-float tensor is carried through when every model stores the same bytes. */
-async function carriedBytes(models: ModelSet, t: FamilyTensor, loads: readonly LoadNode[]): Promise<Uint8Array> {
+async function carriedBytes(
+  models: ModelSet,
+  t: FamilyTensor,
+  loads: readonly LoadNode[],
+  counters: { bytesRead: number },
+): Promise<Uint8Array> {
   let first: { load: LoadNode; bytes: Uint8Array } | null = null;
   const seen = new Set<string>();
   for (const load of loads) {
     if (seen.has(load.path)) continue;
     seen.add(load.path);
     const bytes = await models.reader(load).readRaw(t.name);
+    counters.bytesRead += bytes.length;
     if (first === null) first = { load, bytes };
     else if (!Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).equals(first.bytes)) {
       throw new EngineError(
@@ -203,64 +207,4 @@ async function carriedBytes(models: ModelSet, t: FamilyTensor, loads: readonly L
     }
   }
   return first!.bytes;
-}
-
-/**
- * Statistics of every global-scope node, inner nodes first: passes over every float tensor of the
- * model until each node's session is complete. Memory stays that of one tensor plus histograms.
- */
-async function computeGlobalStats(
-  ctx: RunContext,
-  order: readonly NodeId[],
-  tensors: readonly FamilyTensor[],
-  report: (phase: "statistics", label: string, done: number) => void,
-): Promise<void> {
-  const floats = tensors.filter((t) => t.float);
-  const total = floats.reduce((a, t) => a + t.numel, 0);
-  for (const id of order) {
-    const b = ctx.bound.get(id);
-    if (!b || !b.hasStats || b.scope !== "global") continue;
-    const params = uniformScopeParams(b, floats);
-    const session = new StatsRunner(b.kernel, params, total, b.inputCount);
-    const roots = b.base === null ? b.inputs : [...b.inputs, b.base];
-    for (let pass = 1; session.needsPass; pass++) {
-      for (let ti = 0; ti < floats.length; ti++) {
-        const t = floats[ti]!;
-        const run = new TensorRun(ctx, t);
-        await run.prepare(roots);
-        const kctx = { scratch: ctx.scratch, tensor: t.name };
-        for (let c = 0; c < run.chunks.length; c++) session.accumulate(await run.inputsOf(b, c), kctx);
-        run.release();
-        report("statistics", `${b.name} (global) statistics, pass ${pass}`, ti + 1);
-      }
-      session.endPass();
-    }
-    ctx.globalStats.set(id, session.result());
-  }
-}
-
-/**
- * In global scope the statistics parameters (density, ratio, ...) must be one value for the whole
- * model: where clauses may not give tensors different ones. Returns the first tensor's parameters.
- */
-function uniformScopeParams(b: BoundNode, floats: readonly FamilyTensor[]): unknown {
-  if (floats.length === 0) return b.params("");
-  const first = floats[0]!.name;
-  const key = (tensor: string): string => {
-    const r = b.resolved(tensor);
-    return JSON.stringify(b.kernel.scopeParams.map((p) => r[p] ?? null));
-  };
-  const firstKey = key(first);
-  for (const t of floats) {
-    if (key(t.name) !== firstKey) {
-      const differing = b.kernel.scopeParams.find((p) => JSON.stringify(b.resolved(t.name)[p]) !== JSON.stringify(b.resolved(first)[p]));
-      throw b.error(
-        `${b.name} with scope: "global" needs one ${differing} for the whole model, but tensor "${t.name}" gets ` +
-          `${JSON.stringify(b.resolved(t.name)[differing!])} and "${first}" gets ${JSON.stringify(b.resolved(first)[differing!])}; ` +
-          `use scope: "tensor" for per-tensor values`,
-        t.name,
-      );
-    }
-  }
-  return b.params(first);
 }

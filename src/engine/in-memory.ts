@@ -13,6 +13,7 @@ export function applyMethod(
   inputs: readonly Float32Array[],
   base: Float32Array | null = null,
   tensor = "tensor",
+  rowLength?: number,
 ): Float32Array {
   const kernel = getKernel(method);
   if (!kernel) throw new Error(`no CPU kernel for "${method}" (there are: ${kernelNames().join(", ")})`);
@@ -22,7 +23,7 @@ export function applyMethod(
   }
   if (kernel.base === "required" && !base) throw new Error(`${method} needs a base`);
   const parsed = kernel.parseParams(params, inputs.length);
-  const chunk = { inputs, base: kernel.base === "unused" ? null : base, length };
+  const chunk = { inputs, base: kernel.base === "unused" ? null : base, length, offset: 0, rowLength: rowLength ?? Math.max(1, length) };
   const ctx = { scratch: new Scratch(), tensor };
   let stats: unknown = null;
   if (kernel.stats) {

@@ -1,26 +1,34 @@
 /**
- * Runs a kernel's declared statistics (stages of exact order statistics) over a scope: the engine
- * feeds every chunk of the scope once per pass while `needsPass`; each stage takes one pass (small
- * scopes, sorted) or two (radix select). Chunks may also be counted by other threads: `passInfo`
- * describes the current pass as plain data and `addHistograms` takes their counts.
+ * Runs a kernel's declared statistics (stages of exact order statistics and sums) over a scope: the
+ * engine feeds every chunk of the scope once per pass while `needsPass`; a stage takes one pass
+ * (sums, small scopes) or two (radix select). Chunks may also be counted by other threads:
+ * `passInfo` describes the current pass as plain data and `addCounts` takes their results.
  */
 import type { AnyMethodKernel, ChunkInputs, KernelContext, SeriesSelection, StageResults } from "../methods/method.js";
 import { BLOCK } from "./kernels/elementwise.js";
-import { type HistogramPass, OrderStatisticSelector } from "./kernels/order-statistics.js";
+import { type HistogramPass, OrderStatisticSelector, SMALL_SCOPE } from "./kernels/order-statistics.js";
 import { Scratch } from "./kernels/scratch.js";
+
+/** What one series counts this pass: a histogram, its sum, or nothing. */
+export type SeriesPass = HistogramPass | { kind: "sum" } | null;
 
 /** The current pass as plain data, for a thread that counts a share of a chunk. */
 export interface PassInfo {
   stage: number;
   earlier: StageResults;
-  /** Per series: its histogram pass, or null when the series needs nothing this pass. */
-  passes: (HistogramPass | null)[];
+  passes: SeriesPass[];
+}
+
+type Slot = { kind: "select"; selector: OrderStatisticSelector } | { kind: "sum"; sum: number; done: boolean } | null;
+
+function slotDone(s: Slot): boolean {
+  return s === null || (s.kind === "select" ? s.selector.done : s.done);
 }
 
 export class StatsRunner {
   private stage = 0;
   private readonly earlier: StageResults = [];
-  private selectors: (OrderStatisticSelector | null)[] = [];
+  private slots: Slot[] = [];
   private complete = false;
   private readonly series = new Scratch();
 
@@ -38,45 +46,56 @@ export class StatsRunner {
     return !this.complete;
   }
 
-  /** Whether the current pass can be counted by other threads (histogram passes only). */
+  /** Whether other threads can count the current pass (not while small scopes are collected). */
   get parallelizable(): boolean {
-    return !this.complete && this.selectors.every((s) => s === null || s.done || s.histogramPass() !== null);
+    return !this.complete && this.slots.every((s) => s === null || s.kind === "sum" || s.selector.done || s.selector.histogramPass() !== null);
   }
 
   passInfo(): PassInfo {
     return {
       stage: this.stage,
       earlier: this.earlier,
-      passes: this.selectors.map((s) => (s === null || s.done ? null : s.histogramPass())),
+      passes: this.slots.map((s): SeriesPass => {
+        if (slotDone(s)) return null;
+        return s!.kind === "sum" ? { kind: "sum" } : s!.selector.histogramPass();
+      }),
     };
   }
 
-  accumulate(chunk: ChunkInputs, ctx: KernelContext): void {
+  /** Feeds elements [start, end) of a chunk (by default all of it) to the current pass. */
+  accumulate(chunk: ChunkInputs, ctx: KernelContext, start = 0, end = chunk.length): void {
     const spec = this.kernel.stats!;
-    const n = this.selectors.length;
-    for (let s = 0; s < chunk.length; s += BLOCK) {
-      const e = Math.min(chunk.length, s + BLOCK);
+    const n = this.slots.length;
+    for (let s = start; s < end; s += BLOCK) {
+      const e = Math.min(end, s + BLOCK);
       const out: Float32Array[] = [];
       for (let i = 0; i < n; i++) out.push(this.series.f32(i, e - s));
       spec.values(this.params, this.stage, this.earlier, chunk, s, e, out, ctx);
       for (let i = 0; i < n; i++) {
-        const sel = this.selectors[i];
-        if (sel && !sel.done) sel.feed(out[i]!, 0, e - s);
+        const slot = this.slots[i]!;
+        if (slotDone(slot)) continue;
+        if (slot.kind === "select") slot.selector.feed(out[i]!, 0, e - s);
+        else slot.sum += sumOf(out[i]!, e - s);
       }
     }
   }
 
-  /** Counts from another thread: one histogram per series (null where the series needs nothing). */
-  addHistograms(hists: (Float64Array | null)[], count: number): void {
-    this.selectors.forEach((sel, i) => {
-      if (sel && !sel.done) sel.addHistogram(hists[i]!, count);
+  /** Results another thread counted over `count` elements: a histogram or [sum] per series. */
+  addCounts(counts: (Float64Array | null)[], count: number): void {
+    this.slots.forEach((slot, i) => {
+      if (slotDone(slot)) return;
+      if (slot!.kind === "select") slot!.selector.addHistogram(counts[i]!, count);
+      else slot!.sum += counts[i]![0]!;
     });
   }
 
   endPass(): void {
-    for (const s of this.selectors) s?.endPass();
-    if (this.selectors.every((s) => s === null || s.done)) {
-      this.earlier.push(this.selectors.map((s) => (s === null ? [] : s.values())));
+    for (const s of this.slots) {
+      if (s?.kind === "select") s.selector.endPass();
+      else if (s?.kind === "sum") s.done = true;
+    }
+    if (this.slots.every(slotDone)) {
+      this.earlier.push(this.slots.map((s) => (s === null ? [] : s.kind === "sum" ? [s.sum] : s.selector.values())));
       this.stage++;
       this.startStage();
     }
@@ -87,23 +106,52 @@ export class StatsRunner {
     return this.kernel.stats!.result(this.params, this.scopeSize, this.inputCount, this.earlier);
   }
 
-  /** Starts the next stage; stages that need no selection complete at once. */
+  /** Starts the next stage; stages that need nothing complete at once. */
   private startStage(): void {
     const spec = this.kernel.stats!;
     for (;;) {
       const selections: SeriesSelection[] | null =
         this.scopeSize === 0 ? null : spec.stage(this.params, this.stage, this.scopeSize, this.inputCount, this.earlier);
       if (selections === null) {
-        this.selectors = [];
+        this.slots = [];
         this.complete = true;
         return;
       }
-      this.selectors = selections.map((sel) =>
-        sel.ranks.length === 0 ? null : new OrderStatisticSelector(sel.mode, this.scopeSize, sel.ranks),
-      );
-      if (this.selectors.some((s) => s !== null)) return;
+      this.slots = selections.map((sel): Slot => {
+        if (sel.mode === "sum") return { kind: "sum", sum: 0, done: false };
+        if (sel.ranks.length === 0) return null;
+        return { kind: "select", selector: new OrderStatisticSelector(sel.mode, this.scopeSize, sel.ranks) };
+      });
+      if (this.slots.some((s) => s !== null)) return;
       this.earlier.push(selections.map(() => []));
       this.stage++;
     }
+  }
+}
+
+/** Σ values[0..length), in float64, in order. */
+export function sumOf(values: Float32Array, length: number): number {
+  let s = 0;
+  for (let i = 0; i < length; i++) s += values[i]!;
+  return s;
+}
+
+/**
+ * Passes over the scope a kernel's statistics take (for planning): one per stage for sums and small
+ * scopes, two for radix-selected ones. Stages are asked with placeholder results of the earlier
+ * stages, so a stage's selection may depend on how many statistics came before, not on their values.
+ */
+export function countStatsPasses(kernel: AnyMethodKernel, params: unknown, scopeSize: number, inputCount: number): number {
+  if (!kernel.stats || scopeSize === 0) return 0;
+  const earlier: StageResults = [];
+  let passes = 0;
+  for (let stage = 0; ; stage++) {
+    const selections = kernel.stats.stage(params, stage, scopeSize, inputCount, earlier);
+    if (selections === null) return passes;
+    const selects = selections.some((s) => s.mode !== "sum" && s.ranks.length > 0);
+    const sums = selections.some((s) => s.mode === "sum");
+    if (selects) passes += scopeSize <= SMALL_SCOPE ? 1 : 2;
+    else if (sums) passes += 1;
+    earlier.push(selections.map((s) => (s.mode === "sum" ? [0] : s.ranks.map(() => 0))));
   }
 }

@@ -15,6 +15,7 @@ import { postOrder } from "./graph-walk.js";
 import { weightedSumInto } from "./kernels/elementwise.js";
 import type { Scratch } from "./kernels/scratch.js";
 import type { FamilyTensor, ModelSet } from "./model-set.js";
+import type { Parallel } from "./parallel/parallel.js";
 import { StatsRunner } from "./stats-runner.js";
 
 export interface RunContext {
@@ -29,6 +30,8 @@ export interface RunContext {
   maxChunkElements: number;
   signal: AbortSignal | undefined;
   counters: { bytesRead: number };
+  /** Splits kernel work between the main thread and the workers. */
+  parallel: Parallel;
 }
 
 export interface ChunkRange {
@@ -36,10 +39,15 @@ export interface ChunkRange {
   count: number;
 }
 
+/** Elements per row: the product of the dimensions after the first (the whole tensor when 1-D). */
+export function rowLength(shape: readonly number[], numel: number): number {
+  return shape.length >= 2 && shape[0]! > 0 ? numel / shape[0]! : Math.max(1, numel);
+}
+
 /** Row-aligned element ranges of at most `maxElements` (one empty range for an empty tensor). */
 export function chunkRanges(shape: readonly number[], numel: number, maxElements: number): ChunkRange[] {
   if (numel <= maxElements) return [{ start: 0, count: numel }];
-  const row = shape.length >= 2 ? numel / shape[0]! : 1;
+  const row = shape.length >= 2 ? rowLength(shape, numel) : 1;
   const step = row <= maxElements ? Math.floor(maxElements / row) * row : maxElements;
   const out: ChunkRange[] = [];
   for (let s = 0; s < numel; s += step) out.push({ start: s, count: Math.min(step, numel - s) });
@@ -60,6 +68,7 @@ export class TensorRun {
   constructor(
     private readonly ctx: RunContext,
     readonly tensor: FamilyTensor,
+    private readonly prefetch: Prefetch | null = null,
   ) {
     this.chunks = chunkRanges(tensor.shape, tensor.numel, ctx.maxChunkElements);
     this.kctx = { scratch: ctx.scratch, tensor: tensor.name };
@@ -78,9 +87,12 @@ export class TensorRun {
     for (const node of postOrder(this.ctx.graph, roots)) {
       const b = this.ctx.bound.get(node.id);
       if (!b || !b.hasStats || b.scope !== "tensor" || this.stats.has(node.id)) continue;
-      const session = new StatsRunner(b.kernel, b.params(this.tensor.name), this.tensor.numel, b.inputCount);
+      const params = b.params(this.tensor.name);
+      const session = new StatsRunner(b.kernel, params, this.tensor.numel, b.inputCount);
       while (session.needsPass) {
-        for (let c = 0; c < this.chunks.length; c++) session.accumulate(await this.inputsOf(b, c), this.kctx);
+        for (let c = 0; c < this.chunks.length; c++) {
+          await this.ctx.parallel.accumulate(session, b.kernel, params, await this.inputsOf(b, c), this.kctx);
+        }
         session.endPass();
       }
       this.stats.set(node.id, session.result());
@@ -93,7 +105,8 @@ export class TensorRun {
     const inputs: Float32Array[] = [];
     for (const id of b.inputs) inputs.push(await this.evaluate(id, c));
     const base = b.base === null ? null : await this.evaluate(b.base, c);
-    return { inputs, base, length: this.chunks[c]!.count };
+    const { start, count } = this.chunks[c]!;
+    return { inputs, base, length: count, offset: start, rowLength: rowLength(this.tensor.shape, this.tensor.numel) };
   }
 
   /** Node `id`'s values for chunk `c` (valid until another chunk is evaluated or `release`). */
@@ -119,10 +132,10 @@ export class TensorRun {
       const b = this.ctx.bound.get(id)!;
       const chunk = await this.inputsOf(b, c);
       const params = b.params(this.tensor.name);
-      const stats = b.hasStats ? this.statsFor(b, chunk, params) : null;
       out = this.ctx.pool.acquire(count);
       try {
-        b.kernel.apply(params, stats, chunk, out, this.kctx);
+        const stats = b.hasStats ? await this.statsFor(b, chunk, params) : null;
+        await this.ctx.parallel.apply(b.kernel, params, stats, chunk, out, this.kctx);
       } catch (e) {
         this.ctx.pool.release(out);
         throw b.error(`${b.name} failed on tensor "${this.tensor.name}": ${(e as Error).message}`, this.tensor.name);
@@ -139,7 +152,7 @@ export class TensorRun {
     this.current = -1;
   }
 
-  private statsFor(b: BoundNode, chunk: ChunkInputs, params: unknown): unknown {
+  private async statsFor(b: BoundNode, chunk: ChunkInputs, params: unknown): Promise<unknown> {
     const id = b.node.id;
     if (b.scope === "global") {
       if (!this.ctx.globalStats.has(id)) throw new Error(`engine: global statistics of node ${id} were not computed`);
@@ -150,7 +163,7 @@ export class TensorRun {
     // One chunk: the inputs are in memory, so every pass runs over them without reading again.
     const session = new StatsRunner(b.kernel, params, this.tensor.numel, b.inputCount);
     while (session.needsPass) {
-      session.accumulate(chunk, this.kctx);
+      await this.ctx.parallel.accumulate(session, b.kernel, params, chunk, this.kctx);
       session.endPass();
     }
     const result = session.result();
@@ -158,17 +171,67 @@ export class TensorRun {
     return result;
   }
 
-  private async read(load: LoadNode, start: number, count: number): Promise<Float32Array> {
-    const reader = this.ctx.models.reader(load);
-    const buf = this.ctx.pool.acquire(count);
-    try {
-      await reader.readF32Into(this.tensor.name, buf, start, count);
-    } catch (e) {
-      this.ctx.pool.release(buf);
-      if (e instanceof EngineError) throw e;
-      throw new EngineError(atOrigin(load.origin, (e as Error).message), load.origin, this.tensor.name);
+  private read(load: LoadNode, start: number, count: number): Promise<Float32Array> {
+    const ahead = start === 0 && count === this.tensor.numel ? this.prefetch?.take(load.id) : undefined;
+    return ahead ?? readInput(this.ctx, load, this.tensor.name, start, count);
+  }
+}
+
+/** Elements [start, start + count) of a model's tensor as float32, in a pool buffer. */
+async function readInput(ctx: RunContext, load: LoadNode, tensor: string, start: number, count: number): Promise<Float32Array> {
+  const reader = ctx.models.reader(load);
+  const buf = ctx.pool.acquire(count);
+  try {
+    await reader.readF32Into(tensor, buf, start, count);
+  } catch (e) {
+    ctx.pool.release(buf);
+    if (e instanceof EngineError) throw e;
+    throw new EngineError(atOrigin(load.origin, (e as Error).message), load.origin, tensor);
+  }
+  ctx.counters.bytesRead += count * dtypeSize(reader.tensor(tensor).dtype);
+  return buf;
+}
+
+/** Tensors up to this many elements have their inputs read ahead, while the previous one computes. */
+export const PREFETCH_MAX_ELEMENTS = 1 << 24;
+
+/** Reads of a whole tensor's inputs, started ahead of its evaluation. */
+export class Prefetch {
+  private readonly reads = new Map<NodeId, Promise<Float32Array>>();
+
+  constructor(
+    private readonly ctx: RunContext,
+    tensor: FamilyTensor,
+    loads: readonly LoadNode[],
+  ) {
+    for (const load of loads) {
+      const read = readInput(ctx, load, tensor.name, 0, tensor.numel);
+      read.catch(() => undefined); // reported when taken; never an unhandled rejection
+      this.reads.set(load.id, read);
     }
-    this.ctx.counters.bytesRead += count * dtypeSize(reader.tensor(this.tensor.name).dtype);
-    return buf;
+  }
+
+  /** Whether a tensor's inputs are worth reading ahead (one chunk, not too large). */
+  static worthIt(ctx: RunContext, tensor: FamilyTensor): boolean {
+    return tensor.float && tensor.numel <= Math.min(PREFETCH_MAX_ELEMENTS, ctx.maxChunkElements);
+  }
+
+  take(id: NodeId): Promise<Float32Array> | undefined {
+    const read = this.reads.get(id);
+    this.reads.delete(id);
+    return read;
+  }
+
+  /** Returns the buffers nobody took to the pool. */
+  async discard(): Promise<void> {
+    const left = [...this.reads.values()];
+    this.reads.clear();
+    for (const read of left) {
+      try {
+        this.ctx.pool.release(await read);
+      } catch {
+        // the read failed: nothing to release
+      }
+    }
   }
 }

@@ -19,7 +19,15 @@ export function reportTitle(report: Report): string {
 export function renderText(report: Report): string {
   const columns = metricColumns(report);
   const worst = columns.map((c) => worstRows(report, c));
-  const header = ["group", "tensors", "elements", ...columns.map((c) => c.title), ...report.labels.map((l) => `norm ${l}`)];
+  // Marked columns end in a mark or a space; their titles get the same trailing space, so titles
+  // and digits line up on the right.
+  const header = [
+    "group",
+    "tensors",
+    "elements",
+    ...columns.map((c) => c.title + " "),
+    ...report.labels.map((l) => `norm ${l}`),
+  ];
   const row = (label: string, m: GroupMetrics, index: number | null): string[] => [
     label,
     count(m.tensors),
@@ -31,20 +39,10 @@ export function renderText(report: Report): string {
   const total = row("total", report.total, null);
   const table = [header, ...body, total];
   const widths = header.map((_, k) => Math.max(...table.map((r) => r[k]!.length)));
-  // The label column reads left to right; numbers line up on the right. Headers over marked cells
-  // get the same trailing space so that titles and digits stay aligned.
-  const markCol = (k: number): boolean => k >= 3 && k < 3 + columns.length;
-  const line = (r: string[], isHeader: boolean): string =>
-    r
-      .map((cell, k) => {
-        if (k === 0) return cell.padEnd(widths[k]!);
-        const text = isHeader && markCol(k) ? cell + " " : cell;
-        return text.padStart(widths[k]! + (isHeader && markCol(k) ? 0 : 0));
-      })
-      .join("  ")
-      .trimEnd();
+  // The label column reads left to right; numbers line up on the right.
+  const line = (r: string[]): string => r.map((cell, k) => (k === 0 ? cell.padEnd(widths[k]!) : cell.padStart(widths[k]!))).join("  ").trimEnd();
   const rule = widths.map((w) => "-".repeat(w)).join("  ");
-  const out = [reportTitle(report), "", line(header, true), rule, ...body.map((r) => line(r, false)), rule, line(total, false)];
+  const out = [reportTitle(report), "", line(header), rule, ...body.map(line), rule, line(total)];
   const notes: string[] = [];
   if (worst.some((w) => w.size > 0)) {
     notes.push(`${WORST_MARK} the worst ${10}% of rows in a column (highest shares, lowest cosine)`);

@@ -15,7 +15,7 @@
  * next magnitude up or down: for each, the totals' change Δ times π(1 − π), π being how likely the
  * sample's keep shares make that neighbour.
  */
-import { orderStatistics } from "./select.js";
+import { bitsOf, keyOf, orderStatistics, valueOfKey } from "./select.js";
 import type { VariableLayout } from "./layout.js";
 import { electionOutcome } from "./ties-kernel.js";
 
@@ -70,18 +70,23 @@ export function sampleThresholds(deltas: readonly Float32Array[], keepCounts: re
       number,
       number,
     ];
+    // How the sample splits around q, on the magnitude bits (integer compares, one pass).
+    const bits = bitsOf(d);
+    const qKey = keyOf(bitsOf(Float32Array.of(q))[0]!, false);
     let atQ = 0;
     let aboveQ = 0;
-    let up = Infinity;
-    let down = -Infinity;
+    let upKey = 0xffffffff;
+    let downKey = -1;
     for (let e = 0; e < n; e++) {
-      const a = Math.abs(d[e]!);
-      if (a === q) atQ++;
-      else if (a > q) {
+      const key = bits[e]! & 0x7fffffff;
+      if (key === qKey) atQ++;
+      else if (key > qKey) {
         aboveQ++;
-        if (a < up) up = a;
-      } else if (a > down) down = a;
+        if (key < upKey) upKey = key;
+      } else if (key > downKey) downKey = key;
     }
+    const up = upKey === 0xffffffff ? Infinity : valueOfKey(upKey, false);
+    const down = downKey < 0 ? -Infinity : valueOfKey(downKey, false);
     thresholds.push(q);
     tasks.push({
       q,

@@ -5,9 +5,7 @@
  */
 import type { CodeLens } from "vscode-languageserver/node";
 import { summaryLine } from "../inspect/report.js";
-import type { Analysis } from "../language/analyzer.js";
-import { toLspPosition, toLspRange } from "./convert.js";
-import { interferenceTargets, targetProblem, type InterferenceEstimates, type InterferenceTarget } from "./interference.js";
+import { targetProblem, type InterferenceEstimates, type InterferenceTarget } from "./interference.js";
 
 /** The client command a lens runs: arguments [uri, position of the call]. */
 export const INSPECT_COMMAND = "mergelang.inspectInterference";
@@ -18,29 +16,19 @@ export interface LensData {
   offset: number;
 }
 
-export function codeLenses(analysis: Analysis, uri: string): CodeLens[] {
-  return interferenceTargets(analysis).map((t) => ({
-    range: toLspRange(t.call.callee.range),
-    data: { uri, offset: t.call.range.start.offset } satisfies LensData,
-  }));
-}
-
-export function targetAt(analysis: Analysis, offset: number): InterferenceTarget | null {
-  return interferenceTargets(analysis).find((t) => t.call.range.start.offset === offset) ?? null;
+export function codeLenses(targets: InterferenceTarget[], uri: string): CodeLens[] {
+  return targets.map((t) => ({ range: t.calleeRange, data: { uri, offset: t.offset } satisfies LensData }));
 }
 
 /** Fills in a lens's title and command; the title carries the reason when there is no estimate. */
 export async function resolveLens(lens: CodeLens, target: InterferenceTarget | null, estimates: InterferenceEstimates): Promise<CodeLens> {
   const data = lens.data as LensData;
-  if (!target) return { ...lens, command: { title: "interference: the call changed; save or edit to refresh", command: "" } };
+  if (!target) return { ...lens, command: { title: "interference: the call changed; edit or save to refresh", command: "" } };
   const problem = targetProblem(target);
   if (problem) return { ...lens, command: { title: `interference: ${problem}`, command: "" } };
   try {
     const report = await estimates.report(target, "sampled");
-    return {
-      ...lens,
-      command: { title: summaryLine(report), command: INSPECT_COMMAND, arguments: [data.uri, toLspPosition(target.call.range.start)] },
-    };
+    return { ...lens, command: { title: summaryLine(report), command: INSPECT_COMMAND, arguments: [data.uri, target.start] } };
   } catch (e) {
     return { ...lens, command: { title: `interference unavailable: ${(e as Error).message}`, command: "" } };
   }

@@ -2,7 +2,7 @@
  * Completion: built-in functions with signature snippets, the parameters a call has not been given,
  * enum values, names bound before the cursor, model folders inside `model("...")`, tensor globs and
  * layer numbers in `where` selectors. Parses only the statement around the cursor; types and model
- * headers come from the document's last check, which may be a keystroke old.
+ * tensors come from the facts of the document's last check, which may be a keystroke old.
  */
 import {
   Command,
@@ -15,14 +15,11 @@ import {
 } from "vscode-languageserver/node";
 import { selectorMatches } from "../graph/params.js";
 import { catalog, functionDoc, paramFacts, signatureOf, type FunctionSpec, type ParamSpec } from "../language/catalog.js";
-import type { CheckedRecipe } from "../language/service.js";
-import type { ModelFamily } from "../language/values.js";
 import { cursorContext, type CallSite, type CursorContext, type WhereSite } from "./cursor-context.js";
-import { typeLabel } from "./describe.js";
 import { listModelPaths } from "./model-paths.js";
+import { familyAt, type FamilyFacts, type RecipeFacts } from "./recipe-facts.js";
 import { namesBoundBefore } from "./statement-window.js";
 import { globSuggestions } from "./tensor-globs.js";
-import type { Binding } from "../language/analyzer.js";
 
 export interface CompletionRequest {
   text: string;
@@ -30,8 +27,8 @@ export interface CompletionRequest {
   positionAt: (offset: number) => Position;
   /** The recipe's folder (model paths are relative to it). */
   recipeDir: string;
-  /** The document's last check, possibly of an older version. */
-  last: CheckedRecipe | undefined;
+  /** Facts from the document's last check, possibly of an older version. */
+  facts: RecipeFacts;
   triggerCharacter?: string;
 }
 
@@ -123,17 +120,17 @@ class Completer {
       const current = i === statements.length - 1 && (at <= s.range.end.offset || this.ctx.insideOpenBracket);
       if (!current) names.push(s.name.name);
     });
-    const bindings = this.latestBindings();
+    const labels = this.latestLabels();
     const seen = new Set<string>();
     const items: CompletionItem[] = [];
     for (const name of names.reverse()) {
       if (seen.has(name)) continue;
       seen.add(name);
-      const b = bindings.get(name);
+      const label = labels.get(name);
       items.push({
         label: name,
         kind: CompletionItemKind.Variable,
-        ...(b ? { detail: typeLabel(b.value) } : {}),
+        ...(label ? { detail: label } : {}),
         sortText: `${rank}_${name}`,
         textEdit: { range: this.wordRange, newText: name },
       });
@@ -141,11 +138,11 @@ class Completer {
     return items;
   }
 
-  /** Each name's binding in the last check that is declared before the cursor's statement. */
-  private latestBindings(): Map<string, Binding> {
-    const out = new Map<string, Binding>();
+  /** Each name's type in the last check, from its binding declared before the cursor's statement. */
+  private latestLabels(): Map<string, string> {
+    const out = new Map<string, string>();
     const limit = this.ctx.window.start;
-    for (const b of this.req.last?.analysis.bindings ?? []) if (b.declaration.range.start.offset < limit) out.set(b.name, b);
+    for (const b of this.req.facts.bindings) if (b.offset < limit) out.set(b.name, b.label);
     return out;
   }
 
@@ -233,22 +230,14 @@ class Completer {
   // ---- where clauses ----
 
   /** The models' tensors the where clause's call works on (its own, else any model of the recipe). */
-  private family(where: WhereSite): ModelFamily | null {
-    const analysis = this.req.last?.analysis;
-    if (!analysis) return null;
-    const call = where.call;
-    if (call) {
-      const info = analysis.calls.find((c) => c.call.callee.range.start.offset === call.calleeOffset && c.call.callee.name === call.callee);
-      if (info?.family) return info.family;
-    }
-    for (const a of analysis.atoms) if (a.kind === "load" && a.family) return a.family;
-    return null;
+  private family(where: WhereSite): FamilyFacts | null {
+    return familyAt(this.req.facts, where.call?.callee ?? null, where.call?.calleeOffset ?? null);
   }
 
   private globItems(where: WhereSite, range: Range, quoted = false): CompletionItem[] {
     const family = this.family(where);
     if (!family) return [];
-    return globSuggestions(family.tensors.keys()).map((g, i) => ({
+    return globSuggestions(family.tensors).map((g, i) => ({
       label: quoted ? JSON.stringify(g.pattern) : g.pattern,
       kind: CompletionItemKind.Value,
       detail: `${g.count} tensor${g.count === 1 ? "" : "s"}, e.g. ${g.example}`,
@@ -277,7 +266,7 @@ class Completer {
     const items: CompletionItem[] = [];
     for (let n = from ?? 0; n < family.layerCount; n++) {
       let count = 0;
-      for (const t of family.tensors.keys()) if (selectorMatches({ kind: "layers", from: n, to: n }, t)) count++;
+      for (const t of family.tensors) if (selectorMatches({ kind: "layers", from: n, to: n }, t)) count++;
       items.push({
         label: String(n),
         kind: CompletionItemKind.Value,

@@ -47,6 +47,15 @@ export function uriToPath(uri: string, fallbackDir: string): string {
   return join(fallbackDir, name.endsWith(".merge") ? name : `${name}.merge`);
 }
 
+/** A workspace folder's path, or null for folders that are not on disk. */
+export function folderPath(uri: string): string | null {
+  try {
+    return uri.startsWith("file:") ? fileURLToPath(uri) : null;
+  } catch {
+    return null;
+  }
+}
+
 export function pathToUri(path: string): string {
   return pathToFileURL(path).href;
 }

@@ -113,7 +113,7 @@ export function cursorContext(text: string, offset: number): CursorContext {
   const call = innermostCall(open, before, sites);
   const prev = before[before.length - 1];
   const prevIndex = before.length - 1;
-  const result = (scenario: Scenario): CursorContext => ({ ...base, scenario, wordStart, wordEnd, call, insideOpenBracket: open.length > 0 });
+  const result = (scenario: Scenario): CursorContext => ({ ...base, scenario, wordStart, wordEnd, call: call?.site ?? null, insideOpenBracket: open.length > 0 });
 
   if (current && isStringToken(current)) {
     const contentStart = window.start + current.startOffset + 1;

@@ -2,16 +2,26 @@
  * Interference estimates for merge calls and `interference(...)`: which models a call measures, and
  * the reports themselves, computed in the job worker and cached by the models' file sizes and mtimes.
  */
+import type { Position as LspPosition, Range as LspRange } from "vscode-languageserver/node";
 import type { HeaderCache } from "../io/header-cache.js";
 import type { Report } from "../inspect/report.js";
 import type { Analysis } from "../language/analyzer.js";
 import type { CallExpr } from "../language/ast.js";
+import type { ModelLike } from "../language/values.js";
+import { toLspPosition, toLspRange } from "./convert.js";
 import { soleLoad, mergeAtomOf } from "./describe.js";
 import type { JobRunner } from "./jobs/job-runner.js";
-import type { ModelLike } from "../language/values.js";
 
+/** A call to measure, as plain data (it crosses from the analysis worker). */
 export interface InterferenceTarget {
-  call: CallExpr;
+  /** Offsets of the call in the text it was found in. */
+  offset: number;
+  end: number;
+  /** Where a lens goes (the callee), and where the call starts. */
+  calleeRange: LspRange;
+  start: LspPosition;
+  /** The call's text up to its closing parenthesis, on one line. */
+  source: string;
   /** Model folders, when every model is a plain `model(...)`; null otherwise. */
   models: string[] | null;
   base: string | null;
@@ -25,19 +35,26 @@ function loadPaths(models: ModelLike[]): string[] | null {
 }
 
 /** Calls worth an estimate: `interference(...)` and merges with a base (their task vectors). */
-export function interferenceTargets(analysis: Analysis): InterferenceTarget[] {
+export function interferenceTargets(analysis: Analysis, text: string): InterferenceTarget[] {
   const out: InterferenceTarget[] = [];
+  const at = (call: CallExpr) => ({
+    offset: call.range.start.offset,
+    end: call.range.end.offset,
+    calleeRange: toLspRange(call.callee.range),
+    start: toLspPosition(call.range.start),
+    source: text.slice(call.range.start.offset, call.argsRange.end.offset).replace(/\s+/g, " "),
+  });
   for (const info of analysis.calls) {
     if (info.spec.kind === "report" && info.value.type === "Report") {
       const r = info.value.report;
-      out.push({ call: info.call, models: loadPaths(r.models), base: soleLoad(r.base)?.path ?? null, density: r.density, by: r.by });
+      out.push({ ...at(info.call), models: loadPaths(r.models), base: soleLoad(r.base)?.path ?? null, density: r.density, by: r.by });
     } else if (info.spec.kind === "merge") {
       const atom = mergeAtomOf(analysis.atoms, info.call);
       if (!atom?.base) continue;
       // Measure at the method's own keep share (density, or PCB's ratio) when it is one number.
       const keep = atom.params.values["density"] ?? atom.params.values["ratio"];
       out.push({
-        call: info.call,
+        ...at(info.call),
         models: loadPaths(atom.models),
         base: soleLoad(atom.base)?.path ?? null,
         density: typeof keep === "number" ? keep : 0.2,
@@ -87,18 +104,6 @@ export class InterferenceEstimates {
     job.catch(() => this.cache.delete(key));
     while (this.cache.size > this.limit) this.cache.delete(this.cache.keys().next().value!);
     return job;
-  }
-
-  /** A finished report for `t`, without starting one. */
-  async cached(t: InterferenceTarget, mode: "exact" | "sampled"): Promise<Report | null> {
-    if (targetProblem(t)) return null;
-    try {
-      const stamps = [t.base!, ...t.models!].map((p) => this.headers.get(p).mtimeKey);
-      const known = this.cache.get(JSON.stringify([mode, t.density, t.by, t.base, t.models, stamps]));
-      return known ? await known : null;
-    } catch {
-      return null;
-    }
   }
 
   clear(): void {

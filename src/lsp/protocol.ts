@@ -4,18 +4,25 @@
  */
 import type { Position } from "vscode-languageserver-textdocument";
 
+/** A token for `$/progress` notifications about the request (LSP's WorkDoneProgressParams). */
+export type ProgressToken = number | string;
+
 export const RUN_REQUEST = "mergelang/run";
 export const DRY_RUN_REQUEST = "mergelang/dryRun";
 export const INSPECT_REQUEST = "mergelang/inspect";
 
 export interface RecipeParams {
   uri: string;
+  workDoneToken?: ProgressToken;
 }
 
 export interface InspectParams {
   uri: string;
+  workDoneToken?: ProgressToken;
   /** The call to inspect (a merge or `interference(...)`); the first such call when absent. */
   position?: Position;
+  /** When no call is at `position`, inspect the recipe's first one instead of failing. */
+  fallbackToFirst?: boolean;
 }
 
 export interface SavedModel {

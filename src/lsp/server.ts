@@ -1,9 +1,12 @@
 /**
- * The mergelang language server: wires the language service to the protocol. Every handler is
- * guarded (a broken document or a bug answers with an empty result and a log line, never a crash);
- * diagnostics are recomputed shortly after each edit; interference estimates run in a worker.
+ * The mergelang language server: wires the language service to the protocol.
+ *  - The main thread keeps the documents and answers what must be instant: completion and signature
+ *    help (they parse only the statement at the cursor).
+ *  - The analysis worker checks each version once and answers everything that needs the checked
+ *    recipe; the job worker computes interference reports and runs recipes.
+ * Every handler is guarded: a broken document or a bug answers an empty result and logs, never crashes.
  */
-import { cwd } from "node:process";
+import { HeaderCache } from "../io/header-cache.js";
 import {
   CodeActionKind,
   DidChangeConfigurationNotification,
@@ -17,18 +20,14 @@ import {
   type InitializeResult,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { codeLenses, resolveLens, targetAt, type LensData } from "./code-lens.js";
-import { dryRun, inspect, runRecipe, type CommandContext } from "./commands.js";
+import { AnalysisHost } from "./analysis/analysis-host.js";
+import type { QueryKind, QueryMap } from "./analysis/queries.js";
+import { codeLenses, resolveLens, type LensData } from "./code-lens.js";
+import { inspect, runRecipe, type CommandContext } from "./commands.js";
 import { complete } from "./completion.js";
-import { toLspDiagnostic, uriToPath } from "./convert.js";
-import { formatDocument, quickFixes } from "./edits.js";
-import { HoverProvider } from "./hover.js";
-import { inlayHints } from "./inlay-hints.js";
+import { folderPath, uriToPath } from "./convert.js";
 import { InterferenceEstimates } from "./interference.js";
 import { JobRunner } from "./jobs/job-runner.js";
-import { documentLinks } from "./links.js";
-import { definition, highlights, prepareRename, references, rename } from "./navigation.js";
-import { documentSymbols, foldingRanges } from "./outline.js";
 import {
   defaultSettings,
   DRY_RUN_REQUEST,
@@ -39,12 +38,13 @@ import {
   type MergelangSettings,
   type RecipeParams,
 } from "./protocol.js";
-import { RecipeStore } from "./recipes.js";
-import { semanticLegend, semanticTokens } from "./semantic-tokens.js";
+import { noFacts, type RecipeFacts } from "./recipe-facts.js";
+import { semanticLegend } from "./semantic-tokens.js";
 import { signatureHelp } from "./signature-help.js";
+import { dirname } from "node:path";
 
 export interface ServerOptions {
-  /** The job worker's script (`jobs/worker.js`, or the bundled `worker.cjs`). */
+  /** The worker script (`worker.js`, or the bundled `worker.cjs`). */
   workerScript: string;
   /** Delay between an edit and its diagnostics, so that fast typing checks once (ms). */
   diagnosticsDelayMs?: number;
@@ -56,26 +56,30 @@ const MODEL_GLOBS = ["**/*.safetensors", "**/model.safetensors.index.json", "**/
 export function startServer(connection: Connection, options: ServerOptions): void {
   const documents = new TextDocuments(TextDocument);
   let workspaceRoot: string | null = null;
-  const store = new RecipeStore(() => workspaceRoot ?? cwd());
+  const root = (): string => workspaceRoot ?? process.cwd();
+  const log = (message: string): void => connection.console.error(message);
+  const analysis = new AnalysisHost(options.workerScript, root, log);
   const inspections = new JobRunner(options.workerScript);
   const runs = new JobRunner(options.workerScript, { hardCancelAfterMs: 5000 });
-  const estimates = new InterferenceEstimates(inspections, store.headers);
-  const hovers = new HoverProvider(store.headers);
+  const estimates = new InterferenceEstimates(inspections, new HeaderCache());
   let settings: MergelangSettings = defaultSettings;
   let client: ClientCapabilities = {};
   const delay = options.diagnosticsDelayMs ?? 25;
   const timers = new Map<string, NodeJS.Timeout>();
-  const commands: CommandContext = { connection, store, runs, estimates, settings: () => settings };
+  /** Per document, what completion knows from its last check. */
+  const facts = new Map<string, RecipeFacts>();
+  const commands: CommandContext = { connection, analysis, runs, estimates, settings: () => settings };
 
-  const log = (message: string): void => connection.console.error(message);
-
+  const failed = (name: string, e: unknown): void => {
+    if (e instanceof ResponseError) throw e;
+    log(`mergelang: ${name} failed: ${(e as Error)?.stack ?? String(e)}`);
+  };
   /** Runs `fn`, answering `fallback` (and logging) if it throws; protocol errors pass through. */
   const guard = <T>(name: string, fallback: T, fn: () => T): T => {
     try {
       return fn();
     } catch (e) {
-      if (e instanceof ResponseError) throw e;
-      log(`mergelang: ${name} failed: ${(e as Error)?.stack ?? String(e)}`);
+      failed(name, e);
       return fallback;
     }
   };
@@ -83,40 +87,60 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     try {
       return await fn();
     } catch (e) {
-      if (e instanceof ResponseError) throw e;
-      log(`mergelang: ${name} failed: ${(e as Error)?.stack ?? String(e)}`);
+      failed(name, e);
       return fallback;
     }
   };
+  /** A query about an open document; `fallback` when it is not open. */
+  const ask = <K extends QueryKind>(kind: K, uri: string, params: QueryMap[K]["params"], fallback: QueryMap[K]["result"]): Promise<QueryMap[K]["result"]> =>
+    guardAsync(kind, fallback, async () => (documents.get(uri) ? analysis.query(kind, uri, params) : fallback));
 
-  const publish = (doc: TextDocument): void =>
-    guard("diagnostics", undefined, () => {
-      if (!documents.get(doc.uri)) return;
-      const checked = store.check(doc);
-      void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: checked.diagnostics.map((d) => toLspDiagnostic(d, doc.uri)) });
-    });
+  /** Documents whose diagnostics are being computed, and those edited meanwhile (computed once more after). */
+  const computing = new Set<string>();
+  const stale = new Set<string>();
 
-  const schedule = (doc: TextDocument, ms: number): void => {
-    clearTimeout(timers.get(doc.uri));
+  const publish = async (uri: string): Promise<void> => {
+    if (!documents.get(uri)) return;
+    // One check per document at a time: while typing outpaces checking, the worker never falls behind.
+    if (computing.has(uri)) {
+      stale.add(uri);
+      return;
+    }
+    computing.add(uri);
+    try {
+      const version = documents.get(uri)!.version;
+      const result = await guardAsync("diagnostics", null, () => analysis.query("diagnostics", uri, {}));
+      if (!result) return;
+      facts.set(uri, result.facts);
+      // A newer version has its own diagnostics coming; an older answer would flicker.
+      if (documents.get(uri)?.version === version) void connection.sendDiagnostics({ uri, version, diagnostics: result.diagnostics });
+      else stale.add(uri);
+    } finally {
+      computing.delete(uri);
+      if (stale.delete(uri)) void publish(uri);
+    }
+  };
+
+  const schedule = (uri: string): void => {
+    clearTimeout(timers.get(uri));
     timers.set(
-      doc.uri,
+      uri,
       setTimeout(() => {
-        timers.delete(doc.uri);
-        const current = documents.get(doc.uri);
-        if (current) publish(current);
-      }, ms),
+        timers.delete(uri);
+        void publish(uri);
+      }, delay),
     );
   };
 
   /** After model files change: every open recipe is checked again and the editor asked to refresh. */
   const modelsChanged = (): void => {
-    store.modelsChanged();
+    analysis.modelsChanged();
     estimates.clear();
-    for (const doc of documents.all()) publish(doc);
+    for (const doc of documents.all()) void publish(doc.uri);
     const ws = client.workspace;
     if (ws?.codeLens?.refreshSupport) void connection.sendRequest("workspace/codeLens/refresh").catch(() => undefined);
     if (ws?.inlayHint?.refreshSupport) void connection.languages.inlayHint.refresh().catch(() => undefined);
-    if (ws?.semanticTokens?.refreshSupport) connection.languages.semanticTokens.refresh();
+    if (ws?.semanticTokens?.refreshSupport) void Promise.resolve(connection.languages.semanticTokens.refresh()).catch(() => undefined);
   };
 
   const fetchSettings = async (): Promise<void> => {
@@ -128,7 +152,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   connection.onInitialize((params): InitializeResult => {
     client = params.capabilities;
     const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? null;
-    workspaceRoot = folder ? uriToPath(folder, cwd()) : params.rootPath ?? null;
+    workspaceRoot = folder ? folderPath(folder) : (params.rootPath ?? null);
     const init = params.initializationOptions as { settings?: unknown } | undefined;
     if (init?.settings) settings = readSettings(init.settings);
     return {
@@ -176,22 +200,30 @@ export function startServer(connection: Connection, options: ServerOptions): voi
 
   connection.onDidChangeWatchedFiles(() => guard("watched files", undefined, modelsChanged));
 
-  documents.onDidOpen((e) => publish(e.document));
-  documents.onDidChangeContent((e) => schedule(e.document, delay));
+  documents.onDidOpen((e) =>
+    guard("open", undefined, () => {
+      analysis.update(e.document.uri, e.document.version, e.document.getText());
+      void publish(e.document.uri);
+    }),
+  );
+  documents.onDidChangeContent((e) =>
+    guard("change", undefined, () => {
+      analysis.update(e.document.uri, e.document.version, e.document.getText());
+      schedule(e.document.uri);
+    }),
+  );
   documents.onDidClose((e) =>
     guard("close", undefined, () => {
-      clearTimeout(timers.get(e.document.uri));
-      timers.delete(e.document.uri);
-      store.forget(e.document.uri);
-      void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+      const uri = e.document.uri;
+      clearTimeout(timers.get(uri));
+      timers.delete(uri);
+      facts.delete(uri);
+      analysis.close(uri);
+      void connection.sendDiagnostics({ uri, diagnostics: [] });
     }),
   );
 
-  /** The open document, checked at its current version. */
-  const checkedAt = (uri: string) => {
-    const doc = documents.get(uri);
-    return doc ? { doc, checked: store.check(doc) } : null;
-  };
+  const offsetOf = (uri: string, position: { line: number; character: number }): number => documents.get(uri)?.offsetAt(position) ?? 0;
 
   connection.onCompletion((p) =>
     guard("completion", [], () => {
@@ -201,17 +233,10 @@ export function startServer(connection: Connection, options: ServerOptions): voi
         text: doc.getText(),
         offset: doc.offsetAt(p.position),
         positionAt: (o) => doc.positionAt(o),
-        recipeDir: store.folder(doc.uri),
-        last: store.last(doc.uri),
+        recipeDir: dirname(uriToPath(doc.uri, root())),
+        facts: facts.get(doc.uri) ?? noFacts,
         ...(p.context?.triggerCharacter ? { triggerCharacter: p.context.triggerCharacter } : {}),
       });
-    }),
-  );
-
-  connection.onHover((p) =>
-    guard("hover", null, () => {
-      const at = checkedAt(p.textDocument.uri);
-      return at ? hovers.hover(at.checked, at.doc.offsetAt(p.position)) : null;
     }),
   );
 
@@ -222,133 +247,61 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     }),
   );
 
-  connection.onDefinition((p) =>
-    guard("definition", null, () => {
-      const at = checkedAt(p.textDocument.uri);
-      return at ? definition(at.checked.analysis, at.doc.offsetAt(p.position), p.textDocument.uri) : null;
-    }),
-  );
+  const at = (p: { textDocument: { uri: string }; position: { line: number; character: number } }) => ({ offset: offsetOf(p.textDocument.uri, p.position) });
 
-  connection.onReferences((p) =>
-    guard("references", [], () => {
-      const at = checkedAt(p.textDocument.uri);
-      return at ? references(at.checked.analysis, at.doc.offsetAt(p.position), p.textDocument.uri, p.context.includeDeclaration) : [];
-    }),
-  );
+  connection.onHover((p) => ask("hover", p.textDocument.uri, at(p), null));
+  connection.onDefinition((p) => ask("definition", p.textDocument.uri, at(p), null));
+  connection.onReferences((p) => ask("references", p.textDocument.uri, { ...at(p), includeDeclaration: p.context.includeDeclaration }, []));
+  connection.onDocumentHighlight((p) => ask("highlights", p.textDocument.uri, at(p), []));
+  connection.onPrepareRename((p) => ask("prepareRename", p.textDocument.uri, at(p), null));
+  connection.onRenameRequest((p) => ask("rename", p.textDocument.uri, { ...at(p), newName: p.newName }, null));
+  connection.onDocumentSymbol((p) => ask("symbols", p.textDocument.uri, {}, []));
+  connection.onFoldingRanges((p) => ask("folding", p.textDocument.uri, {}, []));
+  connection.languages.semanticTokens.on(async (p) => ({ data: await ask("semanticTokens", p.textDocument.uri, {}, []) }));
+  connection.onDocumentFormatting((p) => ask("format", p.textDocument.uri, {}, []));
+  connection.onDocumentLinks((p) => ask("links", p.textDocument.uri, {}, []));
+  connection.onCodeAction((p) => ask("codeActions", p.textDocument.uri, { range: p.range }, []));
+  connection.languages.inlayHint.on((p) => (settings.inlayHints ? ask("inlayHints", p.textDocument.uri, { range: p.range }, []) : []));
 
-  connection.onDocumentHighlight((p) =>
-    guard("highlight", [], () => {
-      const at = checkedAt(p.textDocument.uri);
-      return at ? highlights(at.checked.analysis, at.doc.offsetAt(p.position)) : [];
-    }),
-  );
-
-  connection.onPrepareRename((p) =>
-    guard("prepare rename", null, () => {
-      const at = checkedAt(p.textDocument.uri);
-      return at ? prepareRename(at.checked.analysis, at.doc.offsetAt(p.position)) : null;
-    }),
-  );
-
-  connection.onRenameRequest((p) =>
-    guard("rename", null, () => {
-      const at = checkedAt(p.textDocument.uri);
-      return at ? rename(at.checked.analysis, at.doc.offsetAt(p.position), p.newName, p.textDocument.uri) : null;
-    }),
-  );
-
-  connection.onDocumentSymbol((p) =>
-    guard("document symbols", [], () => {
-      const at = checkedAt(p.textDocument.uri);
-      return at ? documentSymbols(at.checked.analysis) : [];
-    }),
-  );
-
-  connection.onFoldingRanges((p) =>
-    guard("folding ranges", [], () => {
-      const at = checkedAt(p.textDocument.uri);
-      return at ? foldingRanges(at.checked.parse.program) : [];
-    }),
-  );
-
-  connection.languages.semanticTokens.on((p) =>
-    guard("semantic tokens", { data: [] as number[] }, () => {
-      const at = checkedAt(p.textDocument.uri);
-      return { data: at ? semanticTokens(at.checked.parse, at.checked.analysis) : [] };
-    }),
-  );
-
-  connection.onDocumentFormatting((p) =>
-    guard("formatting", [], () => {
-      const doc = documents.get(p.textDocument.uri);
-      return doc ? formatDocument(doc) : [];
-    }),
-  );
-
-  connection.onDocumentLinks((p) =>
-    guard("document links", [], () => {
-      const at = checkedAt(p.textDocument.uri);
-      return at ? documentLinks(at.checked.parse.program, store.folder(p.textDocument.uri)) : [];
-    }),
-  );
-
-  connection.onCodeAction((p) =>
-    guard("code actions", [], () => {
-      const at = checkedAt(p.textDocument.uri);
-      return at ? quickFixes(at.checked, p.textDocument.uri, p.range) : [];
-    }),
-  );
-
-  connection.onCodeLens((p) =>
-    guard("code lenses", [], () => {
-      const at = checkedAt(p.textDocument.uri);
-      return at && settings.codeLens ? codeLenses(at.checked.analysis, p.textDocument.uri) : [];
-    }),
-  );
-
+  connection.onCodeLens(async (p) => (settings.codeLens ? codeLenses(await ask("targets", p.textDocument.uri, {}, []), p.textDocument.uri) : []));
   connection.onCodeLensResolve((lens) =>
     guardAsync("code lens", { ...lens, command: { title: "interference unavailable", command: "" } }, async () => {
       const data = lens.data as LensData;
-      const at = checkedAt(data.uri);
-      return resolveLens(lens, at ? targetAt(at.checked.analysis, data.offset) : null, estimates);
+      const targets = await ask("targets", data.uri, {}, []);
+      return resolveLens(lens, targets.find((t) => t.offset === data.offset) ?? null, estimates);
     }),
   );
 
-  connection.languages.inlayHint.on((p) =>
-    guard("inlay hints", [], () => {
-      const at = checkedAt(p.textDocument.uri);
-      return at && settings.inlayHints ? inlayHints(at.checked.analysis, p.range) : [];
-    }),
-  );
-
-  const openDoc = (uri: string): TextDocument => {
-    const doc = documents.get(uri);
-    if (!doc) throw new ResponseError(-32602, `${uri} is not open in the editor`);
-    return doc;
+  const requireOpen = (uri: string): void => {
+    if (!documents.get(uri)) throw new ResponseError(-32602, `${uri} is not open in the editor`);
   };
 
   connection.onRequest(RUN_REQUEST, (p: RecipeParams, token: CancellationToken) =>
-    guardAsync("run", { ok: false, cancelled: false, message: "the run failed unexpectedly (see the server log)", output: [], saved: [] }, () =>
-      runRecipe(commands, openDoc(p.uri), token),
-    ),
+    guardAsync("run", { ok: false, cancelled: false, message: "the run failed unexpectedly (see the server log)", output: [], saved: [] }, () => {
+      requireOpen(p.uri);
+      return runRecipe(commands, p.uri, token, p.workDoneToken);
+    }),
   );
 
   connection.onRequest(DRY_RUN_REQUEST, (p: RecipeParams) =>
-    guard("dry run", { ok: false, message: "the dry run failed unexpectedly (see the server log)", plan: "" }, () => dryRun(commands, openDoc(p.uri))),
+    guardAsync("dry run", { ok: false, message: "the dry run failed unexpectedly (see the server log)", plan: "" }, () => {
+      requireOpen(p.uri);
+      return analysis.query("dryRun", p.uri, {});
+    }),
   );
 
   connection.onRequest(INSPECT_REQUEST, (p: InspectParams, token: CancellationToken) =>
-    guardAsync("inspect", { ok: false, message: "the inspection failed unexpectedly (see the server log)", title: "", html: "", summary: "" }, () =>
-      inspect(commands, openDoc(p.uri), p.position, token),
-    ),
+    guardAsync("inspect", { ok: false, message: "the inspection failed unexpectedly (see the server log)", title: "", html: "", summary: "" }, () => {
+      requireOpen(p.uri);
+      return inspect(commands, p.uri, p.position, p.position ? offsetOf(p.uri, p.position) : -1, token, p.workDoneToken, p.fallbackToFirst === true);
+    }),
   );
 
   connection.onShutdown(async () => {
     for (const t of timers.values()) clearTimeout(t);
-    await Promise.all([inspections.dispose(), runs.dispose()]);
+    await Promise.all([analysis.dispose(), inspections.dispose(), runs.dispose()]);
   });
 
   documents.listen(connection);
   connection.listen();
 }
-

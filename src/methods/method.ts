@@ -22,6 +22,10 @@ export interface ChunkInputs {
   /** The base model's chunk, when the call has a base. */
   base: Float32Array | null;
   length: number;
+  /** Index of the chunk's first element in its tensor (for per-element random draws). */
+  offset: number;
+  /** Elements per row of the tensor (its last dimensions; the whole tensor when 1-D). */
+  rowLength: number;
 }
 
 export interface KernelContext {
@@ -31,13 +35,13 @@ export interface KernelContext {
   tensor: string;
 }
 
-/** The order statistics one series needs: ascending 0-based ranks over the scope (may be empty). */
-export interface SeriesSelection {
-  mode: KeyMode;
-  ranks: number[];
-}
+/**
+ * What one series needs over the scope: order statistics at ascending 0-based ranks (may be
+ * empty), or its sum (accumulated in float64; results are [sum]).
+ */
+export type SeriesSelection = { mode: KeyMode; ranks: number[] } | { mode: "sum" };
 
-/** Per stage, per series, the values at the requested ranks. */
+/** Per stage, per series, the values at the requested ranks (or [sum]). */
 export type StageResults = number[][][];
 
 export interface StatsSpec<P, S> {
@@ -74,6 +78,8 @@ export interface MethodKernel<P, S> {
   parseParams(params: ResolvedParams, inputCount: number): P;
   /** Whole-scope statistics; absent for elementwise methods. */
   readonly stats?: StatsSpec<P, S>;
+  /** Apply ranges must hold whole rows (the method works row by row). */
+  readonly rowwise?: boolean;
   /** Writes the result for one chunk into `out` (`stats` is null for elementwise methods). */
   apply(params: P, stats: S | null, chunk: ChunkInputs, out: Float32Array, ctx: KernelContext): void;
 }

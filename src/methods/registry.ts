@@ -2,11 +2,16 @@
  * Method kernels by name and backend, like TensorFlow.js's kernel registry: one method, one kernel
  * per backend. The CPU kernels are registered here; another backend registers its own.
  */
+import { breadcrumbsKernel } from "./breadcrumbs.js";
+import { dareKernel } from "./dare.js";
+import { dellaKernel } from "./della.js";
 import { disjointMeanKernel } from "./disjoint-mean.js";
 import { electKernel } from "./elect.js";
 import { linearKernel } from "./linear.js";
 import type { AnyMethodKernel, MethodKernel } from "./method.js";
+import { modelStockKernel } from "./model-stock.js";
 import { pcbKernel } from "./pcb.js";
+import { slerpKernel } from "./slerp.js";
 import { taskArithmeticKernel } from "./task-arithmetic.js";
 import { tiesKernel } from "./ties.js";
 import { trimKernel } from "./trim.js";
@@ -29,6 +34,18 @@ export function kernelNames(backend = "cpu"): string[] {
   return [...kernels.values()].filter((k) => k.backend === backend).map((k) => k.name).sort();
 }
 
-for (const k of [linearKernel, taskArithmeticKernel, tiesKernel, pcbKernel, trimKernel, electKernel, disjointMeanKernel]) {
-  registerKernel<unknown, unknown>(k as AnyMethodKernel);
-}
+const builtIn = [
+  linearKernel,
+  taskArithmeticKernel,
+  tiesKernel,
+  pcbKernel,
+  dareKernel,
+  breadcrumbsKernel,
+  dellaKernel,
+  slerpKernel,
+  modelStockKernel,
+  trimKernel,
+  electKernel,
+  disjointMeanKernel,
+];
+for (const k of builtIn) registerKernel<unknown, unknown>(k as AnyMethodKernel);

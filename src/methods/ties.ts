@@ -46,16 +46,48 @@ export const tiesKernel: MethodKernel<TiesParams, TrimThresholds> = {
   },
 };
 
-/** Elements per block of the merge loop: its scratch (n float32 + 3 float64 rows) stays in L1/L2. */
-const TIES_BLOCK = 2048;
-
 /**
- * Elect and merge, block by block: trimmed deltas go to scratch once, then votes, agreement and the
- * disjoint mean are accumulated task by task. The loops are branch-free (comparisons become 0/1
- * factors, since mispredicted branches on random signs dominate otherwise) and read their
- * parameters from Float64Arrays (integer-valued plain arrays make V8 compile integer arithmetic that
- * deoptimises on −0).
+ * The elect-and-merge loop over elements, with the loop over models unrolled for up to
+ * `MAX_UNROLLED` models (generated once per model count and options, like a shader). Everything is
+ * branch-free: comparisons become 0/1 factors, since branches on random signs mispredict half the
+ * time and dominate the cost. Parameters come from Float64Arrays: integer-valued plain arrays make
+ * V8 compile integer arithmetic that deoptimises on −0.
  */
+type TiesLoop = (
+  models: readonly Float32Array[],
+  base: Float32Array,
+  thresholds: Float64Array,
+  weights: Float64Array,
+  lambda: number,
+  out: Float32Array,
+  length: number,
+) => void;
+
+const MAX_UNROLLED = 8;
+const loops = new Map<string, TiesLoop>();
+
+function unrolledLoop(n: number, byCount: boolean, normalize: boolean): TiesLoop {
+  const key = `${n}:${byCount}:${normalize}`;
+  let loop = loops.get(key);
+  if (loop) return loop;
+  const each = (f: (i: number) => string, sep = "\n"): string => Array.from({ length: n }, (_, i) => f(i)).join(sep);
+  const source = `
+    ${each((i) => `const m${i} = models[${i}], t${i} = thresholds[${i}], w${i} = weights[${i}];`)}
+    for (let j = 0; j < length; j++) {
+      const b = base[j];
+      ${each((i) => `const d${i} = Math.fround(m${i}[j] - b); const k${i} = d${i} * +(Math.abs(d${i}) >= t${i});`)}
+      let v = ${byCount ? each((i) => `(+(k${i} > 0) - +(k${i} < 0))`, " + ") : each((i) => `w${i} * k${i}`, " + ")};
+      v += +(v === 0);
+      ${each((i) => `const a${i} = w${i} * +(k${i} * v > 0);`)}
+      const num = ${each((i) => `a${i} * k${i}`, " + ")};
+      ${normalize ? `const den = ${each((i) => `a${i}`, " + ")}; out[j] = b + lambda * (num / (den + +(den === 0)));` : "out[j] = b + lambda * num;"}
+    }`;
+  loop = new Function("models", "base", "thresholds", "weights", "lambda", "out", "length", source) as TiesLoop;
+  loops.set(key, loop);
+  return loop;
+}
+
+/** Elect and merge (spec §6 steps 2–3) for one chunk, from the trim thresholds of the scope. */
 export function tiesMerge(
   models: readonly Float32Array[],
   base: Float32Array,
@@ -65,12 +97,31 @@ export function tiesMerge(
   length: number,
   scratch: Scratch,
 ): void {
-  const n = models.length;
   const w = Float64Array.from(params.weights);
   const t = Float64Array.from(thresholds);
-  const lambda = params.lambda;
   const byCount = params.consensus === "count";
-  const normalize = params.normalize;
+  if (models.length <= MAX_UNROLLED) {
+    unrolledLoop(models.length, byCount, params.normalize)(models, base, t, w, params.lambda, out, length);
+  } else blockedMerge(models, base, t, w, byCount, params.normalize, params.lambda, out, length, scratch);
+}
+
+/** Elements per block of the blocked loop: its scratch (n float32 + 3 float64 rows) stays in cache. */
+const TIES_BLOCK = 2048;
+
+/** The same computation for many models: block by block, trimmed deltas in scratch, task by task. */
+function blockedMerge(
+  models: readonly Float32Array[],
+  base: Float32Array,
+  t: Float64Array,
+  w: Float64Array,
+  byCount: boolean,
+  normalize: boolean,
+  lambda: number,
+  out: Float32Array,
+  length: number,
+  scratch: Scratch,
+): void {
+  const n = models.length;
   for (let s = 0; s < length; s += TIES_BLOCK) {
     const len = Math.min(length, s + TIES_BLOCK) - s;
     const vote = scratch.f64(0, len).fill(0);
@@ -95,7 +146,6 @@ export function tiesMerge(
     }
   }
 }
-
 /** kept[k] = δ if |δ| ≥ threshold else 0, δ = f32(model − base) at s + k. */
 function trimBlock(model: Float32Array, base: Float32Array, s: number, len: number, threshold: number, kept: Float32Array): void {
   for (let k = 0; k < len; k++) {

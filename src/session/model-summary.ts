@@ -32,7 +32,13 @@ function describeNode(node: GraphNode, label: NodeLabeler): SummaryRow[] {
         { field: "path", value: node.path },
       ];
     case "affine": {
-      const terms = node.terms.map((t) => `${formatNumber(t.coef)}·${label(t.node)}`).join(" + ").replace(/\+ -/g, "− ");
+      const terms = node.terms
+        .map((t, i) => {
+          const sign = t.coef < 0 ? (i === 0 ? "−" : " − ") : i === 0 ? "" : " + ";
+          const size = Math.abs(t.coef);
+          return `${sign}${size === 1 ? "" : `${formatNumber(size)}·`}${label(t.node)}`;
+        })
+        .join("");
       return [
         { field: "kind", value: node.value === "delta" ? "task vector (a difference of models)" : "model (affine combination)" },
         { field: "terms", value: terms },

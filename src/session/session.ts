@@ -6,12 +6,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Effect, Graph, InterferenceEffect, NodeId, SaveEffect, ShowEffect } from "../graph/graph.js";
+import type { Effect, Graph } from "../graph/graph.js";
 import { EngineAbortedError, EngineError } from "../engine/errors.js";
-import { executeGraph, type EngineProgress } from "../engine/executor.js";
-import { inspectInterference, InterferenceInputError } from "../inspect/index.js";
-import { formatSize, HeaderCache, ModelFormatError, modelDisplayName, parseSize } from "../io/index.js";
-import type { Analysis, Binding } from "../language/analyzer.js";
+import { InterferenceInputError } from "../inspect/index.js";
+import { HeaderCache, ModelFormatError } from "../io/index.js";
+import type { Binding } from "../language/analyzer.js";
 import type { Diagnostic } from "../language/diagnostics.js";
 import { headerLookup } from "../language/header-lookup.js";
 import type { ModelLookup } from "../language/model-lookup.js";
@@ -19,18 +18,16 @@ import { checkRecipe, type CheckedRecipe } from "../language/service.js";
 import { typeName, valueText } from "../language/values.js";
 import { describeLocation, Prelude, type ComposedSource } from "./cell-source.js";
 import { diagnosticsError, formatCellDiagnostic, runtimeError, type CellError, type Locator } from "./cell-error.js";
+import { CellResult } from "./cell-result.js";
 import { complete, type Completion, type NameInfo } from "./completion.js";
-import { deltaStatistics, deltaStatsBundle } from "./delta-stats.js";
+import { nodeLabeler, relativePath, saveModel, showInterference, showValue, type EffectContext } from "./effects.js";
 import { inspectAt, type Inspection } from "./inspection.js";
 import { isComplete, type Completeness } from "./is-complete.js";
-import { magicHelp, splitMagics, type MagicLine } from "./magics.js";
-import { formatCount, formatDuration, htmlTable, textBundle, textTable, type MimeBundle } from "./mimebundle.js";
-import { summaryBundle, summaryRows, type NodeLabeler } from "./model-summary.js";
+import { MagicFailure, parseCacheSize, runMagic } from "./magic-commands.js";
+import { magicHelp, splitMagics } from "./magics.js";
+import { formatCount, type MimeBundle } from "./mimebundle.js";
 import type { CellOutput } from "./output.js";
-import { ProgressDisplay } from "./progress-display.js";
-import { reportBundle } from "./report-display.js";
 import { DEFAULT_CACHE_BYTES, TensorCache } from "./tensor-cache.js";
-import { TensorEvaluator } from "./tensor-eval.js";
 
 export interface SessionOptions {
   /** Folder that relative model and output paths resolve against (default: the current directory). */
@@ -65,13 +62,6 @@ interface CellRun {
   count: number | null;
   out: CellOutput;
   signal: AbortSignal;
-}
-
-/** A failure while running a cell, already in the shape Jupyter shows. */
-class CellFailure extends Error {
-  constructor(readonly cellError: CellError) {
-    super(cellError.evalue);
-  }
 }
 
 export class Session {
@@ -136,6 +126,18 @@ export class Session {
     return this.prelude.source;
   }
 
+  /**
+   * Runs a cell and collects its outputs (for code: tslab notebooks, scripts). Errors are in the
+   * result (`result.ok`, `result.error`, `result.throwIfError()`), not thrown.
+   */
+  async run(cell: string, options: RunOptions = {}): Promise<CellResult> {
+    const result = new CellResult();
+    const outcome = await this.execute(cell, result.sink(), options);
+    if (outcome.status === "error") result.error = outcome.error;
+    return result;
+  }
+
+  /** Runs a cell, sending its outputs to `out` as they come (what the kernel does). */
   async execute(cell: string, out: CellOutput, options: RunOptions = {}): Promise<CellOutcome> {
     if (this.running) throw new Error("a cell is already running in this session");
     const controller = new AbortController();
@@ -144,19 +146,19 @@ export class Session {
     if (options.signal?.aborted) controller.abort();
     this.running = controller;
     try {
-      return await this.run(cell, out, options.executionCount ?? null, controller.signal);
+      return await this.runCell(cell, out, options.executionCount ?? null, controller.signal);
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
       this.running = null;
     }
   }
 
-  private async run(cell: string, out: CellOutput, count: number | null, signal: AbortSignal): Promise<CellOutcome> {
+  private async runCell(cell: string, out: CellOutput, count: number | null, signal: AbortSignal): Promise<CellOutcome> {
     const { magics, code } = splitMagics(cell);
     try {
-      for (const m of magics) this.magic(m, out, count);
+      for (const m of magics) runMagic(m, out, count, this);
     } catch (e) {
-      if (e instanceof CellFailure) return { status: "error", error: e.cellError };
+      if (e instanceof MagicFailure) return { status: "error", error: e.cellError };
       throw e;
     }
     if (code.trim() === "") return { status: "ok" };
@@ -166,7 +168,12 @@ export class Session {
     const locate: Locator = (pos) => this.prelude.locate(composed, code, pos);
     const errors = checked.diagnostics.filter((d) => d.severity === "error");
     if (errors.length > 0 || !checked.graph) {
-      return { status: "error", error: diagnosticsError(errors.length ? errors : checked.diagnostics, locate, count) };
+      const error = diagnosticsError(errors.length ? errors : checked.diagnostics, locate, count);
+      if (errors.some((d) => d.range.start.offset < composed.cellOffset)) {
+        // Earlier cells are checked again with every new one: a model changed or gone since breaks them all.
+        error.traceback.push("an earlier cell no longer checks (did a model's files change?): fix it, or forget every earlier cell with %reset");
+      }
+      return { status: "error", error };
     }
     const warnings = checked.diagnostics.filter((d) => d.severity === "warning" && d.range.start.offset >= composed.cellOffset);
     if (warnings.length) out.stream("stderr", warnings.map((d) => formatCellDiagnostic(d, locate, count)).join("\n") + "\n");
@@ -187,7 +194,16 @@ export class Session {
     const lastStatement = statements[statements.length - 1];
     const finalStart =
       lastStatement && lastStatement.kind === "ExprStmt" && lastStatement.range.start.offset >= run.composed.cellOffset ? lastStatement.range.start : null;
-    const label = this.labeler(graph, run.checked.analysis);
+    const label = nodeLabeler(graph, run.checked.analysis);
+    const ctx: EffectContext = {
+      cwd: this.cwd,
+      headers: this.headers,
+      cache: this.cache,
+      scratchDir: () => this.scratchDir(),
+      checked: run.checked,
+      out: run.out,
+      signal: run.signal,
+    };
     for (const effect of graph.effects) {
       if (effect.origin.line < run.composed.cellLine) continue;
       if (run.signal.aborted) throw new EngineAbortedError();
@@ -199,119 +215,19 @@ export class Session {
             run.out.stream("stdout", effect.text + "\n");
             break;
           case "show":
-            emit(await this.show(effect, graph, label, run));
+            emit(await showValue(effect, graph, label, ctx));
             break;
           case "interference":
-            emit(await this.interference(effect, graph, label, run));
+            emit(await showInterference(effect, graph, label, ctx));
             break;
           case "save":
-            await this.save(effect, graph, run);
+            await saveModel(effect, graph, ctx);
             break;
         }
       } catch (e) {
         throw Object.assign(e instanceof Error ? e : new Error(String(e)), { effect });
       }
     }
-  }
-
-  /** Names for graph nodes: the binding a value was assigned to, else the model folder or method. */
-  private labeler(graph: Graph, analysis: Analysis): NodeLabeler {
-    const byOrigin = new Map<string, string>();
-    for (const b of analysis.bindings) {
-      const v = b.statement.value;
-      if (v && v.kind !== "NameRef" && v.kind !== "ParenExpr") byOrigin.set(`${v.range.start.line}:${v.range.start.column}`, b.name);
-    }
-    return (id: NodeId) => {
-      const node = graph.nodes[id]!;
-      const named = byOrigin.get(`${node.origin.line}:${node.origin.column}`);
-      if (named) return named;
-      if (node.kind === "load") return modelDisplayName(node.path);
-      if (node.kind === "merge") return `${node.method}(...)`;
-      if (node.kind === "delta_op") return `${node.op}(...)`;
-      return "(expression)";
-    };
-  }
-
-  private async show(effect: ShowEffect, graph: Graph, label: NodeLabeler, run: CellRun): Promise<MimeBundle> {
-    if (effect.node === null) return textBundle(effect.text ?? "");
-    const title = this.showTitle(effect, run.checked);
-    const rows = summaryRows(graph, effect.node, this.headers, label);
-    if (graph.nodes[effect.node]!.value !== "delta") return summaryBundle(title, rows);
-    // A task vector: its statistics need its values, read (and kept) through the tensor cache.
-    const progress = new ProgressDisplay(run.out, { delayMs: 1000 });
-    const evaluator = new TensorEvaluator(graph, effect.node, this.cache, this.headers, {
-      signal: run.signal,
-      scratchDir: () => this.scratchDir(),
-      onEngineProgress: (p) => progress.update(`${p.label}: ${p.tensorsDone}/${p.tensorsTotal} tensors`, p.tensorsTotal ? p.tensorsDone / p.tensorsTotal : null),
-    });
-    try {
-      const stats = await deltaStatistics(evaluator, (done, total, name) => progress.update(`task vector statistics: ${name}`, total ? done / total : null));
-      progress.finishIfShown(textBundle(`task vector statistics: ${stats.total.tensors} tensors in ${formatDuration(progress.elapsedMs)}`));
-      return deltaStatsBundle(title, rows, stats);
-    } finally {
-      evaluator.close();
-    }
-  }
-
-  /** `merged` alone shows as "merged = ties(a, b, base: base)". */
-  private showTitle(effect: ShowEffect, checked: CheckedRecipe): string {
-    const text = (effect.text ?? "").trim();
-    const binding = [...checked.analysis.bindings].reverse().find((b) => b.name === text && b.statement.range.start.line <= effect.origin.line);
-    const value = binding?.statement.value;
-    return value ? `${text} = ${checked.text.slice(value.range.start.offset, value.range.end.offset)}` : text;
-  }
-
-  private loadPath(graph: Graph, id: NodeId, what: string, label: NodeLabeler, effect: Effect): string {
-    const node = graph.nodes[id]!;
-    if (node.kind === "load") return node.path;
-    throw new EngineError(
-      `interference reads the models' files, but ${what} '${label(id)}' is computed in the recipe: save it first and load the saved folder with model(...)`,
-      effect.origin,
-    );
-  }
-
-  private async interference(effect: InterferenceEffect, graph: Graph, label: NodeLabeler, run: CellRun): Promise<MimeBundle> {
-    const models = effect.models.map((id) => this.loadPath(graph, id, "the model", label, effect));
-    const base = this.loadPath(graph, effect.base, "the base", label, effect);
-    const progress = new ProgressDisplay(run.out, { delayMs: 1000 });
-    const report = await inspectInterference({
-      models,
-      base,
-      density: effect.density,
-      by: effect.by,
-      labels: effect.models.map(label),
-      headers: this.headers,
-      signal: run.signal,
-      onProgress: (p) => progress.update(`interference: ${p.tensor}`, p.total ? p.done / p.total : null),
-    });
-    progress.finishIfShown(textBundle(`interference: ${formatCount(report.groups.length)} groups in ${formatDuration(report.elapsedMs)}`));
-    return reportBundle(report);
-  }
-
-  private async save(effect: SaveEffect, graph: Graph, run: CellRun): Promise<void> {
-    const progress = new ProgressDisplay(run.out);
-    const shown = relativePath(this.cwd, effect.path);
-    progress.update(`saving ${shown}: starting`, 0, true);
-    const onProgress = (p: EngineProgress): void => {
-      const bytes = `${formatSize(p.bytesRead)} read, ${formatSize(p.bytesWritten)} written`;
-      progress.update(`${p.phase === "statistics" ? p.label : `saving ${shown}`}: ${p.tensorsDone}/${p.tensorsTotal} tensors · ${bytes}`, p.tensorsTotal ? p.tensorsDone / p.tensorsTotal : null);
-    };
-    const result = await executeGraph({ nodes: graph.nodes, effects: [effect] }, { signal: run.signal, onProgress, headerCache: this.headers });
-    const saved = result.saved[0];
-    if (!saved) throw new EngineError(`save wrote nothing to ${effect.path}`, effect.origin);
-    const rows = [
-      ["saved", shown],
-      ["path", saved.path],
-      ["files", saved.files.join(", ")],
-      ["tensors", formatCount(saved.tensors)],
-      ["dtype", effect.dtype],
-      ["size", formatSize(saved.bytesWritten)],
-      ["time", formatDuration(progress.elapsedMs)],
-    ];
-    progress.finish({
-      "text/plain": textTable(null, rows),
-      "text/html": `<div class="mergelang-saved">${htmlTable(null, rows)}</div>`,
-    });
   }
 
   private runtimeFailure(e: unknown, run: CellRun): CellError {
@@ -330,61 +246,6 @@ export class Session {
     const error = runtimeError(ename, message, origin, run.locate, run.count);
     if (process.env["MERGELANG_DEBUG"] && e instanceof Error && e.stack) error.traceback.push(e.stack);
     return error;
-  }
-
-  // ---- magics ----
-
-  private magic(m: MagicLine, out: CellOutput, count: number | null): void {
-    const fail = (message: string): never => {
-      throw new CellFailure({
-        ename: "MagicError",
-        evalue: message,
-        traceback: [`\x1b[1;31mMagicError\x1b[0m: ${message}`, `  --> ${count === null ? "this cell" : `Cell In[${count}]`}, line ${m.line}`],
-      });
-    };
-    switch (m.name) {
-      case "cache": {
-        if (m.args === "clear") {
-          this.cache.clear();
-          out.stream("stdout", "tensor cache emptied\n");
-        } else if (m.args !== "") {
-          let bytes: number;
-          try {
-            bytes = parseCacheSize(m.args);
-          } catch (e) {
-            return fail((e as Error).message);
-          }
-          this.cache.setCap(bytes);
-          out.stream("stdout", `tensor cache cap: ${bytes === 0 ? "off" : formatSize(bytes)}\n`);
-        } else {
-          const s = this.cache.stats();
-          out.stream(
-            "stdout",
-            `tensor cache: ${s.entries} tensors, ${formatSize(s.bytes)} of ${s.capBytes === 0 ? "0 B (off)" : formatSize(s.capBytes)}; ${s.hits} hits, ${s.misses} misses\n`,
-          );
-        }
-        return;
-      }
-      case "reset":
-        this.reset();
-        out.stream("stdout", "bindings and tensor cache cleared\n");
-        return;
-      case "who": {
-        const rows = this.bindings().map((b) => [b.name, b.type, b.text]);
-        if (rows.length === 0) out.stream("stdout", "no names are bound yet\n");
-        else out.display({ "text/plain": textTable(["name", "type", "value"], rows), "text/html": htmlTable(["name", "type", "value"], rows) });
-        return;
-      }
-      case "magics":
-      case "lsmagic":
-        out.stream("stdout", Object.values(magicHelp).join("\n") + "\n");
-        return;
-      default: {
-        const names = Object.keys(magicHelp);
-        const near = names.find((n) => n.startsWith(m.name.slice(0, 2)));
-        fail(`unknown magic %${m.name}${near ? `: did you mean %${near}?` : ""} (magics: ${names.map((n) => "%" + n).join(", ")})`);
-      }
-    }
   }
 
   // ---- what the editor side asks ----
@@ -470,15 +331,3 @@ export class Session {
     };
   }
 }
-
-/** "2GB", "512MB", "0" (off) or a number of bytes. */
-export function parseCacheSize(text: string): number {
-  const t = text.trim();
-  if (/^0+(\.0*)?\s*[a-zA-Z]*$/.test(t)) return 0;
-  return parseSize(/^\d+(\.\d+)?$/.test(t) ? Number(t) : t);
-}
-
-function relativePath(cwd: string, path: string): string {
-  return path.startsWith(cwd + "/") ? path.slice(cwd.length + 1) : path;
-}
-

@@ -1,9 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { executeGraph, type EngineProgress } from "../../src/engine/executor.js";
+import { planGraph } from "../../src/engine/plan.js";
 import { EngineAbortedError, EngineError } from "../../src/engine/errors.js";
 import { ModelReader, readModelHeader } from "../../src/io/index.js";
 import type { NodeId, ParamValue } from "../../src/graph/graph.js";
@@ -48,11 +49,16 @@ const familyReady = family("fam");
 
 type MergeSpec = (g: GraphBuilder, base: NodeId, tasks: NodeId[]) => NodeId;
 
-async function run(dirs: string[], spec: MergeSpec, out: string, maxChunkElements?: number): Promise<Map<string, Float32Array>> {
+async function run(
+  dirs: string[],
+  spec: MergeSpec,
+  out: string,
+  opts: { maxChunkElements?: number; threads?: number } = {},
+): Promise<Map<string, Float32Array>> {
   const g = new GraphBuilder();
   const [base, ...tasks] = dirs.map((d) => g.load(d));
   g.save(spec(g, base!, tasks), out, base!);
-  await executeGraph(g.build(), { maxChunkElements });
+  await executeGraph(g.build(), { threads: 1, ...opts });
   return readAll(out);
 }
 
@@ -61,6 +67,9 @@ const merges: Record<string, MergeSpec> = {
   "ties global": (g, b, t) => g.merge("ties", t, b, { density: 0.3, scope: "global" }),
   "pcb tensor": (g, b, t) => g.merge("pcb", t, b, { ratio: 0.2 }),
   "pcb global": (g, b, t) => g.merge("pcb", t, b, { ratio: 0.2, scope: "global" }),
+  "dare-ties": (g, b, t) => g.merge("dare", t, b, { density: 0.4, consensus: "sum", seed: 3 }),
+  "breadcrumbs global": (g, b, t) => g.merge("breadcrumbs", t, b, { density: 0.5, gamma: 0.05, scope: "global" }),
+  della: (g, b, t) => g.merge("della", t, b, { density: 0.4, epsilon: 0.1 }),
   "ties global over tensor-trimmed deltas": (g, b, t) => {
     const trimmed = t.map((m) => g.deltaOp("trim", [g.affine([[1, m], [-1, b]], "delta")], { density: 0.5 }));
     const back = trimmed.map((d) => g.affine([[1, b], [1, d]]));
@@ -72,9 +81,54 @@ for (const [label, spec] of Object.entries(merges)) {
   test(`${label}: row chunks give exactly the result of whole tensors`, async () => {
     const dirs = await familyReady;
     const whole = await run(dirs, spec, join(tmp, `whole-${label}`));
-    const chunked = await run(dirs, spec, join(tmp, `chunked-${label}`), 1000);
+    const chunked = await run(dirs, spec, join(tmp, `chunked-${label}`), { maxChunkElements: 1000 });
     assert.equal(chunked.size, whole.size);
     for (const [name, values] of whole) assert.deepEqual(chunked.get(name), values, `tensor ${name}`);
+  });
+}
+
+const bigFamily = (async () => {
+  const dirs: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const base = normals(400 * 500, 7, 0.02);
+    const delta = normals(400 * 500, 70 + i, 0.002);
+    const data = i === 0 ? base : base.map((x, j) => x + delta[j]!);
+    const dir = join(tmp, "big", String(i));
+    await writeModel(dir, [{ name: "model.layers.0.mlp.up_proj.weight", shape: [400, 500], data }]);
+    dirs.push(dir);
+  }
+  return dirs;
+})();
+
+/** Sums (slerp, model_stock) depend on their grouping in the last bits: close, not identical. */
+const summing: Record<string, MergeSpec> = {
+  slerp: (g, _b, t) => g.merge("slerp", t.slice(0, 2), null, { t: 0.3 }),
+  model_stock: (g, b, t) => g.merge("model_stock", t, b),
+};
+
+for (const [label, spec] of Object.entries(summing)) {
+  test(`${label}: chunks and threads give the result of whole tensors up to rounding`, async () => {
+    const dirs = await bigFamily;
+    const whole = await run(dirs, spec, join(tmp, `whole-${label}`));
+    for (const opts of [{ maxChunkElements: 1000 }, { threads: 3 }]) {
+      const other = await run(dirs, spec, join(tmp, `other-${label}`), opts);
+      for (const [name, values] of whole) {
+        const got = other.get(name)!;
+        values.forEach((v, i) => assert.ok(Math.abs(got[i]! - v) <= 1e-6 * Math.abs(v) + 1e-12, `${name}[${i}]: ${got[i]} vs ${v}`));
+      }
+    }
+  });
+}
+
+for (const label of ["ties tensor", "ties global", "pcb tensor", "pcb global", "dare-ties", "breadcrumbs global", "della"]) {
+  const spec = merges[label]!;
+  test(`${label}: three threads give exactly the result of one`, async () => {
+    const dirs = await bigFamily;
+    const one = await run(dirs, spec, join(tmp, `one-${label}`), { threads: 1 });
+    const three = await run(dirs, spec, join(tmp, `three-${label}`), { threads: 3 });
+    for (const [name, values] of one) assert.deepEqual(three.get(name), values, `tensor ${name}`);
+    const chunkedThreads = await run(dirs, spec, join(tmp, `three-chunked-${label}`), { threads: 3, maxChunkElements: 150_000 });
+    for (const [name, values] of one) assert.deepEqual(chunkedThreads.get(name), values, `tensor ${name}`);
   });
 }
 
@@ -199,8 +253,9 @@ test("progress counts tensors and bytes; other effects go to the handler in orde
   assert.equal(last.tensorsDone, SHAPES.length + 1);
   assert.equal(last.tensorsTotal, SHAPES.length + 1);
   const floats = SHAPES.reduce((acc, [, s]) => acc + s.reduce((x, y) => x * y, 1), 0);
-  // Statistics: two radix passes over two models; then the write pass reads them once more.
-  assert.equal(last.bytesRead, floats * 4 * 2 * 3);
+  // Statistics: two radix passes over two models; then the write pass reads them once more, and
+  // the I64 tensor of both models (4 × 8 bytes each).
+  assert.equal(last.bytesRead, floats * 4 * 2 * 3 + 2 * 32);
   assert.ok(seen.some((p) => p.phase === "statistics"));
   const unhandled = await executeGraph({ nodes: g.nodes, effects: [{ kind: "print", text: "x", origin }] });
   assert.equal(unhandled.unhandled.length, 1);
@@ -212,4 +267,36 @@ test("a method without a kernel is a clear error", async () => {
   const [base, a] = dirs.map((d) => g.load(d));
   g.save(g.merge("frobnicate", [a!], base!, {} as Record<string, ParamValue>), join(tmp, "nokernel"), base!);
   await assert.rejects(executeGraph(g.build()), /the cpu engine has no kernel for "frobnicate"/);
+});
+
+test("the plan's bytes read and written are what execution reads and writes", async () => {
+  const dirs = await familyReady;
+  for (const [label, spec] of Object.entries(merges)) {
+    for (const maxChunkElements of [undefined, 1000]) {
+      const g = new GraphBuilder();
+      const [base, ...tasks] = dirs.map((d) => g.load(d));
+      g.save(spec(g, base!, tasks), join(tmp, "planned"), base!, "bf16");
+      const plan = planGraph(g.build(), { maxChunkElements, threads: 1 });
+      const result = await executeGraph(g.build(), { maxChunkElements, threads: 1 });
+      const [p] = plan.saves;
+      const [r] = result.saved;
+      assert.equal(p!.tensors, r!.tensors, label);
+      assert.equal(p!.bytesWritten, statSync(join(tmp, "planned", "model.safetensors")).size, label);
+      if (label.startsWith("ties global over")) assert.ok(p!.bytesRead <= r!.bytesRead, label);
+      else assert.equal(p!.bytesRead, r!.bytesRead, `${label}, chunks of ${maxChunkElements}`);
+      assert.ok(p!.peakMemoryBytes > 0);
+    }
+  }
+});
+
+test("the plan runs execution's checks: a bad parameter on one tensor fails the dry run", async () => {
+  const dirs = await familyReady;
+  const g = new GraphBuilder();
+  const [base, a] = dirs.map((d) => g.load(d));
+  g.save(
+    g.merge("pcb", [a!], base!, {}, [{ selector: { kind: "glob", pattern: "*.norm.*" }, values: { ratio: 3 }, origin }]),
+    join(tmp, "never-planned"),
+    base!,
+  );
+  assert.throws(() => planGraph(g.build()), /pcb: ratio must be between 0 and 1, got 3 \(for tensor "model\.norm\.weight"\)/);
 });

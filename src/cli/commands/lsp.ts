@@ -13,7 +13,7 @@ Neovim: vim.lsp.start({ name = "mergelang", cmd = { "mergelang", "lsp", "--stdio
   async run(argv) {
     const { hasTransportArgument, startLanguageServer } = await import("../../lsp/stdio.js");
     if (!hasTransportArgument(argv)) throw new UsageError("lsp needs a transport: run it as 'mergelang lsp --stdio'\n" + this.usage);
-    await startLanguageServer({ workerScript: fileURLToPath(new URL("../../lsp/jobs/worker.js", import.meta.url)) });
+    await startLanguageServer({ workerScript: fileURLToPath(new URL("../../lsp/worker.js", import.meta.url)) });
     return 0;
   },
 };

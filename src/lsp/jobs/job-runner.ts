@@ -78,7 +78,7 @@ export class JobRunner {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(this.script);
+    const worker = new Worker(this.script, { workerData: { role: "jobs" } });
     worker.unref();
     worker.on("message", (m: FromWorker) => this.receive(m));
     worker.on("error", (e) => {

@@ -56,7 +56,9 @@ async function start(id: number, job: Job): Promise<void> {
   }
 }
 
-parentPort?.on("message", (m: ToWorker) => {
-  if (m.type === "start") void start(m.id, m.job);
-  else running.get(m.id)?.abort();
-});
+export function serveJobs(): void {
+  parentPort!.on("message", (m: ToWorker) => {
+    if (m.type === "start") void start(m.id, m.job);
+    else running.get(m.id)?.abort();
+  });
+}

@@ -1,0 +1,60 @@
+/** A fixed set of engine worker threads, each running one task at a time. */
+import { Worker } from "node:worker_threads";
+import type { WorkerReply, WorkerTask } from "./protocol.js";
+
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+export type TaskRequest = DistributiveOmit<WorkerTask, "id">;
+export type TaskSuccess = Extract<WorkerReply, { ok: true }>;
+
+export class WorkerPool {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, { resolve: (r: TaskSuccess) => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+  private failure: Error | null = null;
+
+  constructor(count: number) {
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(new URL("./worker.js", import.meta.url));
+      worker.on("message", (reply: WorkerReply) => this.settle(reply));
+      worker.on("error", (e) => this.fail(e));
+      worker.on("exit", (code) => {
+        if (code !== 0) this.fail(new Error(`an engine worker thread stopped (exit code ${code})`));
+      });
+      this.workers.push(worker);
+    }
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Runs a task on worker `index`. */
+  run(index: number, task: TaskRequest): Promise<TaskSuccess> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.workers[index]!.postMessage({ ...task, id } as WorkerTask);
+    });
+  }
+
+  async close(): Promise<void> {
+    const workers = this.workers.splice(0);
+    for (const w of workers) w.removeAllListeners("exit");
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  private settle(reply: WorkerReply): void {
+    const p = this.pending.get(reply.id);
+    if (!p) return;
+    this.pending.delete(reply.id);
+    if (reply.ok) p.resolve(reply);
+    else p.reject(new Error(reply.message));
+  }
+
+  private fail(e: Error): void {
+    this.failure = e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * `--dry-run`: what executing a graph would do, from the model headers alone: tensors, bytes read
+ * (every statistics pass reads the models again) and written, and an estimate of peak memory. It
+ * runs the same checks as execution (tensor names and shapes, kernels, parameters for every tensor),
+ * so a plan that succeeds has no input error left.
+ */
+import { availableParallelism } from "node:os";
+import type { Graph, GraphNode, LoadNode, NodeId } from "../graph/graph.js";
+import { HeaderCache, outputDTypeToDType, planShards } from "../io/index.js";
+import type { BoundNode } from "./bound-node.js";
+import { formatOrigin } from "./errors.js";
+import { DEFAULT_MAX_CHUNK_ELEMENTS } from "./executor.js";
+import { uniformScopeParams } from "./global-stats.js";
+import { postOrder } from "./graph-walk.js";
+import { BLOCK } from "./kernels/elementwise.js";
+import { modelMetadata } from "./model-card.js";
+import { type FamilyTensor, ModelSet } from "./model-set.js";
+import { setupSave } from "./save-setup.js";
+import { countStatsPasses } from "./stats-runner.js";
+import { chunkRanges } from "./tensor-run.js";
+
+export interface StatsPlan {
+  /** "ties at recipe.merge:5:10" */
+  node: string;
+  scope: "tensor" | "global";
+  /** Passes over the whole model (global), or the most any one tensor takes (tensor). */
+  passes: number;
+}
+
+export interface SavePlan {
+  /** Index of the effect in `graph.effects`. */
+  effect: number;
+  path: string;
+  dtype: "bf16" | "f16" | "f32";
+  tensors: number;
+  parameters: number;
+  shards: number;
+  bytesRead: number;
+  bytesWritten: number;
+  statistics: StatsPlan[];
+  /** Tensor buffers, histograms, scratch and write buffers at the busiest moment (the process adds its own). */
+  peakMemoryBytes: number;
+}
+
+export interface GraphPlan {
+  saves: SavePlan[];
+  /** Effects other than save (reports, prints), which a dry run does not evaluate. */
+  otherEffects: number;
+  threads: number;
+}
+
+export interface PlanOptions {
+  headerCache?: HeaderCache;
+  maxChunkElements?: number;
+  threads?: number;
+}
+
+const HISTOGRAM_BYTES = 65536 * 8;
+const WRITER_BYTES = 2 * (8 << 20);
+
+export function planGraph(graph: Graph, opts: PlanOptions = {}): GraphPlan {
+  const models = new ModelSet(opts.headerCache ?? new HeaderCache());
+  const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
+  const maxChunk = opts.maxChunkElements ?? DEFAULT_MAX_CHUNK_ELEMENTS;
+  const saves: SavePlan[] = [];
+  let otherEffects = 0;
+  graph.effects.forEach((effect, index) => {
+    if (effect.kind !== "save") {
+      otherEffects++;
+      return;
+    }
+    const setup = setupSave(graph, effect, models);
+    const floats = setup.tensors.filter((t) => t.float);
+    const total = floats.reduce((a, t) => a + t.numel, 0);
+    const loadBytes = (roots: readonly NodeId[], t: FamilyTensor): number =>
+      postOrder(graph, roots)
+        .filter((n): n is LoadNode => n.kind === "load")
+        .reduce((a, l) => a + models.header(l).tensors.get(t.name)!.byteLength, 0);
+    const inputsOf = (b: BoundNode): NodeId[] => (b.base === null ? b.inputs : [...b.inputs, b.base]);
+
+    let bytesRead = 0;
+    const statistics: StatsPlan[] = [];
+    for (const node of setup.nodes) {
+      const b = setup.bound.get(node.id);
+      if (!b || !b.hasStats) continue;
+      const label = `${b.name} at ${formatOrigin(node.origin)}`;
+      if (b.scope === "global") {
+        const passes = countStatsPasses(b.kernel, uniformScopeParams(b, floats), total, b.inputCount);
+        for (const t of floats) bytesRead += passes * loadBytes(inputsOf(b), t);
+        statistics.push({ node: label, scope: "global", passes });
+      } else {
+        let most = 0;
+        for (const t of floats) {
+          const passes = countStatsPasses(b.kernel, b.params(t.name), t.numel, b.inputCount);
+          most = Math.max(most, passes);
+          // A tensor in one chunk keeps its inputs in memory during the passes; a chunked one reads again.
+          if (chunkRanges(t.shape, t.numel, maxChunk).length > 1) bytesRead += passes * loadBytes(inputsOf(b), t);
+        }
+        statistics.push({ node: label, scope: "tensor", passes: most });
+      }
+    }
+    for (const t of setup.tensors) {
+      if (t.float) {
+        for (const b of setup.bound.values()) b.params(t.name); // parameter errors now, not mid-way
+        bytesRead += loadBytes([effect.node], t);
+      } else {
+        bytesRead += new Set(setup.loads.map((l) => l.path)).size * models.header(setup.loads[0]!).tensors.get(t.name)!.byteLength;
+      }
+    }
+    const shardPlan = planShards(
+      setup.tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: t.float ? outputDTypeToDType(effect.dtype) : t.dtype })),
+      { format: "pt", ...modelMetadata(effect) },
+      effect.shardSize,
+    );
+    saves.push({
+      effect: index,
+      path: effect.path,
+      dtype: effect.dtype,
+      tensors: setup.tensors.length,
+      parameters: setup.tensors.reduce((a, t) => a + t.numel, 0),
+      shards: shardPlan.shards.length,
+      bytesRead,
+      bytesWritten: shardPlan.shards.reduce((a, s) => a + s.fileBytes, 0),
+      statistics,
+      peakMemoryBytes: peakMemory(setup.nodes, setup.bound, floats, maxChunk, threads),
+    });
+  });
+  return { saves, otherEffects, threads };
+}
+
+function peakMemory(
+  nodes: readonly GraphNode[],
+  bound: Map<NodeId, BoundNode>,
+  floats: readonly FamilyTensor[],
+  maxChunk: number,
+  threads: number,
+): number {
+  const largest = floats.reduce((a, t) => Math.max(a, Math.min(t.numel, maxChunk)), 0);
+  // One chunk of every node is alive at once (inputs are kept while the tensor's statistics run).
+  const buffers = nodes.length * largest * 4;
+  let series = 0;
+  for (const b of bound.values()) if (b.hasStats) series += 2 * b.inputCount;
+  const histograms = series * HISTOGRAM_BYTES * threads;
+  const widest = Math.max(1, ...[...bound.values()].map((b) => b.inputCount));
+  const scratch = threads * (3 * widest + 3) * BLOCK * 8;
+  return buffers + histograms + scratch + WRITER_BYTES;
+}

@@ -1,0 +1,123 @@
+/**
+ * `breadcrumbs(m..., base, density: 0.9, gamma: 0.01, lambda: 1.0, weights?, consensus: "none",
+ * normalize: false)`: Model Breadcrumbs. Per task, with k = floor(d·density) entries to keep and
+ * t = floor(d·gamma) outliers to drop (fewer when they would leave less than k, as mergekit does),
+ * keep the entries ranked between the d − k − t smallest and the t largest magnitudes:
+ * low ≤ |δ| < high, with low and high the order statistics at those ascending ranks (ties at the
+ * lower bound kept, at the upper bound dropped). Then the weighted sum, or TIES's consensus.
+ */
+import { BLOCK } from "../engine/kernels/elementwise.js";
+import type { MethodKernel, SeriesSelection } from "./method.js";
+import { ParamReader } from "./param-reader.js";
+import { deltaSeries } from "./shared/series.js";
+import { type Consensus, sparseMergeBlock } from "./shared/sparse-merge.js";
+
+export interface BreadcrumbsParams {
+  density: number[];
+  gamma: number[];
+  lambda: number;
+  weights: number[];
+  consensus: Consensus;
+  normalize: boolean;
+}
+
+/** Per task: keep low ≤ |δ| < high (low NaN keeps nothing). */
+export interface BreadcrumbsBounds {
+  low: number[];
+  high: number[];
+}
+
+/** mergekit's counts: elements dropped at the bottom and at the top, or null to keep everything. */
+export function breadcrumbsCounts(d: number, density: number, gamma: number): { bottom: number; top: number } | null {
+  if (density >= 1) return null;
+  const keep = Math.floor(density * d);
+  let top = Math.floor(gamma * d);
+  let bottom = d - keep - top;
+  if (bottom < 0) {
+    top += bottom;
+    bottom = 0;
+  }
+  return { bottom, top };
+}
+
+function ranksOf(d: number, density: number, gamma: number): number[] {
+  const c = breadcrumbsCounts(d, density, gamma);
+  if (c === null || c.bottom >= d) return [];
+  const ranks: number[] = [];
+  if (c.bottom > 0) ranks.push(c.bottom);
+  if (c.top > 0) ranks.push(d - c.top);
+  return ranks;
+}
+
+export const breadcrumbsKernel: MethodKernel<BreadcrumbsParams, BreadcrumbsBounds> = {
+  name: "breadcrumbs",
+  backend: "cpu",
+  inputKind: "models",
+  base: "required",
+  scopeParams: ["density", "gamma"],
+  parseParams(params, inputCount) {
+    const r = new ParamReader(params, "breadcrumbs");
+    const density = r.perModel("density", inputCount, 0.9);
+    const gamma = r.perModel("gamma", inputCount, 0.01);
+    r.inRange("density", density, 0, 1);
+    r.inRange("gamma", gamma, 0, 1);
+    return {
+      density,
+      gamma,
+      lambda: r.number("lambda", 1),
+      weights: r.perModel("weights", inputCount, 1),
+      consensus: r.string("consensus", ["none", "sum", "count"] as const, "none"),
+      normalize: r.bool("normalize", false),
+    };
+  },
+  stats: {
+    stage(params, stage, d) {
+      if (stage > 0) return null;
+      return params.density.map((density, i): SeriesSelection => ({ mode: "magnitude", ranks: ranksOf(d, density, params.gamma[i]!) }));
+    },
+    values: (_params, _stage, _earlier, chunk, start, end, out) => deltaSeries(chunk, start, end, out),
+    result(params, d, _n, stages) {
+      const low: number[] = [];
+      const high: number[] = [];
+      params.density.forEach((density, i) => {
+        const c = breadcrumbsCounts(d, density, params.gamma[i]!);
+        const got = stages[0]?.[i] ?? [];
+        if (c === null) {
+          low.push(0);
+          high.push(Infinity);
+        } else if (c.bottom >= d) {
+          low.push(NaN);
+          high.push(Infinity);
+        } else {
+          low.push(c.bottom > 0 ? got[0]! : 0);
+          high.push(c.top > 0 ? got[got.length - 1]! : Infinity);
+        }
+      });
+      return { low, high };
+    },
+  },
+  apply(params, stats, chunk, out, ctx) {
+    const n = chunk.inputs.length;
+    const base = chunk.base!;
+    const low = Float64Array.from(stats!.low);
+    const high = Float64Array.from(stats!.high);
+    const merge = { weights: Float64Array.from(params.weights), consensus: params.consensus, normalize: params.normalize, lambda: params.lambda };
+    for (let s = 0; s < chunk.length; s += BLOCK) {
+      const len = Math.min(chunk.length, s + BLOCK) - s;
+      const kept: Float32Array[] = [];
+      for (let i = 0; i < n; i++) {
+        const model = chunk.inputs[i]!;
+        const k = ctx.scratch.f32(i, len);
+        const lo = low[i]!;
+        const hi = high[i]!;
+        for (let j = 0; j < len; j++) {
+          const d = Math.fround(model[s + j]! - base[s + j]!);
+          const m = Math.abs(d);
+          k[j] = d * (+(m >= lo) * +(m < hi));
+        }
+        kept.push(k);
+      }
+      sparseMergeBlock(kept, merge, base, out, s, len, ctx.scratch);
+    }
+  },
+};

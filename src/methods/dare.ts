@@ -1,0 +1,80 @@
+/**
+ * `dare(m..., base, density: 0.5, lambda: 1.0, weights?, rescale: true, consensus: "none",
+ * normalize: false, seed: 0)`: DARE drops each delta entry with probability 1 − density and
+ * rescales the kept ones by 1/density; with a consensus it is DARE-TIES (sign election and disjoint
+ * merge). The draws are a pure function of (seed, tensor, model, element), so a merge is reproducible.
+ */
+import { BLOCK } from "../engine/kernels/elementwise.js";
+import type { MethodKernel } from "./method.js";
+import { ParamError, ParamReader } from "./param-reader.js";
+import { streamKey, uniformAt } from "./shared/random.js";
+import { type Consensus, sparseMergeBlock } from "./shared/sparse-merge.js";
+
+export interface DareParams {
+  density: number[];
+  lambda: number;
+  weights: number[];
+  rescale: boolean;
+  consensus: Consensus;
+  normalize: boolean;
+  seed: number;
+}
+
+/** kept[k] = δ·[u < density]·scale for elements [s, s + len) of one model. */
+function dropBlock(
+  model: Float32Array,
+  base: Float32Array,
+  s: number,
+  len: number,
+  key: number,
+  first: number,
+  density: number,
+  scale: number,
+  kept: Float32Array,
+): void {
+  for (let k = 0; k < len; k++) {
+    const d = Math.fround(model[s + k]! - base[s + k]!);
+    kept[k] = d * (+(uniformAt(key, first + k) < density) * scale);
+  }
+}
+
+export const dareKernel: MethodKernel<DareParams, null> = {
+  name: "dare",
+  backend: "cpu",
+  inputKind: "models",
+  base: "required",
+  scopeParams: [],
+  parseParams(params, inputCount) {
+    const r = new ParamReader(params, "dare");
+    const density = r.perModel("density", inputCount, 0.5);
+    for (const d of density) if (!(d > 0 && d <= 1)) throw new ParamError(`dare: density must be more than 0 and at most 1, got ${d}`);
+    const seed = r.number("seed", 0);
+    if (!Number.isInteger(seed) || seed < 0) throw new ParamError(`dare: seed must be a whole number ≥ 0, got ${seed}`);
+    return {
+      density,
+      lambda: r.number("lambda", 1),
+      weights: r.perModel("weights", inputCount, 1),
+      rescale: r.bool("rescale", true),
+      consensus: r.string("consensus", ["none", "sum", "count"] as const, "none"),
+      normalize: r.bool("normalize", false),
+      seed,
+    };
+  },
+  apply(params, _stats, chunk, out, ctx) {
+    const n = chunk.inputs.length;
+    const base = chunk.base!;
+    const keys = chunk.inputs.map((_, i) => streamKey(params.seed, ctx.tensor, i));
+    const merge = { weights: Float64Array.from(params.weights), consensus: params.consensus, normalize: params.normalize, lambda: params.lambda };
+    for (let s = 0; s < chunk.length; s += BLOCK) {
+      const len = Math.min(chunk.length, s + BLOCK) - s;
+      const kept: Float32Array[] = [];
+      for (let i = 0; i < n; i++) {
+        const density = params.density[i]!;
+        const k = ctx.scratch.f32(i, len);
+        dropBlock(chunk.inputs[i]!, base, s, len, keys[i]!, chunk.offset + s, density, params.rescale ? 1 / density : 1, k);
+        kept.push(k);
+      }
+      sparseMergeBlock(kept, merge, base, out, s, len, ctx.scratch);
+    }
+  },
+};

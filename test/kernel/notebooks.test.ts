@@ -1,0 +1,62 @@
+/**
+ * The example notebooks run top to bottom with Debian's nbclient on freshly generated example models,
+ * with no error output, and show what they are about (reports, statistics, a saved model).
+ */
+import assert from "node:assert/strict";
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { before, describe, test } from "node:test";
+import { generateExampleModels } from "../../src/demo/example-models.js";
+import { repoRoot } from "../support/paths.js";
+import { jupyterEnv, PYTHON, run, tempDir } from "./support.js";
+
+interface CellSummary {
+  source: string;
+  execution_count: number | null;
+  outputs: { output_type: string; mimes: string[]; ename: string | null; text: string }[];
+}
+
+const examples = (): string[] => readdirSync(join(repoRoot(), "examples")).filter((f) => f.endsWith(".ipynb")).sort();
+
+describe("example notebooks", () => {
+  let dir: string;
+  before(async () => {
+    dir = tempDir("notebooks");
+    await generateExampleModels(join(dir, "models"));
+  });
+
+  test("there are example notebooks", () => {
+    assert.ok(examples().length >= 2);
+  });
+
+  for (const name of examples()) {
+    test(`${name} runs top to bottom without errors`, { timeout: 300_000 }, async () => {
+      copyFileSync(join(repoRoot(), "examples", name), join(dir, name));
+      const { env, root } = jupyterEnv();
+      const summary = join(root, "summary.json");
+      try {
+        const r = await run(PYTHON, [join(repoRoot(), "test", "kernel", "run_notebook.py"), join(dir, name), summary], { cwd: dir, env, timeoutMs: 280_000 });
+        assert.equal(r.timedOut, false, `${name} timed out`);
+        assert.equal(r.code, 0, r.stderr.slice(-4000));
+        const result = JSON.parse(readFileSync(summary, "utf8")) as { failure: string | null; cells: CellSummary[] };
+        assert.equal(result.failure, null);
+        for (const cell of result.cells) {
+          assert.notEqual(cell.execution_count, null, `not run: ${cell.source}`);
+          const errors = cell.outputs.filter((o) => o.output_type === "error");
+          assert.deepEqual(errors, [], `error in cell:\n${cell.source}`);
+        }
+        const reports = result.cells.filter((c) => c.source.includes("interference(")).flatMap((c) => c.outputs);
+        for (const o of reports) assert.ok(o.mimes.includes("image/svg+xml") && o.mimes.includes("text/html"));
+        const deltas = result.cells.filter((c) => /- base$/.test(c.source.trim())).flatMap((c) => c.outputs);
+        for (const o of deltas) assert.match(o.text, /non-zero/);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    });
+  }
+
+  test("compare-methods.ipynb saved its model", () => {
+    if (!existsSync(join(dir, "compare-methods.ipynb"))) return;
+    assert.ok(existsSync(join(dir, "out", "notebook-ties-20", "model.safetensors")));
+  });
+});
