@@ -25,3 +25,4 @@ export {
 } from "./io/index.js";
 export { inspectInterference, renderHtml, renderSvg, renderText, reportToJson, summaryLine, type Report } from "./inspect/index.js";
 export { generateExampleModels } from "./demo/example-models.js";
+export { Session, CellResult, type SessionOptions, type CellOutput, type MimeBundle } from "./session/index.js";

@@ -287,17 +287,15 @@ export function addTensor(
     totals.addTensor(sum, 1, 1, numel, numel);
     return;
   }
-  const sample = sampleThresholds(deltas, deltas.map(() => sampledKeepCount(length, numel, k)), k / numel);
+  const sample = sampleThresholds(deltas, deltas.map(() => sampledKeepCount(length, numel, k)));
   const below = new Float64Array(blocks * n);
   tiesBlockTotals(layout, deltas, bounds, sample.thresholds, rows, below);
   if (pcb) pcbBlockTotals(layout, deltas, bounds, pcb, rows, numel);
-  const error = thresholdError(layout, deltas, sample);
+  const error = thresholdError(layout, deltas, sample, rows, below, blocks / plan.population);
   totals.addTensor(rows, blocks, plan.population, numel, length, linearisedRows(layout, rows, below, error.slopes));
-  // Tied thresholds: a change of atom moves the totals by Δ (sample units, so scaled like the totals).
+  // Tie-group flips were measured in sample elements: scale them like the totals.
   const expand = plan.population / blocks;
-  for (const flip of error.flips) {
-    totals.addVariance(flip.delta, expand * expand * flip.probability * (1 - flip.probability));
-  }
+  totals.addCovariance(error.moments, expand * expand);
 }
 
 function abortError(signal: AbortSignal): Error {

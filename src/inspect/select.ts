@@ -40,7 +40,7 @@ export function valueOfKey(key: number, signed: boolean): number {
 }
 
 /** Keys at ascending ranks lowRank..highRank (inclusive), as a sorted Uint32Array window. */
-function selectKeys(values: Float32Array, lowRank: number, highRank: number, signed: boolean): { keys: Uint32Array; first: number } {
+export function selectKeys(values: Float32Array, lowRank: number, highRank: number, signed: boolean): { keys: Uint32Array; first: number } {
   const n = values.length;
   if (scratch.length < n) scratch = new Uint32Array(Math.max(n, 2 * scratch.length));
   const bits = bitsOf(values);
@@ -82,7 +82,8 @@ function selectKeys(values: Float32Array, lowRank: number, highRank: number, sig
     span = highKey - lowKey;
   }
   keys = keys.subarray(0, count).sort();
-  return { keys: keys.subarray(lowRank - first, highRank - first + 1), first: lowRank };
+  // A copy: the scratch buffer is reused by the next selection.
+  return { keys: keys.slice(lowRank - first, highRank - first + 1), first: lowRank };
 }
 
 /** Values at the given ascending 0-based ranks (of |x| for "magnitude"), in the order asked. */

@@ -1,22 +1,24 @@
 /**
  * In sampled mode each task's trimming threshold is itself estimated (the sample's k-th magnitude),
  * and its error moves every threshold-dependent total (mass removed, sign conflicts, election loss).
+ * The true cut, counted in sample elements kept, is modelled as κ* ~ N(k, sd²), sd from the spread
+ * of the kept counts between blocks; two parts follow from it.
  *
- * Continuous magnitudes: the delta method through the quantile's influence function. A total h
- * behaves like   h + Σᵢ gᵢ · (1[|δᵢ| < qᵢ] − pᵢ)   where pᵢ is the share task i trims and
- * gᵢ = E[h(i kept) − h(i trimmed) | |δᵢ| = qᵢ], the jump in h when one element at the threshold
- * changes side. For the removed mass gᵢ = −qᵢ exactly; for the conflicts and the election loss gᵢ
- * is averaged over the sample's elements nearest the threshold. The block spread of these
- * linearised totals is what the covariance is taken from.
+ * Smooth part (distinct magnitudes): the delta method through the quantile's influence function.
+ * A total h behaves like   h + g · (1[|δ| < q] − p)   where p is the share trimmed and
+ * g = E[h(kept) − h(trimmed) | |δ| = q], the jump in h when one element at the threshold changes
+ * side: exactly −q for the removed mass, averaged over the sample's elements near the threshold for
+ * conflicts and election loss. The block spread of these linearised totals gives the covariance.
  *
- * Tied magnitudes (bf16 deltas sit on a coarse grid, so the threshold is an atom holding many
- * elements): the sample's threshold stays on the true atom unless the keep share falls near the
- * atom's edge, so the plain block variance applies, plus the chance that the true threshold is the
- * next magnitude up or down: for each, the totals' change Δ times π(1 − π), π being how likely the
- * sample's keep shares make that neighbour.
+ * Tied magnitudes (bf16 deltas sit on a grid of ulps, so many elements share one magnitude): the
+ * truth keeps or trims a whole tie group at once, and a sample cannot tell on which side of a group
+ * a knife-edge count falls. Each group near the cut flips with the probability that κ* crosses its
+ * edge; the errors of these nested flips (their second moment, bias included) add to the covariance.
+ * Where one tie group spans the cut's whole uncertainty the threshold is locked to it, and the smooth
+ * part gives way to the plain block variance.
  */
-import { bitsOf, keyOf, orderStatistics, valueOfKey } from "./select.js";
 import type { VariableLayout } from "./layout.js";
+import { bitsOf, keyOf, selectKeys, valueOfKey } from "./select.js";
 import { electionOutcome } from "./ties-kernel.js";
 
 /** Φ, the standard normal CDF (Abramowitz–Stegun 7.1.26 through erf; error below 1e-7). */
@@ -27,168 +29,210 @@ export function normalCdf(x: number): number {
   return x >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
 }
 
-/** One task's threshold as estimated from a sample. */
+/** A run of equal magnitudes in the sample: `count` elements, `above` of them strictly larger. */
+interface Run {
+  key: number;
+  value: number;
+  count: number;
+  above: number;
+}
+
+/** One task's threshold as estimated from its sample, with the sorted magnitudes around it. */
 export interface TaskThreshold {
-  /** Keep |δ| ≥ q; Infinity keeps nothing. */
   q: number;
-  /** Continuous case: magnitudes of the √n sample elements nearest q. */
-  band: [number, number] | null;
-  /** Tied case: how the sample splits around q, and the neighbouring magnitudes. */
-  atom: { atQ: number; aboveQ: number; up: number | null; down: number | null } | null;
-  /** Share of the whole tensor trimming keeps (k/N). */
-  target: number;
+  /** Elements the sample keeps by count (k of the sample). */
+  keep: number;
+  /** Distinct magnitudes around q, ascending, with exact counts. */
+  runs: Run[];
 }
 
 export interface SampleThresholds {
   thresholds: number[];
+  /** null where nothing or everything is kept (no sampling error to carry). */
   tasks: (TaskThreshold | null)[];
 }
 
-/** Each task's threshold (the k-th largest |δ| of its sample) with what its error analysis needs. */
-export function sampleThresholds(deltas: readonly Float32Array[], keepCounts: readonly number[], target: number): SampleThresholds {
+const Z95 = 1.959964;
+
+/** Each task's threshold (the k-th largest |δ| of its sample) with the magnitudes around it. */
+export function sampleThresholds(deltas: readonly Float32Array[], keepCounts: readonly number[]): SampleThresholds {
   const thresholds: number[] = [];
   const tasks: (TaskThreshold | null)[] = [];
   for (let i = 0; i < deltas.length; i++) {
     const d = deltas[i]!;
     const n = d.length;
     const k = keepCounts[i]!;
-    // A threshold at either end (keep nothing, keep everything) has no sampling error to carry.
     if (k <= 0 || n === 0) {
       thresholds.push(Infinity);
       tasks.push(null);
       continue;
     }
+    const rank = n - Math.min(k, n); // ascending rank of the k-th largest
+    // Wide enough for two 95% half-widths of the cut even with a design effect of 2.
+    const spread = Math.sqrt((k * (n - k)) / n);
+    const width = Math.ceil(4 * Z95 * 1.5 * spread) + 8;
+    const low = Math.max(0, rank - width);
+    const high = Math.min(n - 1, rank + width);
+    const { keys } = selectKeys(d, low, high, false);
+    const q = valueOfKey(keys[rank - low]!, false);
+    thresholds.push(q);
     if (k >= n) {
-      thresholds.push(orderStatistics(d, [0], "magnitude")[0]!);
       tasks.push(null);
       continue;
     }
-    const rank = n - k; // ascending rank of the k-th largest
-    const width = Math.max(4, Math.ceil(Math.sqrt(n)));
-    const [lo, q, hi] = orderStatistics(d, [Math.max(0, rank - width), rank, Math.min(n - 1, rank + width - 1)], "magnitude") as [
-      number,
-      number,
-      number,
-    ];
-    // How the sample splits around q, on the magnitude bits (integer compares, one pass).
+    // Exact counts of the window's two end values, which may continue beyond it.
+    const firstKey = keys[0]!;
+    const lastKey = keys[keys.length - 1]!;
     const bits = bitsOf(d);
-    const qKey = keyOf(bitsOf(Float32Array.of(q))[0]!, false);
-    let atQ = 0;
-    let aboveQ = 0;
-    let upKey = 0xffffffff;
-    let downKey = -1;
+    let below = 0;
+    let atFirst = 0;
+    let atLast = 0;
+    let beyond = 0;
     for (let e = 0; e < n; e++) {
       const key = bits[e]! & 0x7fffffff;
-      if (key === qKey) atQ++;
-      else if (key > qKey) {
-        aboveQ++;
-        if (key < upKey) upKey = key;
-      } else if (key > downKey) downKey = key;
+      if (key < firstKey) below++;
+      else if (key > lastKey) beyond++;
+      else {
+        if (key === firstKey) atFirst++;
+        if (key === lastKey) atLast++;
+      }
     }
-    const up = upKey === 0xffffffff ? Infinity : valueOfKey(upKey, false);
-    const down = downKey < 0 ? -Infinity : valueOfKey(downKey, false);
-    thresholds.push(q);
-    tasks.push({
-      q,
-      band: atQ >= 2 ? null : [lo, hi],
-      atom: atQ >= 2 ? { atQ, aboveQ, up: Number.isFinite(up) ? up : null, down: Number.isFinite(down) ? down : null } : null,
-      target,
-    });
+    const runs: Run[] = [];
+    let start = below;
+    for (let j = 0; j < keys.length; ) {
+      const key = keys[j]!;
+      let end = j;
+      while (end < keys.length && keys[end] === key) end++;
+      const count = key === firstKey ? atFirst : key === lastKey ? atLast : end - j;
+      runs.push({ key, value: valueOfKey(key, false), count, above: n - start - count });
+      start += count;
+      j = end;
+    }
+    tasks.push({ q, keep: k, runs });
   }
   return { thresholds, tasks };
-}
-
-/** A possible discrete error: the totals would change by `delta` (sample units) with probability p. */
-export interface ThresholdFlip {
-  delta: Float64Array;
-  probability: number;
 }
 
 export interface ThresholdError {
   /** tasks × layout.size: row i is the jump of every total when task i's threshold moves. */
   slopes: Float64Array;
-  flips: ThresholdFlip[];
+  /** size × size second moment of the tie-group flips, in sample units. */
+  moments: Float64Array;
 }
 
-export function thresholdError(layout: VariableLayout, deltas: readonly Float32Array[], sample: SampleThresholds): ThresholdError {
+/**
+ * The threshold error of one sampled tensor. `rows`/`below` are the kernel's block totals and trimmed
+ * counts; `fraction` is the share of the tensor's blocks that were drawn.
+ */
+export function thresholdError(
+  layout: VariableLayout,
+  deltas: readonly Float32Array[],
+  sample: SampleThresholds,
+  rows: Float64Array,
+  below: Float64Array,
+  fraction: number,
+): ThresholdError {
   const n = layout.tasks;
   const K = layout.size;
-  const { thresholds } = sample;
+  const blocks = rows.length / K;
   const slopes = new Float64Array(n * K);
-  const flips: ThresholdFlip[] = [];
+  const moments = new Float64Array(K * K);
   const length = deltas[0]?.length ?? 0;
   const keep = new Array<boolean>(n).fill(false);
   const lostKept = new Float64Array(n);
   const lostTrimmed = new Float64Array(n);
-  let members = new Int32Array(64);
 
-  /** Σ over the members of h(i kept) − h(i trimmed), into out (removed, lost, conflict entries). */
-  const jumps = (i: number, count: number, out: Float64Array): void => {
-    for (let m = 0; m < count; m++) {
-      const e = members[m]!;
-      for (let j = 0; j < n; j++) keep[j] = Math.abs(deltas[j]![e]!) >= thresholds[j]!;
-      keep[i] = true;
-      const withI = electionOutcome(deltas, e, keep, lostKept);
-      keep[i] = false;
-      const withoutI = electionOutcome(deltas, e, keep, lostTrimmed);
-      out[layout.conflict]! += withI - withoutI;
-      for (let j = 0; j < n; j++) out[layout.lost(j)]! += lostKept[j]! - lostTrimmed[j]!;
-      out[layout.removed(i)]! -= Math.abs(deltas[i]![e]!);
-    }
-  };
-  /** Indices of the sample elements of task i whose magnitude is in [lo, hi]. */
-  const collect = (i: number, lo: number, hi: number): number => {
-    const di = deltas[i]!;
-    let found = 0;
-    for (let e = 0; e < length; e++) {
-      const a = Math.abs(di[e]!);
-      if (a >= lo && a <= hi) {
-        if (found === members.length) members = grow(members);
-        members[found++] = e;
-      }
-    }
-    return found;
+  /** Σ over elements of h(i kept) − h(i trimmed): conflict, each task's loss, i's removed mass. */
+  const jump = (i: number, element: number, out: Float64Array): void => {
+    for (let j = 0; j < n; j++) keep[j] = Math.abs(deltas[j]![element]!) >= sample.thresholds[j]!;
+    keep[i] = true;
+    const withI = electionOutcome(deltas, element, keep, lostKept);
+    keep[i] = false;
+    const withoutI = electionOutcome(deltas, element, keep, lostTrimmed);
+    out[layout.conflict]! += withI - withoutI;
+    for (let j = 0; j < n; j++) out[layout.lost(j)]! += lostKept[j]! - lostTrimmed[j]!;
+    out[layout.removed(i)]! -= Math.abs(deltas[i]![element]!);
   };
 
   for (let i = 0; i < n; i++) {
     const t = sample.tasks[i];
-    if (!t) continue;
-    if (t.band) {
-      const count = collect(i, t.band[0], t.band[1]);
-      if (count === 0) continue;
-      const sum = new Float64Array(K);
-      jumps(i, count, sum);
-      for (let k = 0; k < K; k++) slopes[i * K + k] = sum[k]! / count;
-      slopes[i * K + layout.removed(i)] = -t.q; // exact for the removed mass
-      continue;
+    if (!t || t.runs.length === 0) continue;
+    // sd of the true cut, in sample elements: the block spread of kept counts, at least binomial.
+    let mean = 0;
+    for (let b = 0; b < blocks; b++) mean += (rows[b * K + layout.count]! - below[b * n + i]!) / blocks;
+    let ss = 0;
+    for (let b = 0; b < blocks; b++) ss += (rows[b * K + layout.count]! - below[b * n + i]! - mean) ** 2;
+    const finite = Math.max(0, 1 - fraction);
+    const blockSd = blocks > 1 ? Math.sqrt((blocks * finite * ss) / (blocks - 1)) : 0;
+    const binomialSd = Math.sqrt((finite * t.keep * (length - t.keep)) / length);
+    const sd = Math.max(blockSd, binomialSd, 0.5);
+    const w = Z95 * sd;
+
+    // Per-run jumps: one pass collects the window's elements, grouped by magnitude.
+    const firstKey = t.runs[0]!.key;
+    const lastKey = t.runs[t.runs.length - 1]!.key;
+    const runIndex = new Map<number, number>(t.runs.map((r, j) => [r.key, j]));
+    const jumps = t.runs.map(() => new Float64Array(K));
+    const bits = bitsOf(deltas[i]!);
+    for (let e = 0; e < length; e++) {
+      const key = bits[e]! & 0x7fffffff;
+      if (key < firstKey || key > lastKey) continue;
+      jump(i, e, jumps[runIndex.get(key)!]!);
     }
-    const atom = t.atom!;
-    const se = (share: number): number => Math.sqrt(Math.max(share * (1 - share), 1 / length) / length);
-    if (atom.up !== null) {
-      // The true threshold is `up` or above when at least the target share lies above q.
-      const share = atom.aboveQ / length;
-      const probability = normalCdf((share - t.target) / se(share));
-      const delta = new Float64Array(K);
-      jumps(i, collect(i, t.q, t.q), delta);
-      for (let k = 0; k < K; k++) delta[k] = -delta[k]!; // the atom at q would be trimmed
-      flips.push({ delta, probability });
+
+    // Smooth part: mean jump of the elements within the cut's 95% range.
+    const qKey = keyOf(bitsOf(Float32Array.of(t.q))[0]!, false);
+    const qRun = t.runs[runIndex.get(qKey)!]!;
+    const slope = new Float64Array(K);
+    let members = 0;
+    t.runs.forEach((r, j) => {
+      if (r.above + r.count < t.keep - w || r.above > t.keep + w) return;
+      members += r.count;
+      for (let k = 0; k < K; k++) slope[k]! += jumps[j]![k]!;
+    });
+    // The share of the cut's range that q's own tie group spans: that much the threshold is locked.
+    const locked = Math.max(0, Math.min(qRun.above + qRun.count, t.keep + w) - Math.max(qRun.above, t.keep - w)) / (2 * w);
+    if (members > 0) {
+      for (let k = 0; k < K; k++) slopes[i * K + k] = ((1 - locked) * slope[k]!) / members;
+      slopes[i * K + layout.removed(i)] = -(1 - locked) * t.q;
     }
-    if (atom.down !== null) {
-      // The true threshold is `down` or below when less than the target share reaches q.
-      const share = (atom.atQ + atom.aboveQ) / length;
-      const probability = normalCdf((t.target - share) / se(share));
-      const delta = new Float64Array(K);
-      jumps(i, collect(i, atom.down, atom.down), delta); // the atom below would be kept
-      flips.push({ delta, probability });
-    }
+
+    // Tie groups near the cut: nested flips on each side of it.
+    const reach = 2.5 * w;
+    const tied = t.runs
+      .map((r, j) => ({ r, j }))
+      .filter(({ r }) => r.count >= 2 && r.above < t.keep + reach && r.above > t.keep - reach - r.count);
+    const keptSide = tied.filter(({ r }) => r.above < t.keep).sort((a, b) => b.r.above - a.r.above);
+    const trimmedSide = tied.filter(({ r }) => r.above >= t.keep).sort((a, b) => a.r.above - b.r.above);
+    const cdf = (edge: number): number => normalCdf((edge - t.keep) / sd);
+    const cumulative = new Float64Array(K);
+    // The truth trims the nearest kept groups when κ* ≤ their `above`.
+    cumulative.fill(0);
+    keptSide.forEach(({ r, j }, m) => {
+      for (let k = 0; k < K; k++) cumulative[k]! -= jumps[j]![k]!;
+      const next = keptSide[m + 1];
+      const p = cdf(r.above) - (next ? cdf(next.r.above) : 0);
+      addOuter(moments, cumulative, p, K);
+    });
+    // The truth keeps the nearest trimmed groups when κ* > their `above`.
+    cumulative.fill(0);
+    trimmedSide.forEach(({ r, j }, m) => {
+      for (let k = 0; k < K; k++) cumulative[k]! += jumps[j]![k]!;
+      const next = trimmedSide[m + 1];
+      const p = (next ? cdf(next.r.above) : 1) - cdf(r.above);
+      addOuter(moments, cumulative, p, K);
+    });
   }
-  return { slopes, flips };
+  return { slopes, moments };
 }
 
-function grow(a: Int32Array): Int32Array {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
+function addOuter(m: Float64Array, v: Float64Array, weight: number, K: number): void {
+  if (!(weight > 0)) return;
+  for (let p = 0; p < K; p++) {
+    const vp = v[p]!;
+    if (vp === 0) continue;
+    for (let q = 0; q < K; q++) m[p * K + q]! += weight * vp * v[q]!;
+  }
 }
 
 /**

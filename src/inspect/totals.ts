@@ -81,14 +81,9 @@ export class Totals {
     }
   }
 
-  /** Adds weight·v·vᵀ to the covariance (a variance source outside the block spread). */
-  addVariance(v: Float64Array, weight: number): void {
+  /** Adds weight·m (size × size) to the covariance: a variance source outside the block spread. */
+  addCovariance(m: Float64Array, weight: number): void {
     if (!this.covariance || !(weight > 0)) return;
-    const K = this.layout.size;
-    for (let p = 0; p < K; p++) {
-      const vp = v[p]!;
-      if (vp === 0) continue;
-      for (let q = 0; q < K; q++) this.covariance[p * K + q]! += weight * vp * v[q]!;
-    }
+    for (let k = 0; k < m.length; k++) this.covariance[k]! += weight * m[k]!;
   }
 }

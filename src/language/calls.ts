@@ -371,7 +371,9 @@ function evaluate(
       return { value: classify(new Map([[atom, 1]]), call.range), family };
     }
     case "delta-op": {
-      const inputs = modelLikes(positionalModels);
+      // trim's task vector is a plain positional parameter; elect's and disjoint_mean's are variadic.
+      const fixed = spec.params.filter((p) => p.positional && !p.variadic && p.types.includes("Delta")).map((p) => get(p.name));
+      const inputs = modelLikes([...fixed.filter((v): v is Value => v !== undefined), ...positionalModels]);
       const sign = get("sign");
       if (sign && isModelLike(sign)) inputs.push(sign);
       const family = an.checkSameFamily(inputs, call.range);

@@ -14,6 +14,7 @@
  * Statistics take two stages of selections: the clip bounds of |δ|, then the β thresholds.
  */
 import { BLOCK } from "../engine/kernels/elementwise.js";
+import { fastExp, fastTanh } from "../engine/kernels/fast-math.js";
 import type { ChunkInputs, KernelContext, MethodKernel } from "./method.js";
 import { ParamReader } from "./param-reader.js";
 import { deltaSeries } from "./shared/series.js";
@@ -63,7 +64,8 @@ function clipOf(lo: number, hi: number): PcbClip {
   return { lo, hi, min, range: Math.fround(hi - min) };
 }
 
-const DELTA_SLOT = 0; // scratch slots [0, n): the deltas of one block
+const SUM_SLOT = 0; // scratch slot of Σⱼ δⱼ for one block
+const DELTA_SLOT = 1; // scratch slots [1, n + 1): the deltas of one block; β after them
 
 /** δᵢ of elements [s, e) of the chunk into scratch, one array per task. */
 function blockDeltas(chunk: ChunkInputs, s: number, e: number, ctx: KernelContext): Float32Array[] {
@@ -73,23 +75,40 @@ function blockDeltas(chunk: ChunkInputs, s: number, e: number, ctx: KernelContex
   return out;
 }
 
-/** β = exp(n·norm(a)²) · tanh(δ·Σⱼδⱼ) per task, in float32 steps like the reference, into `betas`. */
-function blockBetas(deltas: readonly Float32Array[], clip: readonly PcbClip[], length: number, betas: Float32Array[]): void {
+/**
+ * β = exp(n·norm(a)²) · tanh(δ·Σⱼδⱼ) per task, in float32 steps like the reference, into `betas`.
+ * Task by task with the task's constants in locals: simple loops that V8 compiles well.
+ */
+function blockBetas(
+  deltas: readonly Float32Array[],
+  clip: readonly PcbClip[],
+  length: number,
+  betas: Float32Array[],
+  sum: Float32Array,
+): void {
   const n = deltas.length;
+  sum.fill(0, 0, length);
+  // Σⱼ δⱼ in float32, model by model, as torch.sum over the task dimension does.
+  for (let j = 0; j < n; j++) {
+    const d = deltas[j]!;
+    for (let k = 0; k < length; k++) sum[k] += d[k]!;
+  }
   const f = Math.fround;
-  for (let k = 0; k < length; k++) {
-    let sum = 0;
-    for (let j = 0; j < n; j++) sum = f(sum + deltas[j]![k]!);
-    for (let i = 0; i < n; i++) {
-      const d = deltas[i]![k]!;
-      const c = clip[i]!;
-      const m = Math.abs(d);
-      let clamped = m < c.lo ? c.lo : m; // clamp(|δ|, lo, hi); with lo > hi the second step gives hi
-      if (clamped > c.hi) clamped = c.hi;
-      const norm = c.range > 0 ? f(f(clamped - c.min) / c.range) : 0;
-      const intra = f(Math.exp(f(n * f(norm * norm))));
-      const inter = f(Math.tanh(f(d * sum)));
-      betas[i]![k] = intra * inter;
+  for (let i = 0; i < n; i++) {
+    const d = deltas[i]!;
+    const out = betas[i]!;
+    const { lo, hi, min, range } = clip[i]!;
+    const scale = range > 0 ? 1 : 0; // a zero range normalises to 0
+    const div = range > 0 ? range : 1;
+    for (let k = 0; k < length; k++) {
+      const x = d[k]!;
+      let a = Math.abs(x);
+      a = a < lo ? lo : a; // clamp(|δ|, lo, hi); with lo > hi the second step gives hi
+      a = a > hi ? hi : a;
+      const norm = f(f(a - min) / div) * scale;
+      const intra = f(fastExp(f(n * f(norm * norm))));
+      const inter = f(fastTanh(f(x * sum[k]!)));
+      out[k] = intra * inter;
     }
   }
 }
@@ -120,7 +139,7 @@ export const pcbKernel: MethodKernel<PcbParams, PcbStats> = {
     },
     values(_params, stage, earlier, chunk, start, end, out, ctx) {
       if (stage === 0) deltaSeries(chunk, start, end, out);
-      else blockBetas(blockDeltas(chunk, start, end, ctx), clipsOf(earlier[0]!), end - start, out);
+      else blockBetas(blockDeltas(chunk, start, end, ctx), clipsOf(earlier[0]!), end - start, out, ctx.scratch.f32(SUM_SLOT, end - start));
     },
     result(_params, _d, n, stages) {
       if (stages.length < 2) return { clip: [], dropLo: new Array<number>(n).fill(0), dropRange: new Array<number>(n).fill(0) };
@@ -137,30 +156,35 @@ export const pcbKernel: MethodKernel<PcbParams, PcbStats> = {
     const base = chunk.base!;
     const f = Math.fround;
     for (let s = 0; s < chunk.length; s += BLOCK) {
-      const e = Math.min(chunk.length, s + BLOCK);
-      const deltas = blockDeltas(chunk, s, e, ctx);
+      const len = Math.min(chunk.length, s + BLOCK) - s;
+      const deltas = blockDeltas(chunk, s, s + len, ctx);
       const betas: Float32Array[] = [];
-      for (let i = 0; i < n; i++) betas.push(ctx.scratch.f32(n + i, e - s));
-      blockBetas(deltas, st.clip, e - s, betas);
-      for (let k = 0; k < e - s; k++) {
-        let num = 0;
-        let den = 0;
-        for (let i = 0; i < n; i++) {
-          const range = st.dropRange[i]!;
-          if (!(range > 0)) continue;
-          const lo = st.dropLo[i]!;
-          const beta = betas[i]![k]!;
-          const scale = f(f((beta > lo ? beta : lo) - lo) / range);
-          if (scale === 0) continue;
-          const d = deltas[i]![k]!;
-          const c = st.clip[i]!;
-          const m = Math.abs(d);
-          let a = m < c.lo ? c.lo : m;
-          if (a > c.hi) a = c.hi;
-          num += (d > 0 ? a : d < 0 ? -a : 0) * scale;
-          den += scale;
+      for (let i = 0; i < n; i++) betas.push(ctx.scratch.f32(DELTA_SLOT + n + i, len));
+      blockBetas(deltas, st.clip, len, betas, ctx.scratch.f32(SUM_SLOT, len));
+      const num = ctx.scratch.f64(0, len).fill(0);
+      const den = ctx.scratch.f64(1, len).fill(0);
+      for (let i = 0; i < n; i++) {
+        const range = st.dropRange[i]!;
+        if (!(range > 0)) continue; // the scale normalisation divides by zero: scale 0
+        const lo = st.dropLo[i]!;
+        const { lo: clipLo, hi: clipHi } = st.clip[i]!;
+        const d = deltas[i]!;
+        const beta = betas[i]!;
+        for (let k = 0; k < len; k++) {
+          const b = beta[k]!;
+          const scale = f(f((b > lo ? b : lo) - lo) / range);
+          const x = d[k]!;
+          let a = Math.abs(x);
+          a = a < clipLo ? clipLo : a;
+          a = a > clipHi ? clipHi : a;
+          num[k] += a * (+(x > 0) - +(x < 0)) * scale; // sign(δ)·clipped |δ|, times the scale
+          den[k] += scale;
         }
-        out[s + k] = base[s + k]! + params.lambda * (num / (den > 1e-12 ? den : 1e-12));
+      }
+      const lambda = params.lambda;
+      for (let k = 0; k < len; k++) {
+        const dk = den[k]!;
+        out[s + k] = base[s + k]! + lambda * (num[k]! / (dk > 1e-12 ? dk : 1e-12));
       }
     }
   },

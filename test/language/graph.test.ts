@@ -63,3 +63,12 @@ test("per-model lists reach the graph as arrays", () => {
   assert.deepEqual(merge.params.values["density"], [0.2, 0.4]);
   assert.deepEqual(merge.params.values["weights"], [1, 0.5]);
 });
+
+test("TIES's steps lower to delta operations over their task vectors", () => {
+  const g = graphOf('ta = trim(a - base, 0.3)\ntb = trim(b - base, density: 0.3)\nsave(base + disjoint_mean(ta, tb, sign: elect(ta, tb)), "out/x")');
+  const ops = g.nodes.filter((n) => n.kind === "delta_op");
+  assert.deepEqual(ops.map((n) => [n.op, n.inputs.length]), [["trim", 1], ["trim", 1], ["elect", 2], ["disjoint_mean", 3]]);
+  const trim = ops[0]!;
+  assert.equal(trim.params.values["density"], 0.3);
+  assert.equal(trim.params.modelCount, 1);
+});

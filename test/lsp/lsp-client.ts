@@ -148,6 +148,11 @@ export class LspClient {
     return version;
   }
 
+  /** The document's current version (as this client last sent it). */
+  version(uri: string): number {
+    return this.versions.get(uri) ?? 0;
+  }
+
   text(uri: string): string {
     return this.texts.get(uri) ?? "";
   }
