@@ -1,7 +1,7 @@
 // Lowering: what the engine receives for typical recipes.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { AffineNode, Graph, MergeNode, SaveEffect } from "../../src/graph/graph.js";
+import type { AffineNode, DeltaOpNode, Graph, MergeNode, SaveEffect } from "../../src/graph/graph.js";
 import { resolveParams } from "../../src/graph/params.js";
 import { checkRecipe } from "../../src/language/service.js";
 import { fixturesDir } from "../support/paths.js";
@@ -66,7 +66,7 @@ test("per-model lists reach the graph as arrays", () => {
 
 test("TIES's steps lower to delta operations over their task vectors", () => {
   const g = graphOf('ta = trim(a - base, 0.3)\ntb = trim(b - base, density: 0.3)\nsave(base + disjoint_mean(ta, tb, sign: elect(ta, tb)), "out/x")');
-  const ops = g.nodes.filter((n) => n.kind === "delta_op");
+  const ops = g.nodes.filter((n): n is DeltaOpNode => n.kind === "delta_op");
   assert.deepEqual(ops.map((n) => [n.op, n.inputs.length]), [["trim", 1], ["trim", 1], ["elect", 2], ["disjoint_mean", 3]]);
   const trim = ops[0]!;
   assert.equal(trim.params.values["density"], 0.3);
