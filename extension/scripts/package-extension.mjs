@@ -5,11 +5,13 @@
  * threads with esbuild (CommonJS for Node 20), copies the grammar, language configuration and
  * snippets, and packs a .vsix with @vscode/vsce. Needs nothing but node_modules.
  *
- *   node extension/scripts/package-extension.mjs [--out FILE.vsix] [--stage DIR] [--no-vsix]
+ *   node extension/scripts/package-extension.mjs [--typecheck] [--out FILE.vsix] [--stage DIR] [--no-vsix]
  *
+ * --typecheck first type-checks the client (extension/tsconfig.json: the VS Code API types);
  * --stage keeps the unpacked extension in DIR (default: a temporary folder, removed afterwards);
  * --no-vsix stops after staging (for a quick look or a test of the bundles).
  */
+import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
@@ -48,8 +50,12 @@ function fail(message) {
 
 async function main() {
   const { values } = parseArgs({
-    options: { out: { type: "string" }, stage: { type: "string" }, "no-vsix": { type: "boolean" } },
+    options: { out: { type: "string" }, stage: { type: "string" }, "no-vsix": { type: "boolean" }, typecheck: { type: "boolean" } },
   });
+  if (values.typecheck) {
+    const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(extensionDir, "tsconfig.json")], { stdio: "inherit" });
+    if (tsc.status !== 0) fail("the extension has type errors");
+  }
   const manifest = JSON.parse(readFileSync(join(extensionDir, "package.json"), "utf8"));
   const out = resolve(values.out ?? join(root, "dist", `${manifest.name}-${manifest.version}.vsix`));
   const keepStage = values.stage !== undefined;

@@ -63,7 +63,13 @@ export class BoundNode {
   }
 
   resolved(tensor: string): ResolvedParams {
-    return resolveParams(this.node.params, tensor, this.layerCount);
+    const out = resolveParams(this.node.params, tensor, this.layerCount);
+    // disjoint_mean(d..., sign: s): the language passes the sign as one input more than the deltas.
+    const n = this.node;
+    if (n.kind === "delta_op" && n.op === "disjoint_mean" && n.params.modelCount > 0 && n.inputs.length === n.params.modelCount + 1) {
+      out["sign"] = true;
+    }
+    return out;
   }
 
   /** The kernel's parameters for one tensor (cached for the tensor being processed). */

@@ -1,7 +1,8 @@
 /**
  * Float32 buffers reused from tensor to tensor, so that streaming a model does not allocate (and
  * leave to the garbage collector) a fresh array per node and tensor. A request takes the smallest
- * free buffer that is large enough, else allocates; peak memory is what one tensor needs at once.
+ * free buffer that is large enough but at most twice the size (a small tensor never holds a buffer
+ * that a large one will need), else allocates; peak memory stays near what the largest tensor needs.
  */
 export class BufferPool {
   private free: Float32Array[] = [];
@@ -15,7 +16,7 @@ export class BufferPool {
     let best = -1;
     for (let i = 0; i < this.free.length; i++) {
       const cap = this.free[i]!.length;
-      if (cap >= length && (best < 0 || cap < this.free[best]!.length)) best = i;
+      if (cap >= length && cap <= 2 * length + 1024 && (best < 0 || cap < this.free[best]!.length)) best = i;
     }
     let buffer: Float32Array;
     if (best >= 0) {

@@ -71,7 +71,7 @@ export async function executeGraph(graph: Graph, opts: ExecuteOptions = {}): Pro
       checkAborted(opts.signal);
       const effect = graph.effects[i]!;
       if (effect.kind === "save") {
-        if (threads > 1 && workers === null) workers = new WorkerPool(threads - 1);
+        if (threads > 1 && workers === null) workers = WorkerPool.create(threads - 1);
         saved.push(await runSave(graph, effect, i, models, new Parallel(workers), opts));
       } else if (opts.onEffect) await opts.onEffect(effect, i);
       else unhandled.push(effect);

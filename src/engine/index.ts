@@ -9,6 +9,6 @@ export {
 } from "./executor.js";
 export { planGraph, type GraphPlan, type SavePlan, type StatsPlan, type PlanOptions } from "./plan.js";
 export { EngineError, EngineAbortedError } from "./errors.js";
-export { applyMethod } from "./in-memory.js";
+export { applyMethod, applyNode } from "./in-memory.js";
 export { OrderStatisticSelector, selectOrderStatistics, kthLargestMagnitude } from "./kernels/order-statistics.js";
 export type { KeyMode } from "./kernels/float-keys.js";

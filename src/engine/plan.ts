@@ -17,7 +17,7 @@ import { modelMetadata } from "./model-card.js";
 import { type FamilyTensor, ModelSet } from "./model-set.js";
 import { setupSave } from "./save-setup.js";
 import { countStatsPasses } from "./stats-runner.js";
-import { chunkRanges } from "./tensor-run.js";
+import { PREFETCH_MAX_ELEMENTS, chunkRanges } from "./tensor-run.js";
 
 export interface StatsPlan {
   /** "ties at recipe.merge:5:10" */
@@ -143,5 +143,8 @@ function peakMemory(
   const histograms = series * HISTOGRAM_BYTES * threads;
   const widest = Math.max(1, ...[...bound.values()].map((b) => b.inputCount));
   const scratch = threads * (3 * widest + 3) * BLOCK * 8;
-  return buffers + histograms + scratch + WRITER_BYTES;
+  // The next tensor's inputs are read while this one computes (when small enough).
+  const loads = nodes.filter((n) => n.kind === "load").length;
+  const prefetch = loads * Math.min(largest, PREFETCH_MAX_ELEMENTS) * 4;
+  return buffers + histograms + scratch + prefetch + WRITER_BYTES;
 }

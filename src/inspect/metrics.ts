@@ -104,6 +104,27 @@ export class MetricBuilder {
   }
 
   /**
+   * A share of elements (or one driven by rare element events, like the election loss): a Wilson
+   * score interval on the effective sample size p(1−p)/Var, never more than the elements read. Rare
+   * events seen a few times or not at all in a sample have a block variance near 0; the binomial
+   * floor keeps their interval honest (for p̂ = 0 its upper end is about z²/n).
+   */
+  proportion(num: Terms, den: Terms): Estimate {
+    const m = ratio(this.totals.values, num, den);
+    if (m === null || !Number.isFinite(m.value)) return { value: null };
+    const p = Math.min(1, Math.max(0, m.value));
+    if (!this.totals.covariance) return { value: p };
+    if (this.totals.sampled >= this.totals.elements) return { value: p, ci: [p, p] }; // read whole
+    const variance = this.variance(m.gradient);
+    const read = Math.max(1, this.totals.sampled);
+    const n = variance > 0 && p > 0 && p < 1 ? Math.min(read, (p * (1 - p)) / variance) : read;
+    const z2 = this.z * this.z;
+    const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+    const half = (this.z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+    return { value: p, ci: [Math.max(0, Math.min(p, centre - half)), Math.min(1, Math.max(p, centre + half))] };
+  }
+
+  /**
    * A task's L2 norm, √Σδ². The sum is estimated as N · (Σδ² / elements) over what was read: a ratio
    * to the exactly known element count N, steadier than the plain expanded total. Its interval is
    * mapped through √.
@@ -206,9 +227,9 @@ export function groupMetrics(totals: Totals, confidence: number): GroupMetrics {
     tensors: totals.tensors,
     redundancy: m.ratio(tasks.map((i) => [L.removed(i), 1]), tasks.flatMap(l1)),
     redundancy_by_task: tasks.map((i) => m.ratio([[L.removed(i), 1]], l1(i))),
-    sign_conflict: m.ratio([[L.conflict, 1]], [[L.count, 1]]),
-    lost_to_election: m.ratio(tasks.map((i) => [L.lost(i), 1]), tasks.flatMap(kept)),
-    lost_by_task: tasks.map((i) => m.ratio([[L.lost(i), 1]], kept(i))),
+    sign_conflict: m.proportion([[L.conflict, 1]], [[L.count, 1]]),
+    lost_to_election: m.proportion(tasks.map((i) => [L.lost(i), 1]), tasks.flatMap(kept)),
+    lost_by_task: tasks.map((i) => m.proportion([[L.lost(i), 1]], kept(i))),
     cosine: m.meanCosine(),
     cosine_matrix: matrix,
     norm: tasks.map((i) => m.norm(L.sumsq(i))),
@@ -221,8 +242,8 @@ function pcbMetrics(totals: Totals, m: MetricBuilder): PcbMetrics {
   const L = totals.layout;
   const tasks = Array.from({ length: L.tasks }, (_, i) => i);
   return {
-    dropped: m.ratio(tasks.map((i) => [L.pcbDropped(i), 1]), [[L.count, L.tasks]]),
-    dropped_by_task: tasks.map((i) => m.ratio([[L.pcbDropped(i), 1]], [[L.count, 1]])),
+    dropped: m.proportion(tasks.map((i) => [L.pcbDropped(i), 1]), [[L.count, L.tasks]]),
+    dropped_by_task: tasks.map((i) => m.proportion([[L.pcbDropped(i), 1]], [[L.count, 1]])),
     beta_mean: tasks.map((i) => m.ratio([[L.pcbBetaSum(i), 1]], [[L.count, 1]], [-Infinity, Infinity])),
     // β's spread hangs on PCB's min/max normalisations, i.e. on the tensor's extremes, which a sample
     // only extrapolates: in sampled mode it is a point estimate without an interval.

@@ -4,7 +4,7 @@
  * styles, no external fonts), standalone for Jupyter's image/svg+xml and inlined in the HTML view.
  */
 import { decimal, formatInterval, formatMetric, percent } from "./format.js";
-import { columnScale, worstRows } from "./highlights.js";
+import { columnScale, WORST_SHARE, worstRows } from "./highlights.js";
 import { rampColour, RAMP, taskColour, textOn } from "./palette.js";
 import { type Estimate, type GroupMetrics, metricColumns, type Report } from "./report.js";
 
@@ -141,7 +141,7 @@ export function renderSvg(report: Report, options: SvgOptions = {}): string {
   out.push(
     `<g class="legend" transform="translate(8,${legendTop})"><text class="ml-muted ml-small" x="0" y="10">less interference</text>` +
       `<rect x="92" y="1" width="140" height="11" rx="2" fill="url(#${xmlEscape(gradientId)})"/>` +
-      `<text class="ml-muted ml-small" x="238" y="10">more · colours span each column's own range · ▲ worst ${10}% of rows</text></g>`,
+      `<text class="ml-muted ml-small" x="238" y="10">more · colours span each column's own range · ▲ worst ${Math.round(WORST_SHARE * 100)}% of rows</text></g>`,
   );
   out.push(`</svg>`);
   return out.join("\n");

@@ -1,6 +1,6 @@
 /** The report as an aligned plain-text table (CLI output, notebook text/plain). */
 import { count, formatEstimate, formatNorm } from "./format.js";
-import { worstRows } from "./highlights.js";
+import { WORST_SHARE, worstRows } from "./highlights.js";
 import { type GroupMetrics, metricColumns, type Report } from "./report.js";
 
 export const WORST_MARK = "!";
@@ -45,7 +45,7 @@ export function renderText(report: Report): string {
   const out = [reportTitle(report), "", line(header), rule, ...body.map(line), rule, line(total)];
   const notes: string[] = [];
   if (worst.some((w) => w.size > 0)) {
-    notes.push(`${WORST_MARK} the worst ${10}% of rows in a column (highest shares, lowest cosine)`);
+    notes.push(`${WORST_MARK} the worst ${Math.round(WORST_SHARE * 100)}% of rows in a column (highest shares, lowest cosine)`);
   }
   if (report.mode === "sampled") {
     notes.push(

@@ -29,7 +29,7 @@ export function bitsOf(values: Float32Array): Uint32Array {
 }
 
 /** Order key of float32 bits: |x| for "magnitude"; the signed order (−0 just below +0) otherwise. */
-export function keyOf(bits: number, signed: boolean): number {
+function keyOf(bits: number, signed: boolean): number {
   if (!signed) return (bits & 0x7fffffff) >>> 0;
   return (bits & 0x80000000) !== 0 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0;
 }

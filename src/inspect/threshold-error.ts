@@ -18,7 +18,7 @@
  * part gives way to the plain block variance.
  */
 import type { VariableLayout } from "./layout.js";
-import { bitsOf, keyOf, selectKeys, valueOfKey } from "./select.js";
+import { bitsOf, selectKeys, valueOfKey } from "./select.js";
 import { electionOutcome } from "./ties-kernel.js";
 
 /** Φ, the standard normal CDF (Abramowitz–Stegun 7.1.26 through erf; error below 1e-7). */
@@ -68,9 +68,9 @@ export function sampleThresholds(deltas: readonly Float32Array[], keepCounts: re
       continue;
     }
     const rank = n - Math.min(k, n); // ascending rank of the k-th largest
-    // Wide enough for two 95% half-widths of the cut even with a design effect of 2.
+    // Wide enough for the tie groups within 2.5 95%-half-widths of the cut, design effect up to 2.
     const spread = Math.sqrt((k * (n - k)) / n);
-    const width = Math.ceil(4 * Z95 * 1.5 * spread) + 8;
+    const width = Math.ceil(2.5 * Z95 * Math.SQRT2 * spread) + 8;
     const low = Math.max(0, rank - width);
     const high = Math.min(n - 1, rank + width);
     const { keys } = selectKeys(d, low, high, false);
@@ -142,16 +142,24 @@ export function thresholdError(
   const lostKept = new Float64Array(n);
   const lostTrimmed = new Float64Array(n);
 
-  /** Σ over elements of h(i kept) − h(i trimmed): conflict, each task's loss, i's removed mass. */
-  const jump = (i: number, element: number, out: Float64Array): void => {
+  // Per tie group (run) of a task: the jumps of conflict, each task's loss, and the removed mass.
+  const stride = n + 2;
+  /** Adds h(i kept) − h(i trimmed) of one element into acc[at..at+stride). */
+  const jump = (i: number, element: number, acc: Float64Array, at: number): void => {
     for (let j = 0; j < n; j++) keep[j] = Math.abs(deltas[j]![element]!) >= sample.thresholds[j]!;
     keep[i] = true;
     const withI = electionOutcome(deltas, element, keep, lostKept);
     keep[i] = false;
     const withoutI = electionOutcome(deltas, element, keep, lostTrimmed);
-    out[layout.conflict]! += withI - withoutI;
-    for (let j = 0; j < n; j++) out[layout.lost(j)]! += lostKept[j]! - lostTrimmed[j]!;
-    out[layout.removed(i)]! -= Math.abs(deltas[i]![element]!);
+    acc[at]! += withI - withoutI;
+    for (let j = 0; j < n; j++) acc[at + 1 + j]! += lostKept[j]! - lostTrimmed[j]!;
+    acc[at + 1 + n]! -= Math.abs(deltas[i]![element]!);
+  };
+  /** A run's jumps as a full-size vector (for the slopes and flip moments). */
+  const spread = (acc: Float64Array, at: number, i: number, scale: number, out: Float64Array): void => {
+    out[layout.conflict]! += scale * acc[at]!;
+    for (let j = 0; j < n; j++) out[layout.lost(j)]! += scale * acc[at + 1 + j]!;
+    out[layout.removed(i)]! += scale * acc[at + 1 + n]!;
   };
 
   for (let i = 0; i < n; i++) {
@@ -167,60 +175,77 @@ export function thresholdError(
     const binomialSd = Math.sqrt((finite * t.keep * (length - t.keep)) / length);
     const sd = Math.max(blockSd, binomialSd, 0.5);
     const w = Z95 * sd;
-
-    // Per-run jumps: one pass collects the window's elements, grouped by magnitude.
-    const firstKey = t.runs[0]!.key;
-    const lastKey = t.runs[t.runs.length - 1]!.key;
-    const runIndex = new Map<number, number>(t.runs.map((r, j) => [r.key, j]));
-    const jumps = t.runs.map(() => new Float64Array(K));
+    const reach = 2.5 * w;
+    // Only runs within reach of the cut matter (those within ±w also give the smooth slope).
+    const runs = t.runs;
+    const near = (r: Run, margin: number): boolean => r.above + r.count >= t.keep - margin && r.above <= t.keep + margin;
+    let firstRun = 0;
+    while (firstRun < runs.length - 1 && !near(runs[firstRun]!, reach)) firstRun++;
+    let lastRun = runs.length - 1;
+    while (lastRun > firstRun && !near(runs[lastRun]!, reach)) lastRun--;
+    const runKeys = Uint32Array.from(runs.slice(firstRun, lastRun + 1), (r) => r.key);
+    const acc = new Float64Array(runKeys.length * stride);
+    const lowKey = runKeys[0]!;
+    const highKey = runKeys[runKeys.length - 1]!;
     const bits = bitsOf(deltas[i]!);
     for (let e = 0; e < length; e++) {
       const key = bits[e]! & 0x7fffffff;
-      if (key < firstKey || key > lastKey) continue;
-      jump(i, e, jumps[runIndex.get(key)!]!);
+      if (key < lowKey || key > highKey) continue;
+      // Binary search for the element's run (runs are sorted by key).
+      let a = 0;
+      let b = runKeys.length - 1;
+      while (a < b) {
+        const m = (a + b) >>> 1;
+        if (runKeys[m]! < key) a = m + 1;
+        else b = m;
+      }
+      jump(i, e, acc, a * stride);
     }
 
     // Smooth part: mean jump of the elements within the cut's 95% range.
-    const qKey = keyOf(bitsOf(Float32Array.of(t.q))[0]!, false);
-    const qRun = t.runs[runIndex.get(qKey)!]!;
     const slope = new Float64Array(K);
     let members = 0;
-    t.runs.forEach((r, j) => {
-      if (r.above + r.count < t.keep - w || r.above > t.keep + w) return;
-      members += r.count;
-      for (let k = 0; k < K; k++) slope[k]! += jumps[j]![k]!;
-    });
+    let qRun: Run | null = null;
+    for (let r = firstRun; r <= lastRun; r++) {
+      const run = runs[r]!;
+      if (run.value === t.q) qRun = run;
+      if (!near(run, w)) continue;
+      members += run.count;
+      spread(acc, (r - firstRun) * stride, i, 1, slope);
+    }
     // The share of the cut's range that q's own tie group spans: that much the threshold is locked.
-    const locked = Math.max(0, Math.min(qRun.above + qRun.count, t.keep + w) - Math.max(qRun.above, t.keep - w)) / (2 * w);
+    const locked = qRun
+      ? Math.max(0, Math.min(qRun.above + qRun.count, t.keep + w) - Math.max(qRun.above, t.keep - w)) / (2 * w)
+      : 0;
     if (members > 0) {
       for (let k = 0; k < K; k++) slopes[i * K + k] = ((1 - locked) * slope[k]!) / members;
       slopes[i * K + layout.removed(i)] = -(1 - locked) * t.q;
     }
 
     // Tie groups near the cut: nested flips on each side of it.
-    const reach = 2.5 * w;
-    const tied = t.runs
-      .map((r, j) => ({ r, j }))
-      .filter(({ r }) => r.count >= 2 && r.above < t.keep + reach && r.above > t.keep - reach - r.count);
-    const keptSide = tied.filter(({ r }) => r.above < t.keep).sort((a, b) => b.r.above - a.r.above);
-    const trimmedSide = tied.filter(({ r }) => r.above >= t.keep).sort((a, b) => a.r.above - b.r.above);
     const cdf = (edge: number): number => normalCdf((edge - t.keep) / sd);
+    const keptSide: number[] = [];
+    const trimmedSide: number[] = [];
+    for (let r = firstRun; r <= lastRun; r++) {
+      const run = runs[r]!;
+      if (run.count < 2) continue;
+      (run.above < t.keep ? keptSide : trimmedSide).push(r);
+    }
+    keptSide.sort((a, b) => runs[b]!.above - runs[a]!.above);
+    trimmedSide.sort((a, b) => runs[a]!.above - runs[b]!.above);
     const cumulative = new Float64Array(K);
     // The truth trims the nearest kept groups when κ* ≤ their `above`.
-    cumulative.fill(0);
-    keptSide.forEach(({ r, j }, m) => {
-      for (let k = 0; k < K; k++) cumulative[k]! -= jumps[j]![k]!;
+    keptSide.forEach((r, m) => {
+      spread(acc, (r - firstRun) * stride, i, -1, cumulative);
       const next = keptSide[m + 1];
-      const p = cdf(r.above) - (next ? cdf(next.r.above) : 0);
-      addOuter(moments, cumulative, p, K);
+      addOuter(moments, cumulative, cdf(runs[r]!.above) - (next === undefined ? 0 : cdf(runs[next]!.above)), K);
     });
     // The truth keeps the nearest trimmed groups when κ* > their `above`.
     cumulative.fill(0);
-    trimmedSide.forEach(({ r, j }, m) => {
-      for (let k = 0; k < K; k++) cumulative[k]! += jumps[j]![k]!;
+    trimmedSide.forEach((r, m) => {
+      spread(acc, (r - firstRun) * stride, i, 1, cumulative);
       const next = trimmedSide[m + 1];
-      const p = (next ? cdf(next.r.above) : 1) - cdf(r.above);
-      addOuter(moments, cumulative, p, K);
+      addOuter(moments, cumulative, (next === undefined ? 1 : cdf(runs[next]!.above)) - cdf(runs[r]!.above), K);
     });
   }
   return { slopes, moments };

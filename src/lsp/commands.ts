@@ -89,7 +89,7 @@ export async function runRecipe(ctx: CommandContext, uri: string, token: Cancell
   try {
     const result = await withProgress(ctx, `Running ${basename(file)}`, token, workDoneToken, (signal, report) =>
       ctx.runs.run(
-        { kind: "run", graph, inspectMode: settings.inspection },
+        { kind: "run", graph, inspectMode: settings.inspection, threads: settings.threads },
         { signal, onText: (t) => output.push(t), onProgress: (p) => report(p.label, p.done, p.total) },
       ),
     );

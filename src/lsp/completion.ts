@@ -14,7 +14,7 @@ import {
   type Range,
 } from "vscode-languageserver/node";
 import { selectorMatches } from "../graph/params.js";
-import { catalog, functionDoc, paramFacts, signatureOf, type FunctionSpec, type ParamSpec } from "../language/catalog.js";
+import { catalog, functionDoc, lookupFunction, paramFacts, signatureOf, type FunctionSpec, type ParamSpec } from "../language/catalog.js";
 import { cursorContext, type CallSite, type CursorContext, type WhereSite } from "./cursor-context.js";
 import { listModelPaths } from "./model-paths.js";
 import { familyAt, type FamilyFacts, type RecipeFacts } from "./recipe-facts.js";
@@ -33,6 +33,18 @@ export interface CompletionRequest {
 }
 
 type ScenarioKind = CursorContext["scenario"]["kind"];
+
+/** What completionItem/resolve needs to fill in an item's documentation. */
+export interface CompletionData {
+  function: string;
+}
+
+/** Adds the documentation of a function item (formula, parameters, paper). */
+export function resolveCompletion(item: CompletionItem): CompletionItem {
+  const name = (item.data as Partial<CompletionData> | undefined)?.function;
+  const spec = name ? lookupFunction(name) : undefined;
+  return spec ? { ...item, documentation: { kind: MarkupKind.Markdown, value: functionDoc(spec) } } : item;
+}
 
 /** Scenarios a typed character may open the list for (letters always may). */
 const TRIGGERS: Record<string, ScenarioKind[]> = {
@@ -97,12 +109,13 @@ class Completer {
     return [...this.nameItems(rank), ...this.functionItems(String(Number(rank) + 1))];
   }
 
+  /** Functions' docs are long: they come with completionItem/resolve, for the item the user looks at. */
   private functionItems(rank: string): CompletionItem[] {
     return catalog.map((f) => ({
       label: f.name,
       kind: CompletionItemKind.Function,
       detail: signatureOf(f),
-      documentation: { kind: MarkupKind.Markdown, value: functionDoc(f) },
+      data: { function: f.name } satisfies CompletionData,
       sortText: `${rank}_${f.name}`,
       insertTextFormat: InsertTextFormat.Snippet,
       textEdit: { range: this.wordRange, newText: callSnippet(f) },
@@ -165,7 +178,8 @@ class Completer {
       documentation: { kind: MarkupKind.Markdown, value: p.doc },
       sortText: `0_${String(index).padStart(2, "0")}`,
       textEdit: { range: this.wordRange, newText: `${p.name}: ` },
-      command: Command.create("Suggest values", "editor.action.triggerSuggest"),
+      // Open the list again where there is something to choose from: "tensor" | "global", true | false.
+      ...(p.choices || p.types[0] === "Bool" ? { command: Command.create("Suggest values", "editor.action.triggerSuggest") } : {}),
     };
   }
 

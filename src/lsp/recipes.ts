@@ -1,6 +1,6 @@
 /**
- * The server's view of open recipes: each document checked at most once per version, over one header
- * cache shared by every document (headers are re-read only when a model's files change).
+ * The analysis worker's view of open recipes: each document checked at most once per version, over
+ * one header cache shared by every document (headers are re-read only when a model's files change).
  */
 import { dirname } from "node:path";
 import type { TextDocument } from "vscode-languageserver-textdocument";
@@ -45,15 +45,6 @@ export class RecipeStore {
     const checked = checkRecipe(doc.getText(), this.path(doc.uri), { models: this.models });
     this.entries.set(doc.uri, { version: doc.version, checked });
     return checked;
-  }
-
-  /** The last check of the document, possibly of an older version; never computes. */
-  last(uri: string): CheckedRecipe | undefined {
-    return this.entries.get(uri)?.checked;
-  }
-
-  isCurrent(doc: TextDocument): boolean {
-    return this.entries.get(doc.uri)?.version === doc.version;
   }
 
   forget(uri: string): void {

@@ -24,7 +24,7 @@ import { AnalysisHost } from "./analysis/analysis-host.js";
 import type { QueryKind, QueryMap } from "./analysis/queries.js";
 import { codeLenses, resolveLens, type LensData } from "./code-lens.js";
 import { inspect, runRecipe, type CommandContext } from "./commands.js";
-import { complete } from "./completion.js";
+import { complete, resolveCompletion } from "./completion.js";
 import { folderPath, uriToPath } from "./convert.js";
 import { InterferenceEstimates } from "./interference.js";
 import { JobRunner } from "./jobs/job-runner.js";
@@ -158,7 +158,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-        completionProvider: { triggerCharacters: [" ", "(", ",", "{", ":", '"', "/", "."], resolveProvider: false },
+        completionProvider: { triggerCharacters: [" ", "(", ",", "{", ":", '"', "/", "."], resolveProvider: true },
         hoverProvider: true,
         signatureHelpProvider: { triggerCharacters: ["(", ","], retriggerCharacters: [":", " "] },
         definitionProvider: true,
@@ -239,6 +239,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       });
     }),
   );
+
+  connection.onCompletionResolve((item) => guard("completion resolve", item, () => resolveCompletion(item)));
 
   connection.onSignatureHelp((p) =>
     guard("signature help", null, () => {

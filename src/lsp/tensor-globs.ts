@@ -43,10 +43,3 @@ export function globSuggestions(tensorNames: Iterable<string>): GlobSuggestion[]
     return { pattern, count, example };
   });
 }
-
-/** How many of `tensorNames` a selector matches. */
-export function countMatches(tensorNames: Iterable<string>, matches: (name: string) => boolean): number {
-  let n = 0;
-  for (const name of tensorNames) if (matches(name)) n++;
-  return n;
-}

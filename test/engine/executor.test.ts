@@ -7,7 +7,8 @@ import { executeGraph, type EngineProgress } from "../../src/engine/executor.js"
 import { planGraph } from "../../src/engine/plan.js";
 import { EngineAbortedError, EngineError } from "../../src/engine/errors.js";
 import { ModelReader, readModelHeader } from "../../src/io/index.js";
-import type { NodeId, ParamValue } from "../../src/graph/graph.js";
+import type { MergeNode, NodeId, ParamValue } from "../../src/graph/graph.js";
+import { applyNode } from "../../src/engine/in-memory.js";
 import { GraphBuilder, origin } from "./graph-builder.js";
 import { readAll } from "./compare.js";
 import { writeModel, type TestTensor } from "./models.js";
@@ -299,4 +300,41 @@ test("the plan runs execution's checks: a bad parameter on one tensor fails the 
     base!,
   );
   assert.throws(() => planGraph(g.build()), /pcb: ratio must be between 0 and 1, got 3 \(for tensor "model\.norm\.weight"\)/);
+});
+
+test("disjoint_mean with a sign: the graph passes it as one input more than the deltas", async () => {
+  const dirs = await familyReady;
+  const g = new GraphBuilder();
+  const [base, a, b] = dirs.map((d) => g.load(d));
+  const da = g.affine([[1, a!], [-1, base!]], "delta");
+  const db = g.affine([[1, b!], [-1, base!]], "delta");
+  const ta = g.deltaOp("trim", [da], { density: 0.3 });
+  const tb = g.deltaOp("trim", [db], { density: 0.3 });
+  const sign = g.deltaOp("elect", [ta, tb]);
+  const mean = g.deltaOp("disjoint_mean", [ta, tb, sign]);
+  (g.nodes[mean] as { params: { modelCount: number } }).params.modelCount = 2;
+  g.save(g.affine([[1, base!], [1, mean]]), join(tmp, "steps"), base!);
+  await executeGraph(g.build(), { threads: 1 });
+  const ties = await run([dirs[0]!, dirs[1]!, dirs[2]!], (gg, bb, tt) => gg.merge("ties", tt, bb, { density: 0.3 }), join(tmp, "steps-ties"));
+  const steps = readAll(join(tmp, "steps"));
+  for (const [name, values] of ties) {
+    const got = steps.get(name)!;
+    values.forEach((v, i) => assert.ok(Math.abs(got[i]! - v) <= 1e-7 + 1e-6 * Math.abs(v), `${name}[${i}]: ${got[i]} vs ${v}`));
+  }
+});
+
+test("applyNode on tensors in memory gives what the executor writes", async () => {
+  const dirs = await familyReady;
+  const g = new GraphBuilder();
+  const [base, a, b] = dirs.map((d) => g.load(d));
+  const merged = g.merge("della", [a!, b!], base!, { density: 0.5, epsilon: 0.2, seed: 1 });
+  g.save(merged, join(tmp, "della-node"), base!);
+  await executeGraph(g.build(), { threads: 1 });
+  const written = readAll(join(tmp, "della-node"));
+  const [baseT, aT, bT] = dirs.map(readAll);
+  const node = g.nodes[merged] as MergeNode;
+  for (const [name, shape] of SHAPES) {
+    const out = applyNode(node, { name, shape }, [aT!.get(name)!, bT!.get(name)!], baseT!.get(name)!, 2);
+    assert.deepEqual(out, written.get(name), name);
+  }
 });

@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { classifyTensor, groupOf } from "../../src/inspect/groups.js";
 import { InterferenceInputError } from "../../src/inspect/errors.js";
 import { inspectInterference } from "../../src/inspect/inspect.js";
-import { normalQuantile, studentQuantile } from "../../src/inspect/metrics.js";
+import { groupMetrics, normalQuantile, studentQuantile } from "../../src/inspect/metrics.js";
+import { VariableLayout } from "../../src/inspect/layout.js";
+import { Totals } from "../../src/inspect/totals.js";
 import { drawDistinct, planSample, sampleBounds, sampleRuns, seededRandom } from "../../src/inspect/sample-plan.js";
 import { orderStatistics } from "../../src/inspect/select.js";
 import { normalCdf } from "../../src/inspect/threshold-error.js";
@@ -123,4 +125,24 @@ test("progress is reported per tensor", async () => {
   const seen: string[] = [];
   await inspectInterference({ ...ok, onProgress: (p) => seen.push(`${p.done}/${p.total} ${p.tensor}`) });
   assert.deepEqual(seen, ["1/1 model.layers.0.mlp.up_proj.weight"]);
+});
+
+test("a share never seen in the sample still gets an honest upper bound (Wilson, z²/n)", () => {
+  const layout = new VariableLayout(2, false);
+  const totals = new Totals(layout, true);
+  // Two tensors of 10,000 elements, 1,000 read from each in 4 blocks; no conflict in any block.
+  for (let t = 0; t < 2; t++) {
+    const rows = new Float64Array(4 * layout.size);
+    for (let b = 0; b < 4; b++) {
+      rows[b * layout.size + layout.count] = 250;
+      rows[b * layout.size + layout.l1(0)] = 25 + b;
+      rows[b * layout.size + layout.l1(1)] = 30 - b;
+    }
+    totals.addTensor(rows, 4, 40, 10_000, 1000);
+  }
+  const m = groupMetrics(totals, 0.95);
+  assert.equal(m.sign_conflict.value, 0);
+  const upper = m.sign_conflict.ci![1];
+  const z = studentQuantile(0.975, totals.degreesOfFreedom);
+  assert.ok(Math.abs(upper - (z * z) / (2000 + z * z)) < 1e-12, `upper end ${upper}`);
 });

@@ -143,3 +143,19 @@ test("cancelling a run stops it and leaves no half-written model", async () => {
   assert.equal(existsSync(join(ws.dir, "out", "big3")), false);
   assert.ok(!existsSync(join(ws.dir, "out", "big1")) || existsSync(join(ws.dir, "out", "big1", "model.safetensors")), "a folder is whole or absent");
 });
+
+test("settings from the editor turn lenses and hints off", async () => {
+  const quiet = await LspClient.start({ root: ws.dir, settings: { codeLens: false, inlayHints: false, inspection: "exact" } });
+  try {
+    await quiet.until(() => quiet.configurationRequests > 0, "the server to read the settings");
+    const uri = await quiet.open(ws.write("quiet.merge", TEXT));
+    await quiet.diagnosticsFor(uri, 1);
+    assert.deepEqual(await quiet.request("textDocument/codeLens", { textDocument: { uri } }), []);
+    assert.deepEqual(await quiet.request("textDocument/inlayHint", { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 10, character: 0 } } }), []);
+    const exact = await quiet.request<InspectResponse>("mergelang/inspect", { uri, position: positionOf(TEXT, "interference") });
+    assert.ok(exact.ok, exact.message);
+    assert.doesNotMatch(exact.summary, /sampled/, "the view follows mergelang.inspection");
+  } finally {
+    await quiet.stop();
+  }
+});

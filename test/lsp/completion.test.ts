@@ -47,7 +47,10 @@ test("built-in functions come with signature snippets and docs", async () => {
   assert.equal(ties.insertTextFormat, 2);
   assert.equal(edit(ties).newText, "ties(${1:models}, base: ${2:base})$0");
   assert.match(ties.detail ?? "", /^ties\(models\.\.\., base:, density: 0\.2/);
-  assert.match((ties.documentation as { value: string }).value, /arxiv\.org\/abs\/2306\.01708/);
+  assert.equal(ties.documentation, undefined, "long docs wait for completionItem/resolve");
+  const resolved = await client.request<CompletionItem>("completionItem/resolve", ties);
+  assert.match((resolved.documentation as { value: string }).value, /arxiv\.org\/abs\/2306\.01708/);
+  assert.match((resolved.documentation as { value: string }).value, /γ = sign/);
   assert.equal(edit(items.find((i) => i.label === "della")).newText, "della(${1:models}, base: ${2:base}, density: ${3:density})$0");
   assert.equal(edit(items.find((i) => i.label === "model")).newText, 'model("${1}")$0');
   assert.equal(edit(items.find((i) => i.label === "slerp")).newText, "slerp(${1:a}, ${2:b})$0");

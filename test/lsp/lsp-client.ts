@@ -56,6 +56,8 @@ export class LspClient {
   readonly progress: { token: string | number; value: unknown }[] = [];
   readonly registrations: { method: string; registerOptions?: unknown }[] = [];
   readonly logs: string[] = [];
+  /** How many workspace/configuration requests the server made. */
+  configurationRequests = 0;
   stderr = "";
   initializeResult!: InitializeResult;
   private readonly waiters: (() => void)[] = [];
@@ -90,9 +92,11 @@ export class LspClient {
       client.wake();
       return null;
     });
-    connection.onRequest("workspace/configuration", (p: { items: { section?: string }[] }) =>
-      p.items.map((i) => (i.section === "mergelang" ? (options.settings ?? {}) : null)),
-    );
+    connection.onRequest("workspace/configuration", (p: { items: { section?: string }[] }) => {
+      client.configurationRequests++;
+      client.wake();
+      return p.items.map((i) => (i.section === "mergelang" ? (options.settings ?? {}) : null));
+    });
     connection.onRequest("workspace/codeLens/refresh", () => {
       client.logs.push("codeLens/refresh");
       return null;

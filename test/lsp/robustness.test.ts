@@ -121,6 +121,13 @@ test("typing a recipe character by character: every prefix gets diagnostics, com
   assert.doesNotMatch(client.logs.join("\n"), /failed:/);
 });
 
+test("brackets nested thousands deep get a diagnostic instead of a stack overflow", async () => {
+  const text = "x = " + "[".repeat(20000) + "\n";
+  const uri = await client.open(ws.write("deep.merge", text), text);
+  const ds = await client.diagnosticsFor(uri, 1);
+  assert.ok(ds.some((d) => /nest too deeply/.test(String(d.message))), ds.map((d) => d.message).join("; "));
+});
+
 test("requests about documents the server does not have answer empty", async () => {
   const td = { textDocument: { uri: "file:///nowhere/never.merge" } };
   assert.equal(await client.request("textDocument/hover", { ...td, position: { line: 0, character: 0 } }), null);

@@ -1,4 +1,6 @@
 /** A fixed set of engine worker threads, each running one task at a time. */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { WorkerReply, WorkerTask } from "./protocol.js";
 
@@ -6,15 +8,26 @@ type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : n
 export type TaskRequest = DistributiveOmit<WorkerTask, "id">;
 export type TaskSuccess = Extract<WorkerReply, { ok: true }>;
 
+const WORKER_URL = new URL("./worker.js", import.meta.url);
+
 export class WorkerPool {
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, { resolve: (r: TaskSuccess) => void; reject: (e: Error) => void }>();
   private nextId = 0;
   private failure: Error | null = null;
 
-  constructor(count: number) {
+  /**
+   * `count` workers, or null when the worker script is not next to this module (a bundled build):
+   * the engine then runs on the main thread alone.
+   */
+  static create(count: number): WorkerPool | null {
+    if (count < 1 || !existsSync(fileURLToPath(WORKER_URL))) return null;
+    return new WorkerPool(count);
+  }
+
+  private constructor(count: number) {
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(new URL("./worker.js", import.meta.url));
+      const worker = new Worker(WORKER_URL);
       worker.on("message", (reply: WorkerReply) => this.settle(reply));
       worker.on("error", (e) => this.fail(e));
       worker.on("exit", (code) => {

@@ -21,7 +21,8 @@ import { recipeFacts } from "../recipe-facts.js";
 import { semanticTokens } from "../semantic-tokens.js";
 import type { QueryKind, QueryMap } from "./queries.js";
 
-type Answers = { [K in QueryKind]: (c: CheckedRecipe, doc: TextDocument, params: QueryMap[K]["params"]) => QueryMap[K]["result"] };
+/** Answers that need the checked recipe (formatting parses on its own). */
+type Answers = { [K in Exclude<QueryKind, "format">]: (c: CheckedRecipe, doc: TextDocument, params: QueryMap[K]["params"]) => QueryMap[K]["result"] };
 
 /** Why a recipe cannot run, or null. */
 function notRunnable(checked: CheckedRecipe): string | null {
@@ -56,7 +57,6 @@ export class AnalysisService {
       codeActions: (c, doc, p) => quickFixes(c, doc.uri, p.range),
       inlayHints: (c, _doc, p) => inlayHints(c.analysis, p.range),
       targets: (c) => interferenceTargets(c.analysis, c.text),
-      format: (_c, doc) => formatDocument(doc),
       runnable: (c) => {
         const problem = notRunnable(c);
         return { graph: problem ? null : c.graph, problem, file: c.file };
@@ -91,8 +91,8 @@ export class AnalysisService {
   answer<K extends QueryKind>(kind: K, uri: string, params: QueryMap[K]["params"]): QueryMap[K]["result"] {
     const doc = this.docs.get(uri);
     if (!doc) throw new Error(`${uri} is not open`);
-    // Formatting needs no analysis: it parses on its own.
-    const checked = kind === "format" ? (undefined as unknown as CheckedRecipe) : this.store.check(doc);
-    return this.answers[kind](checked, doc, params);
+    if (kind === "format") return formatDocument(doc) as QueryMap[K]["result"];
+    const answer = this.answers[kind as Exclude<QueryKind, "format">] as (c: CheckedRecipe, d: TextDocument, p: unknown) => QueryMap[K]["result"];
+    return answer(this.store.check(doc), doc, params);
   }
 }

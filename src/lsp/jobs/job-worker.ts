@@ -5,7 +5,7 @@
 import { parentPort } from "node:worker_threads";
 import { inspectInterference } from "../../inspect/inspect.js";
 import { HeaderCache } from "../../io/header-cache.js";
-import { runGraph, toRunError, RunError } from "../../runner/recipe-runner.js";
+import { runGraph, toRunError, RunError, type RunHooks } from "../../runner/recipe-runner.js";
 import type { FromWorker, Job, JobResult, ToWorker } from "./protocol.js";
 
 const headers = new HeaderCache();
@@ -29,13 +29,16 @@ async function execute(id: number, job: Job, signal: AbortSignal): Promise<JobRe
     });
     return { kind: "interference", report };
   }
-  const outcome = await runGraph(job.graph, {
+  // The thread count goes to the runner as the engine's `threads` option once the runner forwards it.
+  const hooks: RunHooks & { threads?: number } = {
     headers,
     signal,
     inspectMode: job.inspectMode,
     text: (text) => post({ type: "text", id, text }),
     progress: (p) => post({ type: "progress", id, progress: { label: p.label, done: p.tensorsDone, total: p.tensorsTotal } }),
-  });
+    ...(job.threads > 0 ? { threads: job.threads } : {}),
+  };
+  const outcome = await runGraph(job.graph, hooks);
   return {
     kind: "run",
     saved: outcome.saved.map((s) => ({ path: s.path, files: s.files, bytesWritten: s.bytesWritten, tensors: s.tensors })),

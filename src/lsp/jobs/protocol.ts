@@ -15,6 +15,8 @@ export interface RunJob {
   kind: "run";
   graph: Graph;
   inspectMode: "exact" | "sampled";
+  /** Engine threads; 0 leaves the choice to the engine (every core). */
+  threads: number;
 }
 
 export type Job = InterferenceJob | RunJob;

@@ -1,0 +1,45 @@
+/** The experiment's settings: one seed drives the split, the initial weights and every batch order. */
+import { DEFAULT_METHODS, type MethodSpec } from "./recipes.js";
+import type { SplitFractions } from "./split.js";
+import type { TrainSettings } from "./train.js";
+
+export interface QualityConfig {
+  seed: number;
+  /** Class-stratified shares of the 10,000 digits. */
+  fractions: SplitFractions;
+  /** Domain names (see domains.ts), one task each. */
+  tasks: string[];
+  /** Encoder layer sizes, input first (the input is a 14×14 pooled digit). */
+  encoderSizes: number[];
+  pretrain: TrainSettings;
+  heads: TrainSettings;
+  finetune: TrainSettings;
+  methods: MethodSpec[];
+}
+
+export const DEFAULT_CONFIG: QualityConfig = {
+  seed: 20240607,
+  // The pre-training pool is its own digits: the fine-tunes see digits the base never saw.
+  fractions: { pretrain: 0.2, finetune: 0.5, validation: 0.1, test: 0.2 },
+  tasks: ["upright", "rotated", "inverted", "mirrored"],
+  encoderSizes: [196, 256, 128, 64],
+  // Short and on few digits: a generic multi-domain encoder that no task is specialised in.
+  pretrain: { epochs: 5, batchSize: 64, optimizer: { kind: "adam", learningRate: 1e-3 } },
+  heads: { epochs: 10, batchSize: 256, optimizer: { kind: "adam", learningRate: 1e-2 } },
+  finetune: { epochs: 4, batchSize: 64, optimizer: { kind: "momentum", learningRate: 0.02, momentum: 0.9 } },
+  methods: [...DEFAULT_METHODS],
+};
+
+/** A much smaller run (minutes → seconds) for smoke checks: less training, a 2-point grid per method. */
+export function quickConfig(base: QualityConfig = DEFAULT_CONFIG): QualityConfig {
+  return {
+    ...base,
+    pretrain: { ...base.pretrain, epochs: 1 },
+    heads: { ...base.heads, epochs: 2 },
+    finetune: { ...base.finetune, epochs: 1 },
+    methods: base.methods.map((m) => ({
+      ...m,
+      grid: Object.fromEntries(Object.entries(m.grid).map(([k, v]) => [k, k === "lambda" ? [0.3, 1.0] : v.slice(1, 2)])),
+    })),
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * The experiment's steps, each a function a notebook can call on its own:
+ * prepareData → pretrainBase → trainTaskHeads → fineTuneTasks → saveFamily → searchMethod (per
+ * method, validation only) → evaluateEncoder (test) → interferenceFor. `runExperiment` chains them.
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { inspectInterference, type Report } from "../../src/inspect/index.js";
+import type { QualityConfig } from "./config.js";
+import { CLASS_COUNT, type DigitSet, loadMnistDigits } from "./digits.js";
+import { type Domain, domainByName } from "./domains.js";
+import { type LabelledInputs, domainInputs, mixedInputs } from "./inputs.js";
+import { mergeWithRecipe } from "./merge.js";
+import { accuracy, type TaskScores } from "./metrics.js";
+import { loadWeights, saveWeights } from "./model-folder.js";
+import { predictClasses } from "./network.js";
+import { streamRng } from "./random.js";
+import { type GridPoint, type MethodSpec, type RecipeModels, describePoint, gridPoints, mergeRecipe, pointSlug } from "./recipes.js";
+import { type Split, splitDigits } from "./split.js";
+import { type LossCurve, fineTuneEncoder, pretrainEncoder, trainHead } from "./train.js";
+import { type Weights, pickHead } from "./weights.js";
+
+export interface TaskData {
+  name: string;
+  domain: Domain;
+  /** Fine-tuning part (also what the task's head is trained on). */
+  train: LabelledInputs;
+  validation: LabelledInputs;
+  test: LabelledInputs;
+}
+
+export interface PreparedData {
+  split: Split;
+  /** Pre-training part, each digit in one domain drawn with the seed. */
+  pretrainPool: LabelledInputs;
+  tasks: TaskData[];
+}
+
+export type Log = (line: string) => void;
+
+/** Splits the digits and builds every task's inputs; the test part is only turned into test inputs. */
+export function prepareData(config: QualityConfig, digits: DigitSet = loadMnistDigits()): PreparedData {
+  const split = splitDigits(digits.labels, config.fractions, config.seed);
+  const domains = config.tasks.map(domainByName);
+  const pick = streamRng(config.seed, "pretrain-domains");
+  const pretrainPool = mixedInputs(digits, split.pretrain, domains, () => pick.int(domains.length));
+  const tasks = domains.map((domain) => ({
+    name: domain.name,
+    domain,
+    train: domainInputs(digits, split.finetune, domain),
+    validation: domainInputs(digits, split.validation, domain),
+    test: domainInputs(digits, split.test, domain),
+  }));
+  return { split, pretrainPool, tasks };
+}
+
+export function pretrainBase(data: PreparedData, config: QualityConfig): { encoder: Weights; curve: LossCurve } {
+  return pretrainEncoder(config.encoderSizes, data.pretrainPool, CLASS_COUNT, config.pretrain, streamRng(config.seed, "pretrain"));
+}
+
+/** One linear head per task, trained on the frozen pre-trained encoder; all heads in one weight set. */
+export function trainTaskHeads(base: Weights, data: PreparedData, config: QualityConfig): { heads: Weights; curves: Record<string, LossCurve> } {
+  const heads: Weights = new Map();
+  const curves: Record<string, LossCurve> = {};
+  for (const task of data.tasks) {
+    const { head, curve } = trainHead(base, task.name, task.train, CLASS_COUNT, config.heads, streamRng(config.seed, `head-${task.name}`));
+    for (const [k, v] of head) heads.set(k, v);
+    curves[task.name] = curve;
+  }
+  return { heads, curves };
+}
+
+/** One fine-tuned encoder per task, each from the same pre-trained encoder. */
+export function fineTuneTasks(base: Weights, heads: Weights, data: PreparedData, config: QualityConfig, log: Log = () => {}): { encoders: Map<string, Weights>; curves: Record<string, LossCurve> } {
+  const encoders = new Map<string, Weights>();
+  const curves: Record<string, LossCurve> = {};
+  for (const task of data.tasks) {
+    const started = performance.now();
+    const { encoder, curve } = fineTuneEncoder(base, pickHead(heads, task.name), task.name, task.train, CLASS_COUNT, config.finetune, streamRng(config.seed, `finetune-${task.name}`));
+    encoders.set(task.name, encoder);
+    curves[task.name] = curve;
+    log(`fine-tuned ${task.name} in ${((performance.now() - started) / 1000).toFixed(1)} s (loss ${curve.map((l) => l.toFixed(3)).join(" → ")})`);
+  }
+  return { encoders, curves };
+}
+
+/** Where the saved model family lives. */
+export interface FamilyPaths extends RecipeModels {
+  /** The task heads (not part of any merge). */
+  heads: string;
+}
+
+function modelConfig(config: QualityConfig, role: string): Record<string, unknown> {
+  return {
+    architectures: ["DigitEncoderMLP"],
+    model_type: "mergelang-digit-mlp",
+    layer_sizes: config.encoderSizes,
+    activation: "relu",
+    input: "14x14 average-pooled MNIST digit, pixels mapped to [-1, 1]",
+    role,
+  };
+}
+
+/** Writes base, fine-tuned encoders and heads as Hugging Face style folders under `dir`. */
+export async function saveFamily(dir: string, base: Weights, encoders: Map<string, Weights>, heads: Weights, config: QualityConfig): Promise<FamilyPaths> {
+  const meta = (model: string): Record<string, string> => ({ generator: "mergelang quality benchmark", model, seed: String(config.seed) });
+  const basePath = await saveWeights(join(dir, "base"), base, { config: modelConfig(config, "pre-trained encoder"), metadata: meta("base") });
+  const tasks: { name: string; path: string }[] = [];
+  for (const [name, encoder] of encoders) {
+    tasks.push({ name, path: await saveWeights(join(dir, name), encoder, { config: modelConfig(config, `encoder fine-tuned on ${name}`), metadata: meta(name) }) });
+  }
+  const headsPath = await saveWeights(join(dir, "heads"), heads, { config: { model_type: "mergelang-digit-heads", tasks: config.tasks }, metadata: meta("heads") });
+  return { base: basePath, tasks, heads: headsPath };
+}
+
+/** Accuracy of `encoder` on every task of `data` (or the listed ones), each read by its own head. */
+export function evaluateEncoder(encoder: Weights, heads: Weights, data: PreparedData, part: "validation" | "test", only?: readonly string[]): TaskScores {
+  const scores: TaskScores = {};
+  for (const task of data.tasks) {
+    if (only && !only.includes(task.name)) continue;
+    const rows = task[part];
+    scores[task.name] = accuracy(predictClasses(encoder, heads, task.name, rows), rows.labels);
+  }
+  return scores;
+}
+
+export interface GridResult {
+  point: GridPoint;
+  validation: TaskScores;
+  validationAverage: number;
+}
+
+export interface MethodSearch {
+  spec: MethodSpec;
+  grid: GridResult[];
+  best: GridResult;
+  /** The merge at the chosen point, saved by its own recipe. */
+  folder: string;
+  recipe: string;
+}
+
+const mean = (s: TaskScores): number => {
+  const v = Object.values(s);
+  return v.reduce((a, b) => a + b, 0) / v.length;
+};
+
+/**
+ * Merges at every grid point through a recipe, scores each on the validation part, keeps the best
+ * (the first of equals, in grid order), and saves that one by its own recipe to `workDir/merges/<id>`.
+ */
+export async function searchMethod(spec: MethodSpec, paths: FamilyPaths, heads: Weights, data: PreparedData, workDir: string, log: Log = () => {}): Promise<MethodSearch> {
+  const grid: GridResult[] = [];
+  let best: GridResult | null = null;
+  const gridDir = join(workDir, "grid", spec.id);
+  const recipeDir = join(workDir, "recipes");
+  for (const point of gridPoints(spec)) {
+    const out = join(gridDir, pointSlug(point));
+    const folder = await mergeWithRecipe(mergeRecipe(spec, point, paths, out, gridDir), gridDir, `${pointSlug(point)}.merge`);
+    const validation = evaluateEncoder(loadWeights(folder), heads, data, "validation");
+    rmSync(folder, { recursive: true, force: true });
+    const result = { point, validation, validationAverage: mean(validation) };
+    grid.push(result);
+    if (!best || result.validationAverage > best.validationAverage) best = result;
+  }
+  rmSync(gridDir, { recursive: true, force: true });
+  const chosen = best!;
+  const out = join(workDir, "merges", spec.id);
+  const recipe = mergeRecipe(spec, chosen.point, paths, out, recipeDir);
+  const folder = await mergeWithRecipe(recipe, recipeDir, `${spec.id}.merge`);
+  log(`${spec.label}: ${grid.length} settings tried, chose ${describePoint(chosen.point)} (validation ${(100 * chosen.validationAverage).toFixed(2)}%)`);
+  return { spec, grid, best: chosen, folder, recipe };
+}
+
+/** The interference report behind a merge: TIES's view at its density, plus PCB's balancing view for PCB. */
+export async function interferenceFor(spec: MethodSpec, point: GridPoint, paths: FamilyPaths): Promise<Report> {
+  return inspectInterference({
+    models: paths.tasks.map((t) => t.path),
+    labels: paths.tasks.map((t) => t.name),
+    base: paths.base,
+    density: point.density ?? 0.2,
+    by: "layer",
+    pcb: spec.fn === "pcb" ? { ratio: point.ratio ?? 0.1 } : null,
+  });
+}
+

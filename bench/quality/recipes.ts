@@ -1,0 +1,99 @@
+/**
+ * The merge methods compared, their coefficient grids (searched on the validation split only) and the
+ * recipe text of one grid point.
+ */
+import { relative, sep } from "node:path";
+
+export type MergeFunction = "linear" | "task_arithmetic" | "ties" | "pcb";
+
+export interface MethodSpec {
+  /** File-safe id, e.g. "ties_global". */
+  id: string;
+  /** Name in tables and charts. */
+  label: string;
+  fn: MergeFunction;
+  /** Coefficients searched, each over its list (the grid is their product, in this key order). */
+  grid: Record<string, number[]>;
+  /** Arguments passed as they are (strings are quoted). */
+  fixed: Record<string, string | number>;
+}
+
+/** One point of a method's grid: coefficient name → value. */
+export type GridPoint = Record<string, number>;
+
+/** Every combination of the grid's values, the first key varying slowest. */
+export function gridPoints(spec: Pick<MethodSpec, "grid">): GridPoint[] {
+  let points: GridPoint[] = [{}];
+  for (const [key, values] of Object.entries(spec.grid)) {
+    if (values.length === 0) throw new Error(`empty grid for "${key}"`);
+    points = points.flatMap((p) => values.map((v) => ({ ...p, [key]: v })));
+  }
+  return points;
+}
+
+/** "density 0.2, lambda 1" (or "—" for a method without coefficients). */
+export function describePoint(point: GridPoint): string {
+  const parts = Object.entries(point).map(([k, v]) => `${k} ${v}`);
+  return parts.length ? parts.join(", ") : "—";
+}
+
+/** "d0.2_l1": a folder-safe name of a grid point. */
+export function pointSlug(point: GridPoint): string {
+  const parts = Object.entries(point).map(([k, v]) => `${k.slice(0, 1)}${v}`);
+  return parts.length ? parts.join("_") : "default";
+}
+
+export interface RecipeModels {
+  /** Absolute folder of the pre-trained encoder. */
+  base: string;
+  /** Fine-tuned encoders in task order; `name` must be a valid recipe identifier. */
+  tasks: { name: string; path: string }[];
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const RESERVED = new Set(["where", "layers", "true", "false", "base", "merged"]);
+
+function pathFrom(dir: string, target: string): string {
+  const rel = relative(dir, target).split(sep).join("/");
+  return JSON.stringify(rel === "" ? "." : rel);
+}
+
+function literal(v: string | number): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (!Number.isFinite(v)) throw new Error(`recipe arguments must be finite numbers, got ${v}`);
+  return String(v);
+}
+
+/**
+ * The recipe that merges the task models with `spec` at `point` and saves the result to `out`
+ * (float32). Paths are written relative to `recipeDir`, where the recipe file will live.
+ */
+export function mergeRecipe(spec: MethodSpec, point: GridPoint, models: RecipeModels, out: string, recipeDir: string): string {
+  for (const t of models.tasks) {
+    if (!IDENT.test(t.name) || RESERVED.has(t.name)) throw new Error(`task name "${t.name}" cannot be a recipe variable`);
+  }
+  const args: string[] = models.tasks.map((t) => t.name);
+  if (spec.fn !== "linear") args.push(`base: base`);
+  for (const [k, v] of Object.entries(point)) args.push(`${k}: ${literal(v)}`);
+  for (const [k, v] of Object.entries(spec.fixed)) args.push(`${k}: ${literal(v)}`);
+  const lines = [
+    `# ${spec.label}: ${describePoint(point)}`,
+    ...(spec.fn !== "linear" ? [`base = model(${pathFrom(recipeDir, models.base)})`] : []),
+    ...models.tasks.map((t) => `${t.name} = model(${pathFrom(recipeDir, t.path)})`),
+    `merged = ${spec.fn}(${args.join(", ")})`,
+    `save(merged, ${pathFrom(recipeDir, out)}, dtype: "f32")`,
+  ];
+  return lines.join("\n") + "\n";
+}
+
+const LAMBDAS = [0.2, 0.3, 0.5, 0.7, 1.0, 1.5];
+
+/** The compared methods: averaging, task arithmetic, and TIES and PCB in both scopes. */
+export const DEFAULT_METHODS: readonly MethodSpec[] = [
+  { id: "linear", label: "Weight averaging", fn: "linear", grid: {}, fixed: {} },
+  { id: "task_arithmetic", label: "Task arithmetic", fn: "task_arithmetic", grid: { lambda: LAMBDAS }, fixed: {} },
+  { id: "ties_tensor", label: "TIES (per tensor)", fn: "ties", grid: { density: [0.1, 0.2, 0.3], lambda: LAMBDAS }, fixed: { scope: "tensor" } },
+  { id: "ties_global", label: "TIES (global)", fn: "ties", grid: { density: [0.1, 0.2, 0.3], lambda: LAMBDAS }, fixed: { scope: "global" } },
+  { id: "pcb_tensor", label: "PCB (per tensor)", fn: "pcb", grid: { ratio: [0.05, 0.1, 0.2], lambda: LAMBDAS }, fixed: { scope: "tensor" } },
+  { id: "pcb_global", label: "PCB (global)", fn: "pcb", grid: { ratio: [0.05, 0.1, 0.2], lambda: LAMBDAS }, fixed: { scope: "global" } },
+];
