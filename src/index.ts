@@ -10,7 +10,7 @@ export type * from "./graph/graph.js";
 export { resolveParams, layerIndex } from "./graph/params.js";
 export { executeGraph, type ExecuteOptions, type ExecuteResult, type EngineProgress, type SaveResult } from "./engine/executor.js";
 export { runGraph, RunError, type RunHooks, type RunOutcome } from "./runner/recipe-runner.js";
-export { planGraph, type SavePlan } from "./runner/plan.js";
+export { planGraph, type GraphPlan, type SavePlan } from "./engine/index.js";
 export {
   HeaderCache,
   ModelFormatError,

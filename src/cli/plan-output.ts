@@ -2,29 +2,31 @@
 import { relative } from "node:path";
 import type { Graph } from "../graph/graph.js";
 import { formatSize } from "../io/index.js";
-import { planGraph } from "../runner/plan.js";
+import { planGraph } from "../engine/index.js";
 
-export function describePlan(graph: Graph): string {
-  const plans = planGraph(graph);
-  if (plans.length === 0) return "nothing to write: the recipe has no save(...)";
-  const rows = [["output", "dtype", "tensors", "parameters", "passes", "read", "written", "peak memory"]];
-  for (const p of plans) {
+export function describePlan(graph: Graph, threads?: number): string {
+  const plan = planGraph(graph, threads ? { threads } : {});
+  if (plan.saves.length === 0) return "nothing to write: the recipe has no save(...)";
+  const rows = [["output", "dtype", "tensors", "parameters", "shards", "passes", "read", "written", "peak memory"]];
+  for (const p of plan.saves) {
+    const passes = 1 + p.statistics.reduce((a, s) => a + (s.scope === "global" ? s.passes : 0), 0);
     rows.push([
-      relative(process.cwd(), p.effect.path) || p.effect.path,
-      p.effect.dtype,
+      relative(process.cwd(), p.path) || p.path,
+      p.dtype,
       String(p.tensors),
       p.parameters.toLocaleString("en-US"),
-      String(p.passes),
+      String(p.shards),
+      String(passes),
       formatSize(p.bytesRead),
       formatSize(p.bytesWritten),
-      "~" + formatSize(p.peakBytes),
+      "~" + formatSize(p.peakMemoryBytes),
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const numeric = new Set([2, 3, 4, 5, 6, 7]);
-  const lines = rows.map((r) => r.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd());
+  const lines = rows.map((r) => r.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd());
   lines.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
-  const inputs = [...new Set(plans.flatMap((p) => p.models))];
-  lines.push("", `models read: ${inputs.map((m) => relative(process.cwd(), m) || m).join(", ")}`);
+  const stats = plan.saves.flatMap((p) => p.statistics.map((s) => `  ${s.node}: ${s.scope} scope, ${s.passes} statistics pass${s.passes === 1 ? "" : "es"}`));
+  if (stats.length) lines.push("", "statistics before writing:", ...stats);
+  lines.push("", `threads: ${plan.threads}${plan.otherEffects ? `; ${plan.otherEffects} other statement${plan.otherEffects === 1 ? "" : "s"} (reports, prints) are not evaluated by a dry run` : ""}`);
   return lines.join("\n");
 }

@@ -16,6 +16,8 @@ export interface RunHooks {
   progress?: (p: EngineProgress) => void;
   signal?: AbortSignal;
   headers?: HeaderCache;
+  /** Worker threads for the engine's kernels (default: every core). */
+  threads?: number;
   /** Interference reports: the exact pass (default) or the sampled estimate. */
   inspectMode?: "exact" | "sampled";
 }
@@ -72,6 +74,7 @@ export async function runGraph(graph: Graph, hooks: RunHooks = {}): Promise<RunO
       headerCache: headers,
       onEffect,
       ...(hooks.progress ? { onProgress: hooks.progress } : {}),
+      ...(hooks.threads ? { threads: hooks.threads } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
     });
     return { saved: result.saved, reports };

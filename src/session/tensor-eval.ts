@@ -8,11 +8,10 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Graph, GraphNode, LoadNode, NodeId, ParamTable, SaveEffect } from "../graph/graph.js";
-import { resolveParams } from "../graph/params.js";
 import { EngineAbortedError, EngineError, atOrigin } from "../engine/errors.js";
 import { executeGraph, type EngineProgress } from "../engine/executor.js";
 import { postOrder } from "../engine/graph-walk.js";
-import { applyMethod } from "../engine/in-memory.js";
+import { applyNode } from "../engine/in-memory.js";
 import { type FamilyTensor, ModelSet, familyTensors } from "../engine/model-set.js";
 import type { HeaderCache } from "../io/index.js";
 import type { TensorCache } from "./tensor-cache.js";
@@ -94,7 +93,8 @@ export class TensorEvaluator {
       const base = node.kind === "merge" && node.base !== null ? await this.node(node.base, t) : null;
       const method = node.kind === "merge" ? node.method : node.op;
       try {
-        out = applyMethod(method, resolveParams(node.params, t.name, this.layerCount), inputs, base, t.name);
+        // applyNode binds the node as the executor does (disjoint_mean's sign input, della's per-row ranks).
+        out = applyNode(node, t, inputs, base, this.layerCount);
       } catch (e) {
         throw new EngineError(atOrigin(node.origin, `${method} failed on tensor "${t.name}": ${(e as Error).message}`), node.origin, t.name);
       }

@@ -4,7 +4,7 @@ import { relative } from "node:path";
 import { parseArgs } from "node:util";
 import { checkRecipe, hasErrors } from "../../language/service.js";
 import { formatSize } from "../../io/index.js";
-import { runGraph, RunError } from "../../runner/recipe-runner.js";
+import { runGraph, RunError, toRunError } from "../../runner/recipe-runner.js";
 import { formatDiagnostic } from "../diagnostics-output.js";
 import { ProgressBar } from "../progress.js";
 import { UsageError, type Command } from "../command.js";
@@ -40,8 +40,16 @@ other expression statements print their value.
       console.error(`mergelang run: ${file} has errors; nothing was run`);
       return 1;
     }
+    const threads = values.threads === undefined ? undefined : Number(values.threads);
     if (values["dry-run"]) {
-      console.log(describePlan(checked.graph));
+      try {
+        console.log(describePlan(checked.graph, threads));
+      } catch (e) {
+        const err = toRunError(e);
+        if (!(err instanceof RunError)) throw err;
+        console.error(`mergelang run: ${err.message}`);
+        return 1;
+      }
       return 0;
     }
     const bar = new ProgressBar();
@@ -52,6 +60,7 @@ other expression statements print their value.
       const outcome = await runGraph(checked.graph, {
         signal: controller.signal,
         inspectMode: values.sampled ? "sampled" : "exact",
+        ...(threads ? { threads } : {}),
         text: (t) => {
           bar.finish();
           console.log(t);

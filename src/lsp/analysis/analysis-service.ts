@@ -6,7 +6,7 @@
 import { basename } from "node:path";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { describePlan } from "../../cli/plan-output.js";
-import { planGraph } from "../../runner/plan.js";
+import { planGraph } from "../../engine/index.js";
 import type { CheckedRecipe } from "../../language/service.js";
 import { toLspDiagnostic } from "../convert.js";
 import { formatDocument, quickFixes } from "../edits.js";
@@ -64,13 +64,19 @@ export class AnalysisService {
       dryRun: (c) => {
         const problem = notRunnable(c);
         if (problem) return { ok: false, message: problem, plan: "" };
-        const saves = planGraph(c.graph!, this.store.headers).length;
-        const others = c.graph!.effects.filter((e) => e.kind !== "save").length;
-        return {
-          ok: true,
-          message: `${saves} model${saves === 1 ? "" : "s"} to write, ${others} other statement${others === 1 ? "" : "s"} to show`,
-          plan: describePlan(c.graph!),
-        };
+        try {
+          const plan = planGraph(c.graph!, { headerCache: this.store.headers });
+          const saves = plan.saves.length;
+          const others = plan.otherEffects;
+          return {
+            ok: true,
+            message: `${saves} model${saves === 1 ? "" : "s"} to write, ${others} other statement${others === 1 ? "" : "s"} to show`,
+            plan: describePlan(c.graph!),
+          };
+        } catch (e) {
+          // The plan runs the engine's checks (shapes, parameters per tensor): report, never crash.
+          return { ok: false, message: (e as Error).message, plan: "" };
+        }
       },
     };
   }
