@@ -2,12 +2,12 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { CancellationTokenSource } from "vscode-jsonrpc/node";
 import type { CodeLens, InlayHint } from "vscode-languageserver/node";
 import type { DryRunResponse, InspectResponse, RunResponse } from "../../src/lsp/protocol.js";
 import { LspClient, positionOf } from "./lsp-client.js";
-import { makeWorkspace, writeModel, type Workspace } from "./workspace.js";
+import { withServer, writeModel, type Workspace } from "./workspace.js";
 
 let ws: Workspace;
 let client: LspClient;
@@ -26,14 +26,9 @@ const TEXT = [
   "",
 ].join("\n");
 
-before(async () => {
-  ws = makeWorkspace();
-  client = await LspClient.start({ root: ws.dir });
-});
-
-after(async () => {
-  await client.stop();
-  ws.cleanup();
+withServer((w, c) => {
+  ws = w;
+  client = c;
 });
 
 async function openRecipe(name: string, text: string): Promise<string> {

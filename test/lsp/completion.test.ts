@@ -1,9 +1,9 @@
 /** Completion and signature help over the protocol, one scenario per test; `|` marks the cursor. */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import type { CompletionItem, SignatureHelp, TextEdit } from "vscode-languageserver/node";
 import { LspClient, positionAtOffset } from "./lsp-client.js";
-import { makeWorkspace, type Workspace } from "./workspace.js";
+import { withServer, type Workspace } from "./workspace.js";
 
 let ws: Workspace;
 let client: LspClient;
@@ -11,14 +11,9 @@ let n = 0;
 
 const HEADER = 'base = model("models/tiny/base")\na = model("models/tiny/task_a")\nb = model("models/tiny/task_b")\n';
 
-before(async () => {
-  ws = makeWorkspace();
-  client = await LspClient.start({ root: ws.dir });
-});
-
-after(async () => {
-  await client.stop();
-  ws.cleanup();
+withServer((w, c) => {
+  ws = w;
+  client = c;
 });
 
 /** Opens `source` (with `|` at the cursor) as a new recipe, waits for its check, and asks at the cursor. */

@@ -2,23 +2,18 @@
 import assert from "node:assert/strict";
 import { cpSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { pathToFileURL } from "node:url";
 import type { CodeAction, Diagnostic } from "vscode-languageserver/node";
 import { applyEdit, LspClient, positionOf } from "./lsp-client.js";
-import { makeWorkspace, writeModel, type Workspace } from "./workspace.js";
+import { withServer, writeModel, type Workspace } from "./workspace.js";
 
 let ws: Workspace;
 let client: LspClient;
 
-before(async () => {
-  ws = makeWorkspace();
-  client = await LspClient.start({ root: ws.dir });
-});
-
-after(async () => {
-  await client.stop();
-  ws.cleanup();
+withServer((w, c) => {
+  ws = w;
+  client = c;
 });
 
 const codes = (ds: Diagnostic[]): string[] => ds.map((d) => String(d.code));

@@ -1,6 +1,6 @@
 /** Hover, navigation, rename, outline, folding, semantic tokens, formatting and links over the protocol. */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import type {
   DocumentHighlight,
   DocumentLink,
@@ -14,7 +14,7 @@ import type {
   WorkspaceEdit,
 } from "vscode-languageserver/node";
 import { applyEdit, LspClient, positionOf } from "./lsp-client.js";
-import { makeWorkspace, type Workspace } from "./workspace.js";
+import { withServer, type Workspace } from "./workspace.js";
 
 let ws: Workspace;
 let client: LspClient;
@@ -34,17 +34,16 @@ const TEXT = [
   "",
 ].join("\n");
 
-before(async () => {
-  ws = makeWorkspace();
-  client = await LspClient.start({ root: ws.dir });
-  uri = await client.open(ws.write("features.merge", TEXT));
-  await client.diagnosticsFor(uri, 1);
-});
-
-after(async () => {
-  await client.stop();
-  ws.cleanup();
-});
+withServer(
+  (w, c) => {
+    ws = w;
+    client = c;
+  },
+  async () => {
+    uri = await client.open(ws.write("features.merge", TEXT));
+    await client.diagnosticsFor(uri, 1);
+  },
+);
 
 const doc = { get textDocument() { return { uri }; } };
 const hoverAt = async (needle: string, delta = 0, occurrence = 0): Promise<string> => {

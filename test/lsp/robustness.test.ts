@@ -1,22 +1,17 @@
 /** Every request on any broken document answers, and the server survives all of it. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { cliPath, LspClient, positionAtOffset } from "./lsp-client.js";
-import { makeWorkspace, type Workspace } from "./workspace.js";
+import { withServer, type Workspace } from "./workspace.js";
 
 let ws: Workspace;
 let client: LspClient;
 let n = 0;
 
-before(async () => {
-  ws = makeWorkspace();
-  client = await LspClient.start({ root: ws.dir });
-});
-
-after(async () => {
-  await client.stop();
-  ws.cleanup();
+withServer((w, c) => {
+  ws = w;
+  client = c;
 });
 
 const GOOD = [

@@ -2,7 +2,9 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { after, before } from "node:test";
 import { fixturesDir } from "../support/paths.js";
+import { LspClient } from "./lsp-client.js";
 import { safetensorsBytes, type RawTensor } from "../io/build-safetensors.js";
 
 export interface Workspace {
@@ -40,4 +42,26 @@ export function writeModel(folder: string, tensors: { name: string; shape: numbe
   });
   writeFileSync(join(folder, "model.safetensors"), safetensorsBytes(raw));
   writeFileSync(join(folder, "config.json"), JSON.stringify({ architectures: ["TestForCausalLM"], model_type: "test", num_hidden_layers: 2 }));
+}
+
+/**
+ * One server over a fresh workspace for the whole test file: started before the first test, stopped
+ * and cleaned up after the last. `ready` runs after the start (open documents, wait for checks).
+ */
+export function withServer(
+  bind: (ws: Workspace, client: LspClient) => void,
+  ready?: (ws: Workspace, client: LspClient) => Promise<void>,
+): void {
+  let ws: Workspace | undefined;
+  let client: LspClient | undefined;
+  before(async () => {
+    ws = makeWorkspace();
+    client = await LspClient.start({ root: ws.dir });
+    bind(ws, client);
+    await ready?.(ws, client);
+  });
+  after(async () => {
+    await client?.stop();
+    ws?.cleanup();
+  });
 }
