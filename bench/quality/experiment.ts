@@ -1,6 +1,6 @@
 /**
  * The experiment's steps, each a function a notebook can call on its own:
- * prepareData → pretrainBase → trainTaskHeads → fineTuneTasks → saveFamily → searchMethod (per
+ * prepareData → pretrainBase → zeroShotHeads → fineTuneTasks → saveFamily → searchMethod (per
  * method, validation only) → evaluateEncoder (test) → interferenceFor. `runExperiment` chains them.
  */
 import { rmSync } from "node:fs";
@@ -17,8 +17,8 @@ import { predictClasses } from "./network.js";
 import { streamRng } from "./random.js";
 import { type GridPoint, type MethodSpec, type RecipeModels, describePoint, gridPoints, mergeRecipe, pointSlug } from "./recipes.js";
 import { type Split, splitDigits } from "./split.js";
-import { type LossCurve, fineTuneEncoder, pretrainEncoder, trainHead } from "./train.js";
-import { type Weights, pickHead } from "./weights.js";
+import { type LossCurve, fineTuneEncoder, pretrainEncoder } from "./train.js";
+import { type Weights, headBias, headWeight, pickHead } from "./weights.js";
 
 export interface TaskData {
   name: string;
@@ -31,7 +31,7 @@ export interface TaskData {
 
 export interface PreparedData {
   split: Split;
-  /** Pre-training part, each digit in one domain drawn with the seed. */
+  /** Pre-training part, each digit in one pre-training domain drawn with the seed. */
   pretrainPool: LabelledInputs;
   tasks: TaskData[];
 }
@@ -39,11 +39,15 @@ export interface PreparedData {
 export type Log = (line: string) => void;
 
 /** Splits the digits and builds every task's inputs; the test part is only turned into test inputs. */
-export function prepareData(config: QualityConfig, digits: DigitSet = loadMnistDigits()): PreparedData {
+export function prepareData(config: QualityConfig, given?: DigitSet): PreparedData {
+  const digits = given ?? loadMnistDigits();
   const split = splitDigits(digits.labels, config.fractions, config.seed);
   const domains = config.tasks.map(domainByName);
+  const pretrainDomains = config.pretrainDomains.map(domainByName);
+  const overlap = pretrainDomains.filter((d) => domains.includes(d));
+  if (overlap.length) throw new Error(`pre-training domain "${overlap[0]!.name}" is also a task: the pre-trained encoder must not have seen the tasks' domains`);
   const pick = streamRng(config.seed, "pretrain-domains");
-  const pretrainPool = mixedInputs(digits, split.pretrain, domains, () => pick.int(domains.length));
+  const pretrainPool = mixedInputs(digits, split.pretrain, pretrainDomains, () => pick.int(pretrainDomains.length));
   const tasks = domains.map((domain) => ({
     name: domain.name,
     domain,
@@ -54,20 +58,26 @@ export function prepareData(config: QualityConfig, digits: DigitSet = loadMnistD
   return { split, pretrainPool, tasks };
 }
 
-export function pretrainBase(data: PreparedData, config: QualityConfig): { encoder: Weights; curve: LossCurve } {
+/** The pre-trained encoder and its classifier (`heads.pretraining.*`). */
+export function pretrainBase(data: PreparedData, config: QualityConfig): { encoder: Weights; classifier: Weights; curve: LossCurve } {
   return pretrainEncoder(config.encoderSizes, data.pretrainPool, CLASS_COUNT, config.pretrain, streamRng(config.seed, "pretrain"));
 }
 
-/** One linear head per task, trained on the frozen pre-trained encoder; all heads in one weight set. */
-export function trainTaskHeads(base: Weights, data: PreparedData, config: QualityConfig): { heads: Weights; curves: Record<string, LossCurve> } {
+/**
+ * Each task's head: the pre-trained classifier, copied (`heads.<task>.*`). Every task classifies the
+ * same ten digits, so, like CLIP's zero-shot heads built from the class names (MNIST's and SVHN's are
+ * the same text), the heads coincide; they are kept per task so a task could be given its own.
+ */
+export function zeroShotHeads(classifier: Weights, tasks: readonly string[]): Weights {
+  const w = classifier.get(headWeight("pretraining"));
+  const b = classifier.get(headBias("pretraining"));
+  if (!w || !b) throw new Error("the classifier has no heads.pretraining tensors");
   const heads: Weights = new Map();
-  const curves: Record<string, LossCurve> = {};
-  for (const task of data.tasks) {
-    const { head, curve } = trainHead(base, task.name, task.train, CLASS_COUNT, config.heads, streamRng(config.seed, `head-${task.name}`));
-    for (const [k, v] of head) heads.set(k, v);
-    curves[task.name] = curve;
+  for (const task of tasks) {
+    heads.set(headWeight(task), { shape: [...w.shape], data: Float32Array.from(w.data) });
+    heads.set(headBias(task), { shape: [...b.shape], data: Float32Array.from(b.data) });
   }
-  return { heads, curves };
+  return heads;
 }
 
 /** One fine-tuned encoder per task, each from the same pre-trained encoder. */

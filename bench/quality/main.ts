@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const log = (line: string): void => {
     process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
   };
-  const run = await runExperiment(config, args.out, log);
+  const run = await runExperiment(config, args.out, { log });
   console.log(`\nTest accuracy (%), ${run.results.tasks.length} tasks, ${run.results.testSize} test digits each, seed ${config.seed}\n`);
   console.log(resultsTable(run.results));
   const where = relative(process.cwd(), run.outDir) || ".";

@@ -40,7 +40,7 @@ export class Rng {
   }
 
   /** Shuffles in place and returns the same array. */
-  shuffle<E, T extends { length: number; [i: number]: E }>(items: T): T {
+  shuffle<T extends number[] | Int32Array>(items: T): T {
     for (let i = items.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const tmp = items[i]!;

@@ -86,14 +86,19 @@ export function mergeRecipe(spec: MethodSpec, point: GridPoint, models: RecipeMo
   return lines.join("\n") + "\n";
 }
 
-const LAMBDAS = [0.2, 0.3, 0.5, 0.7, 1.0, 1.5];
+const LAMBDAS = [0.3, 0.5, 0.7, 1.0, 1.5];
+/**
+ * Share of each task vector kept: TIES's density and PCB's ratio, on one grid so neither is favoured;
+ * 1 (keep everything) is in it so the search can say whether dropping helps at all.
+ */
+const KEPT = [0.1, 0.2, 0.3, 0.5, 1.0];
 
 /** The compared methods: averaging, task arithmetic, and TIES and PCB in both scopes. */
 export const DEFAULT_METHODS: readonly MethodSpec[] = [
   { id: "linear", label: "Weight averaging", fn: "linear", grid: {}, fixed: {} },
   { id: "task_arithmetic", label: "Task arithmetic", fn: "task_arithmetic", grid: { lambda: LAMBDAS }, fixed: {} },
-  { id: "ties_tensor", label: "TIES (per tensor)", fn: "ties", grid: { density: [0.1, 0.2, 0.3], lambda: LAMBDAS }, fixed: { scope: "tensor" } },
-  { id: "ties_global", label: "TIES (global)", fn: "ties", grid: { density: [0.1, 0.2, 0.3], lambda: LAMBDAS }, fixed: { scope: "global" } },
-  { id: "pcb_tensor", label: "PCB (per tensor)", fn: "pcb", grid: { ratio: [0.05, 0.1, 0.2], lambda: LAMBDAS }, fixed: { scope: "tensor" } },
-  { id: "pcb_global", label: "PCB (global)", fn: "pcb", grid: { ratio: [0.05, 0.1, 0.2], lambda: LAMBDAS }, fixed: { scope: "global" } },
+  { id: "ties_tensor", label: "TIES (per tensor)", fn: "ties", grid: { density: KEPT, lambda: LAMBDAS }, fixed: { scope: "tensor" } },
+  { id: "ties_global", label: "TIES (global)", fn: "ties", grid: { density: KEPT, lambda: LAMBDAS }, fixed: { scope: "global" } },
+  { id: "pcb_tensor", label: "PCB (per tensor)", fn: "pcb", grid: { ratio: KEPT, lambda: LAMBDAS }, fixed: { scope: "tensor" } },
+  { id: "pcb_global", label: "PCB (global)", fn: "pcb", grid: { ratio: KEPT, lambda: LAMBDAS }, fixed: { scope: "global" } },
 ];

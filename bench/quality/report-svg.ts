@@ -50,7 +50,8 @@ export function resultsChart(results: QualityResults, title = "Test accuracy per
     out.push(`<text x="${left - 6}" y="${fmt(y(t) + 4)}" text-anchor="end">${Math.round(t * 100)}%</text>`);
   }
   out.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotH}" stroke="#616161"/>`);
-  out.push(`<text transform="translate(14 ${top + plotH / 2}) rotate(-90)" text-anchor="middle">accuracy (axis starts at ${Math.round(yMin * 100)}%)</text>`);
+  const axisTitle = yMin > 0 ? `accuracy (axis starts at ${Math.round(yMin * 100)}%)` : "accuracy";
+  out.push(`<text transform="translate(14 ${top + plotH / 2}) rotate(-90)" text-anchor="middle">${axisTitle}</text>`);
   let mergeIndex = 0;
   const colours = rows.map((r) => (r.kind === "merge" ? MERGE_COLOURS[mergeIndex++ % MERGE_COLOURS.length]! : COLOURS[r.kind]!));
   groups.forEach((g, gi) => {

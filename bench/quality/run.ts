@@ -8,7 +8,8 @@ import { join, resolve } from "node:path";
 import { renderSvg, renderText, reportToJson, type Report } from "../../src/inspect/index.js";
 import { useCpuBackend } from "./autograd.js";
 import type { QualityConfig } from "./config.js";
-import { type Log, type MethodSearch, evaluateEncoder, fineTuneTasks, interferenceFor, prepareData, pretrainBase, saveFamily, searchMethod, trainTaskHeads } from "./experiment.js";
+import type { DigitSet } from "./digits.js";
+import { type Log, type MethodSearch, evaluateEncoder, fineTuneTasks, interferenceFor, prepareData, pretrainBase, saveFamily, searchMethod, zeroShotHeads } from "./experiment.js";
 import type { TaskScores } from "./metrics.js";
 import { loadWeights } from "./model-folder.js";
 import { describePoint } from "./recipes.js";
@@ -28,7 +29,14 @@ export interface RunOutput {
 /** The folders under `outDir` this benchmark owns (removed at the start of a run). */
 export const OWNED_OUTPUTS = ["models", "merges", "recipes", "grid", "interference", "results.md", "results.json", "chart.svg", "timings.json"];
 
-export async function runExperiment(config: QualityConfig, outDir: string, log: Log = () => {}): Promise<RunOutput> {
+export interface RunOptions {
+  log?: Log;
+  /** The digits to use (default: the mnist package's 10,000); tests pass small synthetic sets. */
+  digits?: DigitSet;
+}
+
+export async function runExperiment(config: QualityConfig, outDir: string, options: RunOptions = {}): Promise<RunOutput> {
+  const log = options.log ?? (() => {});
   await useCpuBackend();
   const out = resolve(outDir);
   mkdirSync(out, { recursive: true });
@@ -42,12 +50,11 @@ export async function runExperiment(config: QualityConfig, outDir: string, log: 
     return timings[step]!;
   };
 
-  const data = prepareData(config);
+  const data = prepareData(config, options.digits);
   log(`data: ${data.split.pretrain.length} pre-training, ${data.split.finetune.length} fine-tuning, ${data.split.validation.length} validation, ${data.split.test.length} test digits (${lap("data").toFixed(1)} s)`);
-  const { encoder: base, curve } = pretrainBase(data, config);
+  const { encoder: base, classifier, curve } = pretrainBase(data, config);
   log(`pre-trained the encoder (loss ${curve.map((l) => l.toFixed(3)).join(" → ")}) in ${lap("pretrain").toFixed(1)} s`);
-  const { heads } = trainTaskHeads(base, data, config);
-  log(`trained ${config.tasks.length} heads on the frozen encoder in ${lap("heads").toFixed(1)} s`);
+  const heads = zeroShotHeads(classifier, config.tasks);
   const { encoders } = fineTuneTasks(base, heads, data, config, log);
   lap("finetune");
   const paths = await saveFamily(join(out, "models"), base, encoders, heads, config);
@@ -57,7 +64,7 @@ export async function runExperiment(config: QualityConfig, outDir: string, log: 
   const fineTunedTest: TaskScores = {};
   for (const [name, enc] of encoders) Object.assign(fineTunedTest, evaluateEncoder(enc, heads, data, "test", [name]));
   const rows: ResultRow[] = [
-    makeRow("pretrained", "Pre-trained encoder", "lower", "—", null, evaluateEncoder(base, heads, data, "test"), fineTunedTest, tasks),
+    makeRow("pretrained", "Pre-trained (zero-shot)", "lower", "—", null, evaluateEncoder(base, heads, data, "test"), fineTunedTest, tasks),
     makeRow("finetuned", "Fine-tuned (one per task)", "upper", "—", null, fineTunedTest, fineTunedTest, tasks),
   ];
   lap("evaluate-bounds");
@@ -99,12 +106,13 @@ const pct = (x: number | null | undefined): string => (x === null || x === undef
 
 function interferenceTable(report: Report): string {
   const pcb = report.pcb !== null;
-  const head = ["Layer", "redundancy", "sign conflict", "lost to election", "cosine", ...(pcb ? ["PCB dropped"] : [])];
+  const head = ["Layer", "redundancy", "sign conflict", "lost to election", "cosine", `norms (${report.labels.join(" / ")})`, ...(pcb ? ["PCB β spread"] : [])];
   const lines = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`];
   const rows = [...report.groups.map((g) => ({ label: g.label, m: g.metrics })), { label: "whole encoder", m: report.total }];
+  const num = (v: number | null | undefined, digits: number): string => (v === null || v === undefined ? "—" : v.toFixed(digits));
   for (const { label, m } of rows) {
-    const cosine = m.cosine.value === null ? "—" : m.cosine.value.toFixed(3);
-    lines.push(`| ${[label, pct(m.redundancy.value), pct(m.sign_conflict.value), pct(m.lost_to_election.value), cosine, ...(pcb ? [pct(m.pcb?.dropped.value)] : [])].join(" | ")} |`);
+    const norms = m.norm.map((n) => num(n.value, 2)).join(" / ");
+    lines.push(`| ${[label, pct(m.redundancy.value), pct(m.sign_conflict.value), pct(m.lost_to_election.value), num(m.cosine.value, 3), norms, ...(pcb ? [num(m.pcb?.beta_spread.value, 4)] : [])].join(" | ")} |`);
   }
   return lines.join("\n") + "\n";
 }
@@ -116,21 +124,30 @@ export function resultsMarkdown(results: QualityResults, searches: MethodSearch[
   parts.push(
     `Protocol (a miniature of the TIES-Merging and PCB-Merging experiments): the 10,000 digits of the \`mnist\` package are split per class with seed ${config.seed} ` +
       `into pre-training (${pct(s.pretrain)}%), fine-tuning (${pct(s.finetune)}%), validation (${pct(s.validation)}%) and test (${pct(s.test)}%) digits. ` +
-      `An MLP encoder ${config.encoderSizes.join("→")} (ReLU; 14×14 pooled input) is pre-trained on the pre-training digits, each shown in one randomly drawn domain. ` +
-      `Each task (${config.tasks.join(", ")}) gets a linear head trained on the frozen pre-trained encoder; the head stays frozen while the encoder is fine-tuned on that task, ` +
-      `as the task-arithmetic and TIES papers freeze their classification heads. So the lower bound is the pre-trained encoder read by these heads, and every merged encoder ` +
-      `is read by the same heads. Merges run through recipes (\`recipes/*.merge\`); each method's coefficients are chosen by average validation accuracy; the table is on the test digits ` +
-      `(${results.testSize} per task). Norm = accuracy ÷ the fine-tuned model's accuracy, averaged over tasks.\n`,
+      `An MLP encoder ${config.encoderSizes.join("→")} (ReLU; 14×14 pooled input) and a 10-way classifier are pre-trained on the pre-training digits, each shown in one ` +
+      `of the domains ${config.pretrainDomains.join(", ")}, none of which is a task. Each task (${config.tasks.join(", ")}) is read by a copy of that classifier, frozen, ` +
+      `as the task-arithmetic and TIES papers read CLIP with frozen zero-shot heads; the encoder alone is fine-tuned per task. So the lower bound is the pre-trained ` +
+      `encoder with these heads (zero-shot), and every merged encoder is read by the same heads. Merges run through recipes (\`recipes/*.merge\`); each method's ` +
+      `coefficients are chosen by average validation accuracy (${results.validationSize} digits per task); the table is on the test digits (${results.testSize} per task). ` +
+      `Norm = accuracy ÷ the fine-tuned model's accuracy on that task, averaged over tasks.\n`,
   );
   parts.push(`## Test accuracy (%)\n`);
   parts.push(resultsTable(results));
   parts.push(`\n![grouped bars per task](chart.svg)\n`);
   parts.push(`## Interference behind each merge\n`);
-  parts.push(`TIES's view of the four task vectors at the trimming density the merge used (0.2 when it has none); PCB rows add the share of elements PCB's balancing drops at the chosen ratio (per tensor). Full reports: \`interference/<method>.{txt,svg,json}\`.\n`);
+  parts.push(
+    `The inspection module's view of the four task vectors (fine-tuned − pre-trained), per layer, at the trimming density each merge used (0.2 for merges without one); ` +
+      `for PCB merges also the spread of PCB's balancing scores at the chosen ratio. Percentages are shares (of L1 mass, or of elements for sign conflict). ` +
+      `Full reports: \`interference/<method>.{txt,svg,json}\`.\n`,
+  );
+  // Merges that share a report (same density, same PCB ratio) share one table.
+  const tables = new Map<Report, string[]>();
   for (const search of searches) {
     const report = reports.get(search.spec.id);
-    if (!report) continue;
-    parts.push(`**${search.spec.label}** (density ${report.density}${report.pcb ? `, ratio ${report.pcb.ratio}` : ""})\n`);
+    if (report) tables.set(report, [...(tables.get(report) ?? []), search.spec.label]);
+  }
+  for (const [report, labels] of tables) {
+    parts.push(`**Density ${report.density}${report.pcb ? `, PCB ratio ${report.pcb.ratio}` : ""}** (${labels.join(", ")})\n`);
     parts.push(interferenceTable(report));
   }
   parts.push(`## Validation grid (%)\n`);

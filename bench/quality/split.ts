@@ -30,7 +30,7 @@ export function splitDigits(labels: ArrayLike<number>, fractions: SplitFractions
   const rng = new Rng(seed);
   const parts: Record<SplitPart, number[]> = { pretrain: [], finetune: [], validation: [], test: [] };
   for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
-    const members = rng.shuffle<number, number[]>(byClass.get(c)!);
+    const members = rng.shuffle(byClass.get(c)!);
     let start = 0;
     SPLIT_PARTS.forEach((part, k) => {
       // The last part takes the remainder so every sample lands in exactly one part.

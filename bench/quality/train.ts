@@ -1,15 +1,15 @@
 /**
- * The three training steps of the protocol, all with tfjs autograd (`optimizer.minimize`) on the CPU
+ * The two training steps of the protocol, with tfjs autograd (`optimizer.minimize`) on the CPU
  * backend, seeded batch order and deterministic arithmetic:
- * - pre-training: the encoder plus a throwaway classifier on the mixed-domain pool;
- * - heads: one linear probe per task on the frozen pre-trained encoder's features;
- * - fine-tuning: the encoder alone on one task, its head frozen (as Ilharco et al. freeze the
- *   zero-shot head), so base, fine-tuned and merged encoders are all read by the same head.
+ * - pre-training: the encoder and its 10-way classifier on the pre-training domains;
+ * - fine-tuning: the encoder alone on one task, its head frozen (as the task-arithmetic and TIES
+ *   papers freeze CLIP's zero-shot head), so the pre-trained, fine-tuned and merged encoders are
+ *   all read by the same head.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { softmaxCrossEntropy, dense } from "./autograd.js";
 import type { LabelledInputs } from "./inputs.js";
-import { type Linear, disposeLayers, encodeForTraining, encodeRows, encoderLayers, headLayer, weightsFrom } from "./network.js";
+import { type Linear, disposeLayers, encodeForTraining, encoderLayers, headLayer, weightsFrom } from "./network.js";
 import type { Rng } from "./random.js";
 import { type Weights, encoderDepth, headBias, headWeight, initEncoder, initHead, layerBias, layerWeight } from "./weights.js";
 
@@ -49,7 +49,7 @@ function runEpochs(
   const curve: LossCurve = [];
   try {
     for (let epoch = 0; epoch < settings.epochs; epoch++) {
-      rng.shuffle<number, Int32Array>(order);
+      rng.shuffle(order);
       let total = 0;
       for (let start = 0; start < data.count; start += settings.batchSize) {
         const rows = order.subarray(start, Math.min(start + settings.batchSize, data.count));
@@ -77,8 +77,8 @@ const variablesOf = (layers: Linear[]): tf.Variable[] => layers.flatMap((l) => [
 
 const encoderNames = (depth: number) => Array.from({ length: depth }, (_, l) => ({ weightName: layerWeight(l), biasName: layerBias(l) }));
 
-/** A freshly initialised encoder trained with a throwaway classifier on `data` (labels 0..classes-1). */
-export function pretrainEncoder(sizes: readonly number[], data: LabelledInputs, classes: number, settings: TrainSettings, rng: Rng): { encoder: Weights; curve: LossCurve } {
+/** A freshly initialised encoder and classifier (`heads.pretraining.*`) trained on `data` (labels 0..classes-1). */
+export function pretrainEncoder(sizes: readonly number[], data: LabelledInputs, classes: number, settings: TrainSettings, rng: Rng): { encoder: Weights; classifier: Weights; curve: LossCurve } {
   if (sizes[0] !== data.width) throw new Error(`encoder input size ${sizes[0]} does not match the data's ${data.width}`);
   const init = initEncoder(sizes, rng);
   const classifier = initHead("pretraining", sizes[sizes.length - 1]!, classes, rng);
@@ -87,21 +87,10 @@ export function pretrainEncoder(sizes: readonly number[], data: LabelledInputs, 
   try {
     const curve = runEpochs(data, classes, settings, [...variablesOf(layers), ...variablesOf([head])], (x, y) => softmaxCrossEntropy(dense(encodeForTraining(layers, x), head.weight, head.bias), y), rng);
     const encoder = weightsFrom(layers.map((linear, l) => ({ linear, ...encoderNames(layers.length)[l]! })));
-    return { encoder, curve };
+    const trained = weightsFrom([{ linear: head, weightName: headWeight("pretraining"), biasName: headBias("pretraining") }]);
+    return { encoder, classifier: trained, curve };
   } finally {
     disposeLayers([...layers, head]);
-  }
-}
-
-/** A linear head for `task` trained on the frozen encoder's features of `data`. */
-export function trainHead(encoder: Weights, task: string, data: LabelledInputs, classes: number, settings: TrainSettings, rng: Rng): { head: Weights; curve: LossCurve } {
-  const { features, width } = encodeRows(encoder, data);
-  const head = headLayer(initHead(task, width, classes, rng), task, true);
-  try {
-    const curve = runEpochs({ count: data.count, width, inputs: features, labels: data.labels }, classes, settings, variablesOf([head]), (x, y) => softmaxCrossEntropy(dense(x, head.weight, head.bias), y), rng);
-    return { head: weightsFrom([{ linear: head, weightName: headWeight(task), biasName: headBias(task) }]), curve };
-  } finally {
-    disposeLayers([head]);
   }
 }
 

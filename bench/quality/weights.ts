@@ -69,7 +69,3 @@ export function pickHead(weights: Weights, task: string): Weights {
   if (!w || !b) throw new Error(`no head for task "${task}" (expected ${headWeight(task)} and ${headBias(task)})`);
   return new Map([[headWeight(task), w], [headBias(task), b]]);
 }
-
-export function cloneWeights(w: Weights): Weights {
-  return new Map([...w].map(([name, t]) => [name, { shape: [...t.shape], data: Float32Array.from(t.data) }]));
-}

@@ -6,18 +6,19 @@
  * all tensors (exact, histogram-based), then the write pass produces every tensor.
  */
 import { availableParallelism } from "node:os";
+import type { Backend, SaveBackend } from "../backends/backend.js";
+import { cpuBackend } from "../backends/cpu.js";
 import type { Effect, Graph, LoadNode, SaveEffect } from "../graph/graph.js";
 import { HeaderCache, ModelWriter, dtypeSize, outputDTypeToDType } from "../io/index.js";
 import { BufferPool } from "./buffer-pool.js";
 import { EngineAbortedError, EngineError, atOrigin } from "./errors.js";
-import { computeGlobalStats } from "./global-stats.js";
 import { Scratch } from "./kernels/scratch.js";
 import { modelCard, modelMetadata } from "./model-card.js";
 import { type FamilyTensor, ModelSet } from "./model-set.js";
 import { setupSave } from "./save-setup.js";
 import { Parallel } from "./parallel/parallel.js";
 import { WorkerPool } from "./parallel/worker-pool.js";
-import { Prefetch, type RunContext, TensorRun, checkAborted } from "./tensor-run.js";
+import { Prefetch, type RunContext, checkAborted } from "./tensor-run.js";
 
 /** Tensors larger than this many elements are processed in row chunks. */
 export const DEFAULT_MAX_CHUNK_ELEMENTS = 1 << 26;
@@ -43,6 +44,8 @@ export interface ExecuteOptions {
   maxChunkElements?: number;
   /** Threads for the hot loops (the main thread included); default: the machine's cores. */
   threads?: number;
+  /** What evaluates the tensors: the CPU engine (default) or a device from `resolveDevice`. */
+  backend?: Backend;
 }
 
 export interface SaveResult {
@@ -65,14 +68,15 @@ export async function executeGraph(graph: Graph, opts: ExecuteOptions = {}): Pro
   const saved: SaveResult[] = [];
   const unhandled: Effect[] = [];
   const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
+  const backend = opts.backend ?? cpuBackend;
   let workers: WorkerPool | null = null;
   try {
     for (let i = 0; i < graph.effects.length; i++) {
       checkAborted(opts.signal);
       const effect = graph.effects[i]!;
       if (effect.kind === "save") {
-        if (threads > 1 && workers === null) workers = WorkerPool.create(threads - 1);
-        saved.push(await runSave(graph, effect, i, models, new Parallel(workers), opts));
+        if (threads > 1 && workers === null && backend.usesWorkers) workers = WorkerPool.create(threads - 1);
+        saved.push(await runSave(graph, effect, i, models, new Parallel(workers), backend, opts));
       } else if (opts.onEffect) await opts.onEffect(effect, i);
       else unhandled.push(effect);
     }
@@ -89,9 +93,10 @@ async function runSave(
   index: number,
   models: ModelSet,
   parallel: Parallel,
+  backend: Backend,
   opts: ExecuteOptions,
 ): Promise<SaveResult> {
-  const { nodes, loads, refHeader, tensors, bound } = setupSave(graph, effect, models);
+  const { nodes, loads, refHeader, tensors, bound, layout } = setupSave(graph, effect, models);
   const ctx: RunContext = {
     graph,
     models,
@@ -103,6 +108,7 @@ async function runSave(
     maxChunkElements: opts.maxChunkElements ?? DEFAULT_MAX_CHUNK_ELEMENTS,
     signal: opts.signal,
     counters: { bytesRead: 0 },
+    layout,
   };
   const outSize = dtypeSize(outputDTypeToDType(effect.dtype));
   let bytesWritten = 0;
@@ -119,7 +125,9 @@ async function runSave(
 
   let writer: ModelWriter | null = null;
   let ahead: Prefetch | null = null;
+  let device: SaveBackend | null = null;
   try {
+    device = await backend.beginSave(ctx, nodes);
     writer = await ModelWriter.create({
       path: effect.path,
       dtype: effect.dtype,
@@ -127,14 +135,14 @@ async function runSave(
       tensors: tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: t.dtype })),
       metadata: modelMetadata(effect),
     });
-    await computeGlobalStats(ctx, nodes.map((n) => n.id), tensors, report);
+    await device.computeGlobalStats(nodes.map((n) => n.id), tensors, report);
     for (let ti = 0; ti < tensors.length; ti++) {
       const t = tensors[ti]!;
       const prefetched = ahead;
       const following = tensors[ti + 1];
       ahead = following && Prefetch.worthIt(ctx, following) ? new Prefetch(ctx, following, loads) : null;
       if (t.float) {
-        const run = new TensorRun(ctx, t, prefetched);
+        const run = device.tensorRun(t, prefetched);
         await run.prepare([effect.node]);
         for (let c = 0; c < run.chunks.length; c++) {
           const out = await run.evaluate(effect.node, c);
@@ -144,7 +152,8 @@ async function runSave(
         run.release();
         await prefetched?.discard();
       } else {
-        const bytes = await carriedBytes(models, t, loads, ctx.counters);
+        const sources = layout ? layout.leafSources([effect.node], t.name) : loads.map((load) => ({ load, name: t.name }));
+        const bytes = await carriedBytes(models, t, sources, ctx.counters);
         await writer.writeRaw(t.name, bytes);
         bytesWritten += bytes.length;
       }
@@ -153,7 +162,8 @@ async function runSave(
     checkAborted(opts.signal);
     // A single .safetensors file has no config or tokenizer of its own to copy.
     if (refHeader.kind === "folder") {
-      await writer.copyConfigFrom(refHeader.path);
+      // A stacked model has its own number of layers.
+      await writer.copyConfigFrom(refHeader.path, layout ? layerCountOverrides(refHeader.config, layout.layerCount(effect.node)) : {});
       if (effect.copyTokenizer) await writer.copyTokenizerFrom(refHeader.path);
     }
     const parameters = tensors.reduce((a, t) => a + t.numel, 0);
@@ -174,24 +184,34 @@ async function runSave(
     if (e instanceof EngineError || e instanceof EngineAbortedError) throw e;
     throw new EngineError(atOrigin(effect.origin, (e as Error).message), effect.origin, (e as { tensor?: string }).tensor);
   } finally {
+    device?.end();
     ctx.pool.clear();
     ctx.scratch.clear();
   }
 }
 
-/** A non-float tensor is carried through when every model stores the same bytes. */
+/** config.json keys that hold the number of layers (Llama and most: num_hidden_layers; GPT-2: n_layer). */
+const LAYER_COUNT_KEYS = ["num_hidden_layers", "n_layer", "num_layers", "n_layers"];
+
+/** The config.json entries a model with `layers` layers gets: the layer-count keys the config has. */
+export function layerCountOverrides(config: Record<string, unknown> | null, layers: number): Record<string, unknown> {
+  const keys = LAYER_COUNT_KEYS.filter((k) => typeof config?.[k] === "number");
+  return Object.fromEntries((keys.length ? keys : ["num_hidden_layers"]).map((k) => [k, layers]));
+}
+
+/** A non-float tensor is carried through when every model stores the same bytes (under the name each reads). */
 async function carriedBytes(
   models: ModelSet,
   t: FamilyTensor,
-  loads: readonly LoadNode[],
+  sources: readonly { load: LoadNode; name: string }[],
   counters: { bytesRead: number },
 ): Promise<Uint8Array> {
   let first: { load: LoadNode; bytes: Uint8Array } | null = null;
   const seen = new Set<string>();
-  for (const load of loads) {
-    if (seen.has(load.path)) continue;
-    seen.add(load.path);
-    const bytes = await models.reader(load).readRaw(t.name);
+  for (const { load, name } of sources) {
+    if (seen.has(`${load.path}\u0000${name}`)) continue;
+    seen.add(`${load.path}\u0000${name}`);
+    const bytes = await models.reader(load).readRaw(name);
     counters.bytesRead += bytes.length;
     if (first === null) first = { load, bytes };
     else if (!Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).equals(first.bytes)) {

@@ -15,11 +15,12 @@ export async function computeGlobalStats(
   tensors: readonly FamilyTensor[],
   report: (phase: "statistics", label: string, done: number) => void,
 ): Promise<void> {
-  const floats = tensors.filter((t) => t.float);
-  const total = floats.reduce((a, t) => a + t.numel, 0);
   for (const id of order) {
     const b = ctx.bound.get(id);
     if (!b || !b.hasStats || b.scope !== "global") continue;
+    // A node's scope is its own model's tensors (they differ from the save's under a stack).
+    const floats = (ctx.layout ? ctx.layout.tensors(id) : tensors).filter((t) => t.float);
+    const total = floats.reduce((a, t) => a + t.numel, 0);
     const params = uniformScopeParams(b, floats);
     const session = new StatsRunner(b.kernel, params, total, b.inputCount);
     const roots = b.base === null ? b.inputs : [...b.inputs, b.base];

@@ -12,6 +12,8 @@ export function nodeInputs(node: GraphNode): NodeId[] {
       return node.base === null ? [...node.models] : [...node.models, node.base];
     case "delta_op":
       return [...node.inputs];
+    case "stack":
+      return node.parts.map((p) => p.node);
   }
 }
 
@@ -21,8 +23,12 @@ export function nodeAt(graph: Graph, id: NodeId): GraphNode {
   return node;
 }
 
-/** Every node reachable from `roots`, inputs before the nodes that read them. */
-export function postOrder(graph: Graph, roots: readonly NodeId[]): GraphNode[] {
+/**
+ * Every node reachable from `roots`, inputs before the nodes that read them. `descend` false for a
+ * node keeps its inputs out (unless reached otherwise): e.g. stop at stack nodes, whose inputs are
+ * read under other tensor names.
+ */
+export function postOrder(graph: Graph, roots: readonly NodeId[], descend: (node: GraphNode) => boolean = () => true): GraphNode[] {
   const out: GraphNode[] = [];
   const state = new Map<NodeId, "visiting" | "done">();
   const visit = (id: NodeId): void => {
@@ -31,12 +37,22 @@ export function postOrder(graph: Graph, roots: readonly NodeId[]): GraphNode[] {
     if (s === "visiting") throw new Error(`execution graph: node ${id} depends on itself`);
     state.set(id, "visiting");
     const node = nodeAt(graph, id);
-    for (const input of nodeInputs(node)) visit(input);
+    if (descend(node)) for (const input of nodeInputs(node)) visit(input);
     state.set(id, "done");
     out.push(node);
   };
   for (const r of roots) visit(r);
   return out;
+}
+
+/** Whether any node under `roots` is a stack (its tensor list differs from its inputs'). */
+export function hasStack(graph: Graph, roots: readonly NodeId[]): boolean {
+  return postOrder(graph, roots).some((n) => n.kind === "stack");
+}
+
+/** Nodes under `roots` that read the same tensor names as the roots: the walk stops at stacks. */
+export function sameNameNodes(graph: Graph, roots: readonly NodeId[]): GraphNode[] {
+  return postOrder(graph, roots, (n) => n.kind !== "stack");
 }
 
 export function loadsUnder(graph: Graph, roots: readonly NodeId[]): LoadNode[] {

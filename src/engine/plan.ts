@@ -72,10 +72,15 @@ export function planGraph(graph: Graph, opts: PlanOptions = {}): GraphPlan {
     const setup = setupSave(graph, effect, models);
     const floats = setup.tensors.filter((t) => t.float);
     const total = floats.reduce((a, t) => a + t.numel, 0);
+    const layout = setup.layout;
     const loadBytes = (roots: readonly NodeId[], t: FamilyTensor): number =>
-      postOrder(graph, roots)
-        .filter((n): n is LoadNode => n.kind === "load")
-        .reduce((a, l) => a + models.header(l).tensors.get(t.name)!.byteLength, 0);
+      layout
+        ? layout.leafSources(roots, t.name).reduce((a, s) => a + models.header(s.load).tensors.get(s.name)!.byteLength, 0)
+        : postOrder(graph, roots)
+            .filter((n): n is LoadNode => n.kind === "load")
+            .reduce((a, l) => a + models.header(l).tensors.get(t.name)!.byteLength, 0);
+    // Under a stack a node's tensors are its own model's, not the saved ones.
+    const floatsOf = (id: NodeId): FamilyTensor[] => (layout ? layout.tensors(id).filter((t) => t.float) : floats);
     const inputsOf = (b: BoundNode): NodeId[] => (b.base === null ? b.inputs : [...b.inputs, b.base]);
 
     let bytesRead = 0;
@@ -84,13 +89,15 @@ export function planGraph(graph: Graph, opts: PlanOptions = {}): GraphPlan {
       const b = setup.bound.get(node.id);
       if (!b || !b.hasStats) continue;
       const label = `${b.name} at ${formatOrigin(node.origin)}`;
+      const own = floatsOf(node.id);
       if (b.scope === "global") {
-        const passes = countStatsPasses(b.kernel, uniformScopeParams(b, floats), total, b.inputCount);
-        for (const t of floats) bytesRead += passes * loadBytes(inputsOf(b), t);
+        const scope = layout ? own.reduce((a, t) => a + t.numel, 0) : total;
+        const passes = countStatsPasses(b.kernel, uniformScopeParams(b, own), scope, b.inputCount);
+        for (const t of own) bytesRead += passes * loadBytes(inputsOf(b), t);
         statistics.push({ node: label, scope: "global", passes });
       } else {
         let most = 0;
-        for (const t of floats) {
+        for (const t of own) {
           const passes = countStatsPasses(b.kernel, b.params(t.name), t.numel, b.inputCount);
           most = Math.max(most, passes);
           // A tensor in one chunk keeps its inputs in memory during the passes; a chunked one reads again.
@@ -99,10 +106,15 @@ export function planGraph(graph: Graph, opts: PlanOptions = {}): GraphPlan {
         statistics.push({ node: label, scope: "tensor", passes: most });
       }
     }
+    // Parameter errors now, not mid-way.
+    if (layout) for (const b of setup.bound.values()) for (const t of floatsOf(b.node.id)) b.params(t.name);
     for (const t of setup.tensors) {
       if (t.float) {
-        for (const b of setup.bound.values()) b.params(t.name); // parameter errors now, not mid-way
+        if (!layout) for (const b of setup.bound.values()) b.params(t.name);
         bytesRead += loadBytes([effect.node], t);
+      } else if (layout) {
+        const files = new Map(layout.leafSources([effect.node], t.name).map((s) => [`${s.load.path}\u0000${s.name}`, s]));
+        for (const s of files.values()) bytesRead += models.header(s.load).tensors.get(s.name)!.byteLength;
       } else {
         bytesRead += new Set(setup.loads.map((l) => l.path)).size * models.header(setup.loads[0]!).tensors.get(t.name)!.byteLength;
       }

@@ -6,17 +6,21 @@ import type { Graph, GraphNode, LoadNode, NodeId, SaveEffect } from "../graph/gr
 import type { ModelHeader } from "../io/index.js";
 import { BoundNode } from "./bound-node.js";
 import { EngineError, atOrigin } from "./errors.js";
-import { nodeAt, postOrder } from "./graph-walk.js";
+import { nodeAt, nodeInputs, postOrder, sameNameNodes } from "./graph-walk.js";
 import { type FamilyTensor, type ModelSet, familyTensors } from "./model-set.js";
+import { TensorLayout } from "./tensor-layout.js";
 
 export interface SaveSetup {
   /** Every node under the saved one, inputs first. */
   nodes: GraphNode[];
+  /** The models read under the saved tensors' own names (all of them, unless layers are stacked). */
   loads: LoadNode[];
   reference: LoadNode;
   refHeader: ModelHeader;
   tensors: FamilyTensor[];
   bound: Map<NodeId, BoundNode>;
+  /** Every node's tensor list, when the saved value stacks layers (slice, passthrough); else null. */
+  layout: TensorLayout | null;
 }
 
 export function setupSave(graph: Graph, effect: SaveEffect, models: ModelSet): SaveSetup {
@@ -24,9 +28,16 @@ export function setupSave(graph: Graph, effect: SaveEffect, models: ModelSet): S
   const nodes = postOrder(graph, [effect.node]);
   const loads = nodes.filter((n): n is LoadNode => n.kind === "load");
   const reference = referenceLoad(graph, effect, loads);
-  const tensors = familyTensors(models, reference, loads);
   const refHeader = models.header(reference);
-  return { nodes, loads, reference, refHeader, tensors, bound: bindNodes(graph, [effect.node], refHeader.layerCount) };
+  if (nodes.some((n) => n.kind === "stack")) {
+    // The tensor list is the saved node's own; each merge's ramps span its own models' layers.
+    const layout = new TensorLayout(graph, models);
+    const direct = sameNameNodes(graph, [effect.node]).filter((n): n is LoadNode => n.kind === "load");
+    const layers = (node: GraphNode): number => layout.layerCount(nodeInputs(node)[0]!);
+    return { nodes, loads: direct, reference, refHeader, tensors: layout.tensors(effect.node), bound: bindNodes(graph, [effect.node], layers), layout };
+  }
+  const tensors = familyTensors(models, reference, loads);
+  return { nodes, loads, reference, refHeader, tensors, bound: bindNodes(graph, [effect.node], refHeader.layerCount), layout: null };
 }
 
 /** The load node a save takes its tensor list, config and tokenizer from. */
@@ -38,11 +49,16 @@ function referenceLoad(graph: Graph, effect: SaveEffect, loads: LoadNode[]): Loa
   return first;
 }
 
-/** Binds every merge and delta-operation node under `roots` to its kernel. */
-export function bindNodes(graph: Graph, roots: readonly NodeId[], layerCount: number): Map<NodeId, BoundNode> {
+/**
+ * Binds every merge and delta-operation node under `roots` to its kernel. `layerCount` (the span of
+ * a ramp) is the models' number of layers, or a function of the node for graphs that stack layers.
+ */
+export function bindNodes(graph: Graph, roots: readonly NodeId[], layerCount: number | ((node: GraphNode) => number)): Map<NodeId, BoundNode> {
   const bound = new Map<NodeId, BoundNode>();
   for (const node of postOrder(graph, roots)) {
-    if (node.kind === "merge" || node.kind === "delta_op") bound.set(node.id, new BoundNode(node, layerCount));
+    if (node.kind === "merge" || node.kind === "delta_op") {
+      bound.set(node.id, new BoundNode(node, typeof layerCount === "number" ? layerCount : layerCount(node)));
+    }
   }
   return bound;
 }

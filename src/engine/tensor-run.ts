@@ -11,12 +11,13 @@ import type { ChunkInputs, KernelContext } from "../methods/method.js";
 import type { BoundNode } from "./bound-node.js";
 import type { BufferPool } from "./buffer-pool.js";
 import { EngineAbortedError, EngineError, atOrigin } from "./errors.js";
-import { postOrder } from "./graph-walk.js";
+import { sameNameNodes } from "./graph-walk.js";
 import { weightedSumInto } from "./kernels/elementwise.js";
 import type { Scratch } from "./kernels/scratch.js";
 import type { FamilyTensor, ModelSet } from "./model-set.js";
 import type { Parallel } from "./parallel/parallel.js";
 import { StatsRunner } from "./stats-runner.js";
+import type { TensorLayout } from "./tensor-layout.js";
 
 export interface RunContext {
   graph: Graph;
@@ -32,6 +33,8 @@ export interface RunContext {
   counters: { bytesRead: number };
   /** Splits kernel work between the main thread and the workers. */
   parallel: Parallel;
+  /** Every node's tensor list, when the graph stacks layers (stack nodes read other tensor names). */
+  layout?: TensorLayout | null;
 }
 
 export interface ChunkRange {
@@ -62,6 +65,8 @@ export class TensorRun {
   readonly chunks: ChunkRange[];
   private readonly stats = new Map<NodeId, unknown>();
   private cache = new Map<NodeId, Float32Array>();
+  /** Per stack node: the run of the tensor it copies for this one (same shape, same chunks). */
+  private readonly stackRuns = new Map<NodeId, { run: TensorRun; node: NodeId }>();
   private current = -1;
   private readonly kctx: KernelContext;
 
@@ -84,7 +89,12 @@ export class TensorRun {
    */
   async prepare(roots: readonly NodeId[]): Promise<void> {
     if (this.single) return;
-    for (const node of postOrder(this.ctx.graph, roots)) {
+    for (const node of sameNameNodes(this.ctx.graph, roots)) {
+      if (node.kind === "stack") {
+        const { run, node: source } = this.stackRun(node.id);
+        await run.prepare([source]);
+        continue;
+      }
       const b = this.ctx.bound.get(node.id);
       if (!b || !b.hasStats || b.scope !== "tensor" || this.stats.has(node.id)) continue;
       const params = b.params(this.tensor.name);
@@ -128,6 +138,12 @@ export class TensorRun {
       for (const t of node.terms) inputs.push(await this.evaluate(t.node, c));
       out = this.ctx.pool.acquire(count);
       weightedSumInto(inputs, node.terms.map((t) => t.coef), out, count);
+    } else if (node.kind === "stack") {
+      // A copy: the source's buffer belongs to the source run's cache.
+      const { run, node: source } = this.stackRun(id);
+      const values = await run.evaluate(source, c);
+      out = this.ctx.pool.acquire(count);
+      out.set(values.subarray(0, count));
     } else {
       const b = this.ctx.bound.get(id)!;
       const chunk = await this.inputsOf(b, c);
@@ -150,6 +166,19 @@ export class TensorRun {
     for (const buf of this.cache.values()) this.ctx.pool.release(buf);
     this.cache = new Map();
     this.current = -1;
+    for (const s of this.stackRuns.values()) s.run.release();
+  }
+
+  /** The run of the tensor stack node `id` reads for this one. */
+  private stackRun(id: NodeId): { run: TensorRun; node: NodeId } {
+    let entry = this.stackRuns.get(id);
+    if (!entry) {
+      if (!this.ctx.layout) throw new Error(`engine: node ${id} stacks layers but the run has no tensor layout`);
+      const src = this.ctx.layout.stackSource(id, this.tensor.name);
+      entry = { run: new TensorRun(this.ctx, src.tensor), node: src.node };
+      this.stackRuns.set(id, entry);
+    }
+    return entry;
   }
 
   private async statsFor(b: BoundNode, chunk: ChunkInputs, params: unknown): Promise<unknown> {

@@ -2,8 +2,10 @@
  * The execution graph: what a recipe computes, as tensor operations that any backend can evaluate
  * tensor by tensor. The language lowers a checked program to this; engines (CPU, tfjs) evaluate it.
  *
- * Every node produces, for each tensor name of the model family, one tensor of the same shape.
- * Arithmetic on models and deltas is linear, so it collapses into `affine` nodes.
+ * Every node but `stack` produces, for each tensor name of its inputs' model family, one tensor of
+ * the same shape; a `stack` node has a tensor list of its own (layers taken from other models and
+ * renumbered, see stack.ts). Arithmetic on models and deltas is linear, so it collapses into
+ * `affine` nodes.
  */
 
 /** Where in a recipe a node came from, for error messages. */
@@ -24,11 +26,16 @@ export type ParamScalar = number | string | boolean;
 /** A parameter value: a scalar, a per-model list (one entry per positional model), or a ramp. */
 export type ParamValue = ParamScalar | number[] | Ramp;
 
-/** `ramp(from, to)`: linear interpolation over the layers a where clause selects (or all layers). */
+/**
+ * `ramp(from, to)`: linear interpolation over the layers a where clause selects (or all layers).
+ * `gradient(v...)` adds `points`, values at evenly spaced layers (first = from, last = to),
+ * interpolated piecewise as mergekit interpolates its gradient lists.
+ */
 export interface Ramp {
   kind: "ramp";
   from: number;
   to: number;
+  points?: number[];
 }
 
 /** A `where` selector: a glob on tensor names, or an inclusive range of layer indices. */
@@ -96,7 +103,28 @@ export interface DeltaOpNode {
   origin: Origin;
 }
 
-export type GraphNode = LoadNode | AffineNode | MergeNode | DeltaOpNode;
+/** Layers `from..to` (inclusive; `to` null: through the model's last layer) of a node's model. */
+export interface LayerRange {
+  node: NodeId;
+  from: number;
+  to: number | null;
+}
+
+/**
+ * A model assembled from layer ranges of other models (`slice(m, layers a..b)`, and passthrough's
+ * stacking of several): the ranges' layers in order, renumbered from 0; embeddings from the first
+ * range's model, the other tensors outside the layers (final norm, head) from the last one's.
+ * Each output tensor is an input tensor under a new name (stack.ts computes the mapping).
+ */
+export interface StackNode {
+  id: NodeId;
+  kind: "stack";
+  value: "model";
+  parts: LayerRange[];
+  origin: Origin;
+}
+
+export type GraphNode = LoadNode | AffineNode | MergeNode | DeltaOpNode | StackNode;
 
 export interface SaveEffect {
   kind: "save";

@@ -35,6 +35,11 @@ export function lowerToGraph(analysis: Analysis, text: string): Graph {
         node = { id: nodes.length, kind: "delta_op", value: "delta", op: atom.op, inputs, params: withFile(atom.params), origin: origin(atom.call.range) };
         break;
       }
+      case "stack": {
+        const parts = atom.parts.map((p) => ({ node: formNode(p.model), from: p.from, to: p.to }));
+        node = { id: nodes.length, kind: "stack", value: "model", parts, origin: origin(atom.call.range) };
+        break;
+      }
     }
     node.id = nodes.length;
     nodes.push(node);
@@ -104,6 +109,8 @@ export function lowerToGraph(analysis: Analysis, text: string): Graph {
 function configSource(m: ModelLike): LoadAtom | null {
   const visit = (atom: Atom): LoadAtom | null => {
     if (atom.kind === "load") return atom;
+    // A stacked model takes its config from its first part's model (the layer count is rewritten).
+    if (atom.kind === "stack") return configSource(atom.parts[0]!.model);
     if (atom.kind === "merge") {
       if (atom.base) {
         const b = configSource(atom.base);

@@ -38,9 +38,23 @@ function rampAt(from: number, to: number, layer: number | null, first: number, l
   return from + (to - from) * t;
 }
 
+/** A gradient's value at position t ∈ [0, 1], as mergekit interpolates gradient lists. */
+export function gradientAt(points: readonly number[], t: number): number {
+  const scaled = t * (points.length - 1);
+  const i0 = Math.floor(scaled);
+  const i1 = Math.min(points.length - 1, i0 + 1);
+  const frac = scaled - i0;
+  return (1 - frac) * points[i0]! + frac * points[i1]!;
+}
+
 function resolveValue(value: ParamValue, tensorName: string, span: [number, number]): ResolvedValue {
   if (typeof value === "object" && !Array.isArray(value)) {
-    return rampAt(value.from, value.to, layerIndex(tensorName), span[0], span[1]);
+    const layer = layerIndex(tensorName);
+    if (value.points && value.points.length > 2) {
+      if (layer === null || span[1] <= span[0]) return value.points[0]!;
+      return gradientAt(value.points, Math.min(1, Math.max(0, (layer - span[0]) / (span[1] - span[0]))));
+    }
+    return rampAt(value.from, value.to, layer, span[0], span[1]);
   }
   return value;
 }

@@ -58,12 +58,9 @@ export function watchedFiles(path: string, kind: "folder" | "file", files: strin
 export function statKey(paths: string[]): string {
   return paths
     .map((p) => {
-      try {
-        const st = statSync(p);
-        return `${p}:${st.size}:${st.mtimeMs}`;
-      } catch {
-        return `${p}:-`;
-      }
+      // No exception for absent files: editors re-check this on every keystroke.
+      const st = statSync(p, { throwIfNoEntry: false });
+      return st ? `${p}:${st.size}:${st.mtimeMs}` : `${p}:-`;
     })
     .join("|");
 }

@@ -151,8 +151,11 @@ export class ModelWriter {
     });
   }
 
-  /** Copies config.json with torch_dtype set to the output dtype; false when the folder has none. */
-  async copyConfigFrom(folder: string): Promise<boolean> {
+  /**
+   * Copies config.json with torch_dtype set to the output dtype and `overrides` applied (e.g. the
+   * number of layers of a stacked model); false when the folder has none.
+   */
+  async copyConfigFrom(folder: string, overrides: Record<string, unknown> = {}): Promise<boolean> {
     return this.guard(async () => {
       const src = join(folder, CONFIG_FILE);
       if (!existsSync(src)) return false;
@@ -165,6 +168,7 @@ export class ModelWriter {
       if (config === null || typeof config !== "object" || Array.isArray(config)) {
         throw new ModelFormatError("config-json", src, `${src} is not a JSON object`);
       }
+      Object.assign(config as Record<string, unknown>, overrides);
       (config as Record<string, unknown>).torch_dtype = torchDTypeName(this.outputDType);
       this.writeFileSynced(CONFIG_FILE, JSON.stringify(config, null, 2) + "\n");
       return true;

@@ -172,7 +172,29 @@ export class Analyzer {
         return this.binary(e);
       case "CallExpr":
         return this.call(e);
+      case "LayerRange":
+        return this.layerRange(e);
     }
+  }
+
+  /** `layers a..b`: whole numbers from 0, the first not after the last (as in where clauses). */
+  private layerRange(e: A.LayerRangeExpr): Value {
+    if (!e.from) return UNKNOWN;
+    const from = e.from.value;
+    const to = e.to ? e.to.value : from;
+    if (!Number.isInteger(from) || !Number.isInteger(to) || e.from.percent || e.to?.percent) {
+      this.report(diagnostic("bad-selector", "error", e.range, "layer numbers are whole numbers from 0, as in layers 0..3"));
+      return UNKNOWN;
+    }
+    if (from > to) {
+      this.report(
+        diagnostic("bad-selector", "error", e.range, `layers ${from}..${to} is empty: the first layer must not be after the last (did you mean ${to}..${from}?)`, {
+          fixes: [{ title: `Change to layers ${to}..${from}`, edits: [{ range: e.range, newText: `layers ${to}..${from}` }] }],
+        }),
+      );
+      return UNKNOWN;
+    }
+    return { type: "Layers", from, to };
   }
 
   private name(e: A.NameRef): Value {

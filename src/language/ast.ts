@@ -111,8 +111,16 @@ export interface ParenExpr extends NodeBase {
   expr: Expr | null;
 }
 
+/** `layers 3..7` (or `layers 3`) as a value: an inclusive range of layer indices, e.g. for slice(). */
+export interface LayerRangeExpr extends NodeBase {
+  kind: "LayerRange";
+  from: NumberLiteral | null;
+  to: NumberLiteral | null; // null for a single layer `layers 3`
+}
+
 export type Expr =
   | NumberLiteral
+  | LayerRangeExpr
   | StringLiteral
   | BoolLiteral
   | ListExpr
@@ -183,6 +191,9 @@ export function childrenOf(node: AstNode): AstNode[] {
       break;
     case "ParenExpr":
       out.push(node.expr);
+      break;
+    case "LayerRange":
+      out.push(node.from, node.to);
       break;
     default:
       break;

@@ -7,6 +7,7 @@ import { closest } from "./suggest.js";
 import { parseSize } from "../io/size.js";
 import { checkSelector } from "./model-checks.js";
 import { classify, formatNumber, isModelLike, typeName, UNKNOWN, type ModelFamily, type ModelLike, type Value } from "./values.js";
+import { stackPartsOf, stackValue, type LayerPart } from "./stacking.js";
 import type { ParamTable, ParamValue, Selector, WhereClause } from "../graph/graph.js";
 
 export interface CallInfo {
@@ -156,7 +157,7 @@ export function checkValue(an: Analyzer, spec: FunctionSpec, param: ParamSpec, v
 
   if (value.type === "Ramp") {
     if (!numeric || !param.perTensor) return fail("ramp-misuse", `'${param.name}' of ${spec.name}() cannot vary per layer, so ramp(...) is not allowed here`);
-    return checkNumber(param, value.from, fail) && checkNumber(param, value.to, fail);
+    return (value.points ?? [value.from, value.to]).every((x) => checkNumber(param, x, fail));
   }
   if (value.type === "List" && (param.perModel || accepts("List"))) {
     for (const item of value.items) {
@@ -185,6 +186,7 @@ export function checkValue(an: Analyzer, spec: FunctionSpec, param: ParamSpec, v
     return true;
   }
   if (value.type === "Bool" && accepts("Bool")) return true;
+  if (value.type === "Layers" && accepts("Layers")) return true;
   if (value.type === "Model" && accepts("Model")) return true;
   if (value.type === "Delta" && accepts("Delta")) return true;
   if (accepts("Any") && value.type !== "Function") return true;
@@ -213,6 +215,7 @@ function expectedText(p: ParamSpec): string {
     Model: "a model",
     Delta: "a task vector (m - base)",
     Size: 'a size such as "5GB"',
+    Layers: "a layer range such as layers 0..15",
     Any: "a value",
   };
   const parts = p.types.map((t) => words[t] ?? t);
@@ -235,7 +238,7 @@ function toParamValue(v: Value): ParamValue | undefined {
     case "Bool":
       return v.value;
     case "Ramp":
-      return { kind: "ramp", from: v.from, to: v.to };
+      return { kind: "ramp", from: v.from, to: v.to, ...(v.points ? { points: v.points } : {}) };
     case "List":
       return v.items.map((i) => (i.type === "Number" ? i.value : NaN));
     default:
@@ -329,6 +332,35 @@ function warnTrimsEverything(an: Analyzer, spec: FunctionSpec, name: string, val
   if (zero) an.report(diagnostic("trims-everything", "warning", node.range, "density 0 trims every delta: the merge returns the base model unchanged"));
 }
 
+/**
+ * passthrough(m..., scale): several models are stacked layer by layer (slices flatten into one
+ * stack); `scale` or where clauses add a scaling merge on top; one model unscaled is itself.
+ */
+function passthrough(
+  an: Analyzer,
+  spec: FunctionSpec,
+  call: A.CallExpr,
+  get: (n: string) => Value | undefined,
+  models: ModelLike[],
+): { value: Value; family: ModelFamily | null } {
+  let input: ModelLike;
+  let family: ModelFamily | null;
+  if (models.length >= 2) {
+    const parts: LayerPart[] = models.flatMap((m) => (stackPartsOf(m) ?? [{ model: m, from: 0, to: null }]).map((p) => ({ ...p, range: m.range })));
+    const stacked = stackValue(an, call, parts);
+    if (stacked.value.type === "Unknown" || !isModelLike(stacked.value)) return stacked;
+    input = stacked.value;
+    family = stacked.family;
+  } else {
+    input = models[0]!;
+    family = an.checkSameFamily([input], call.range);
+  }
+  if (get("scale") === undefined && call.where.length === 0) return { value: classify(input.form, call.range), family };
+  const params = paramTable(an, spec, call, get, 1, family);
+  const atom = an.addAtom((id) => ({ kind: "merge" as const, id, method: "passthrough", call, models: [input], base: null, params, scope: "tensor" as const, family }));
+  return { value: classify(new Map([[atom, 1]]), call.range), family };
+}
+
 function modelLikes(values: Value[]): ModelLike[] {
   return values.filter(isModelLike);
 }
@@ -359,7 +391,16 @@ function evaluate(
       const atom = an.loadAtom(call, path.value, range, dtype?.type === "String" ? dtype.value : null);
       return { value: classify(new Map([[atom, 1]]), call.range), family: atom.family };
     }
+    case "layout": {
+      // slice(m, layers a..b)
+      const model = get("model");
+      const layers = get("layers");
+      if (!model || !isModelLike(model) || layers?.type !== "Layers") return { value: UNKNOWN, family: null };
+      const range = call.args[1]?.value?.range ?? call.range;
+      return stackValue(an, call, [{ model, from: layers.from, to: layers.to, range }]);
+    }
     case "merge": {
+      if (spec.name === "passthrough") return passthrough(an, spec, call, get, modelLikes(positionalModels));
       const models = modelLikes(positionalModels);
       const baseValue = get("base");
       const base = baseValue && isModelLike(baseValue) ? baseValue : null;
@@ -428,6 +469,11 @@ function evaluate(
       };
     }
     case "helper": {
+      if (spec.name === "gradient") {
+        const points = positionalModels.map((v) => (v.type === "Number" ? v.value : NaN));
+        if (points.length < 2 || points.some((x) => Number.isNaN(x))) return { value: UNKNOWN, family: null };
+        return { value: { type: "Ramp", from: points[0]!, to: points[points.length - 1]!, points }, family: null };
+      }
       const from = get("from");
       const to = get("to");
       if (from?.type !== "Number" || to?.type !== "Number") return { value: UNKNOWN, family: null };

@@ -4,7 +4,7 @@
  */
 
 /** Value types of the language (spec §4). `Size` is a byte size: "5GB" or a number of bytes. */
-export type ValueType = "Number" | "String" | "Bool" | "List" | "Model" | "Delta" | "Report" | "Effect" | "Ramp" | "Size" | "Any";
+export type ValueType = "Number" | "String" | "Bool" | "List" | "Model" | "Delta" | "Report" | "Effect" | "Ramp" | "Size" | "Layers" | "Any";
 
 export interface NumberRange {
   min?: number;
@@ -44,7 +44,8 @@ export interface Paper {
   url: string;
 }
 
-export type FunctionKind = "source" | "merge" | "delta-op" | "report" | "effect" | "helper";
+/** `layout`: functions that rearrange a model's layers (slice) rather than merge weights. */
+export type FunctionKind = "source" | "merge" | "layout" | "delta-op" | "report" | "effect" | "helper";
 
 export interface FunctionSpec {
   name: string;
@@ -114,6 +115,18 @@ const papers = {
     venue: "ECCV 2024",
     url: "https://arxiv.org/abs/2403.19522",
   },
+  sce: {
+    title: "FuseChat: Knowledge Fusion of Chat Models",
+    authors: "Wan, Zhong, Quan, Huang, Shi, Bi",
+    venue: "arXiv 2024",
+    url: "https://arxiv.org/abs/2408.07990",
+  },
+  karcher: {
+    title: "Riemannian center of mass and mollifier smoothing",
+    authors: "Karcher",
+    venue: "Communications on Pure and Applied Mathematics 1977",
+    url: "https://doi.org/10.1002/cpa.3160300502",
+  },
 } satisfies Record<string, Paper>;
 
 const unit: NumberRange = { min: 0, max: 1 };
@@ -141,7 +154,15 @@ const weights: ParamSpec = {
   optional: true,
   doc: "one weight per model (default: 1 each)",
   perModel: true,
+  perTensor: true,
 };
+const rescale = (fallback: boolean, what: string): ParamSpec => ({
+  name: "rescale",
+  types: ["Bool", "String"],
+  default: fallback,
+  choices: ["l1", "l2", "linf"],
+  doc: `${what}; "l1", "l2" or "linf": scale each task vector back to the norm it had before dropping (mergekit's rescale is "l1")`,
+});
 const scope: ParamSpec = {
   name: "scope",
   types: ["String"],
@@ -236,7 +257,7 @@ export const catalog: readonly FunctionSpec[] = [
       { name: "density", types: ["Number"], default: 0.5, range: { min: 0, max: 1, minExclusive: true }, perModel: true, perTensor: true, doc: "probability of keeping each delta entry" },
       lambda,
       weights,
-      { name: "rescale", types: ["Bool"], default: true, doc: "divide the kept entries by density" },
+      rescale(true, "true: divide the kept entries by density (the paper); false: keep them as they are"),
       { name: "consensus", types: ["String"], default: "none", choices: ["none", "sum", "count"], doc: "sign election as in TIES (DARE-TIES), or none" },
       { name: "normalize", types: ["Bool"], default: false, doc: "with consensus, divide by the weights of the agreeing models" },
       seed,
@@ -258,6 +279,7 @@ export const catalog: readonly FunctionSpec[] = [
       weights,
       { name: "consensus", types: ["String"], default: "none", choices: ["none", "sum", "count"], doc: "sign election as in TIES, or none" },
       { name: "normalize", types: ["Bool"], default: false, doc: "with consensus, divide by the weights of the agreeing models" },
+      rescale(false, "false: keep the entries as they are; true: the same as \"l1\""),
     ],
   },
   {
@@ -274,6 +296,7 @@ export const catalog: readonly FunctionSpec[] = [
       { name: "epsilon", types: ["Number"], default: 0.15, range: { min: 0, max: 1 }, perModel: true, perTensor: true, doc: "spread of keep probabilities between the smallest and largest magnitudes" },
       lambda,
       weights,
+      rescale(true, "true: divide each kept entry by its keep probability (the paper); false: keep them as they are"),
       { name: "consensus", types: ["String"], default: "sum", choices: ["none", "sum", "count"], doc: "sign election as in TIES (della), or none (della_linear)" },
       { name: "normalize", types: ["Bool"], default: true, doc: "divide by the weights of the agreeing models" },
       seed,
@@ -299,6 +322,94 @@ export const catalog: readonly FunctionSpec[] = [
     formula: "cos θ = mean pairwise cosine of δᵢ; t = n·cos θ / (1 + (n−1)·cos θ); t·mean(mᵢ) + (1−t)·base",
     paper: papers.modelStock,
     params: [models(2), base],
+  },
+  {
+    name: "nuslerp",
+    kind: "merge",
+    returns: "Model",
+    summary: "NuSLERP: spherical interpolation of two models, or of their task vectors when a base is given (mergekit's nuslerp).",
+    formula: "t = w₂/(w₁ + w₂); θ = angle(a, b); base + (sin((1−t)θ)·a + sin(tθ)·b)/sin θ, a and b taken against the base if any",
+    paper: papers.slerp,
+    params: [
+      { ...models(2), maxCount: 2, doc: "the two models to interpolate" },
+      { ...base, optional: true, doc: "optional: interpolate the task vectors against this model" },
+      { ...weights, doc: "one weight per model; t = second / (first + second) (default [1, 1]: t = 0.5)" },
+      { name: "flatten", types: ["Bool"], default: true, doc: "one angle for the whole tensor; false: one angle per row" },
+    ],
+  },
+  {
+    name: "multislerp",
+    kind: "merge",
+    returns: "Model",
+    summary: "Multi-SLERP: barycentric interpolation of several models on the hypersphere (mergekit's multislerp).",
+    formula: "project to the unit sphere, mean direction μ, Σ wᵢ·(uᵢ − (uᵢ·μ)μ) mapped back by the exponential map, times Σ wᵢ|xᵢ|",
+    params: [
+      models(2),
+      { ...base, optional: true, doc: "optional: interpolate the task vectors against this model" },
+      weights,
+      { name: "normalize_weights", types: ["Bool"], default: true, doc: "divide the weights by their sum" },
+      { name: "eps", types: ["Number"], default: 1e-8, range: { min: 0, minExclusive: true }, doc: "numerical-stability constant" },
+    ],
+  },
+  {
+    name: "karcher",
+    kind: "merge",
+    returns: "Model",
+    summary: "Karcher mean: the Riemannian barycentre of the models' directions on the sphere, times their mean norm (mergekit's karcher).",
+    formula: "iterate μ ← exp_μ(Σ (θᵢ/sin θᵢ)(uᵢ − cos θᵢ·μ)/n) from the normalised mean; result mean(|xᵢ|)·μ",
+    paper: papers.karcher,
+    params: [
+      models(2),
+      { name: "max_iter", types: ["Number"], default: 10, integer: true, range: { min: 0 }, doc: "most iterations" },
+      { name: "tol", types: ["Number"], default: 1e-5, range: { min: 0, minExclusive: true }, doc: "convergence tolerance" },
+    ],
+  },
+  {
+    name: "sce",
+    kind: "merge",
+    returns: "Model",
+    summary: "SCE (Select, Calculate, Erase): keep high-variance positions, weight task vectors by their energy, merge the agreeing signs.",
+    formula: "mask top select_topk of var(δ) positions; wᵢ = Σδᵢ²/ΣⱼΣδⱼ²; γ = sign Σ δᵢ; base + Σ wᵢ·δᵢ·[sign δᵢ = γ] / Σ wᵢ·[sign δᵢ = γ]",
+    paper: papers.sce,
+    params: [
+      models(1),
+      base,
+      { name: "select_topk", types: ["Number"], default: 1.0, range: { min: 0, max: 1, minExclusive: true }, perTensor: true, doc: "share of positions (by variance across the task vectors) kept; 1 keeps all" },
+    ],
+  },
+  {
+    name: "nearswap",
+    kind: "merge",
+    returns: "Model",
+    summary: "NearSwap: move the base towards the other model where their parameters are already close (mergekit's nearswap).",
+    formula: "w = clamp(t / |base − m|, 0, 1); w·m + (1 − w)·base",
+    params: [
+      { ...models(1), maxCount: 1, doc: "the model whose close parameters are taken" },
+      base,
+      { name: "t", types: ["Number"], range: { min: 0, minExclusive: true }, perTensor: true, doc: "sameness threshold: differences below t are taken entirely" },
+    ],
+  },
+  {
+    name: "passthrough",
+    kind: "merge",
+    returns: "Model",
+    summary: "Passthrough: one model as it is (optionally scaled), or several stacked layer by layer (a frankenmerge).",
+    formula: "one model: scale·m; several: the layers of each in order, embeddings from the first, final norm and head from the last",
+    params: [
+      { ...models(1), doc: "the models (or slice(m, layers a..b)) whose layers are stacked in order" },
+      { name: "scale", types: ["Number"], default: 1.0, perTensor: true, doc: "multiplies every tensor (e.g. where \"*down_proj*\" { scale: 0.5 })" },
+    ],
+  },
+  {
+    name: "slice",
+    kind: "layout",
+    returns: "Model",
+    summary: "A model made of a range of another model's layers, renumbered from 0 (embeddings, final norm and head kept).",
+    formula: "layers a..b (inclusive) of m become layers 0..b−a",
+    params: [
+      { name: "model", types: ["Model"], positional: true, doc: "the model to take layers from" },
+      { name: "layers", types: ["Layers"], positional: true, doc: "the layers kept, e.g. layers 0..15 (inclusive)" },
+    ],
   },
   {
     name: "trim",
@@ -372,6 +483,15 @@ export const catalog: readonly FunctionSpec[] = [
       { name: "from", types: ["Number"], positional: true, doc: "value at the first selected layer" },
       { name: "to", types: ["Number"], positional: true, doc: "value at the last selected layer" },
     ],
+  },
+  {
+    name: "gradient",
+    kind: "helper",
+    returns: "Ramp",
+    summary:
+      "A per-layer number given at evenly spaced layers (mergekit's gradient lists): the first value at the first selected layer, the last at the last, linear in between.",
+    formula: "at layer position t ∈ [0, 1] of the selected layers: x = t·(n − 1); values[⌊x⌋] + (x − ⌊x⌋)·(values[⌊x⌋ + 1] − values[⌊x⌋])",
+    params: [{ name: "values", types: ["Number"], positional: true, variadic: true, minCount: 2, doc: "the values, at evenly spaced layers" }],
   },
 ];
 

@@ -134,6 +134,13 @@ export class AstBuilder {
     if (t) return { kind: "BoolLiteral", value: t.image === "true", range: tokenRange(t) };
     const list = sub(c, "list");
     if (list) return this.list(list);
+    const layers = tok(c, "Layers");
+    if (layers) {
+      const from = tok(c, "rangeFrom") ? this.number(tok(c, "rangeFrom")!) : null;
+      const to = tok(c, "rangeTo") ? this.number(tok(c, "rangeTo")!) : null;
+      const lr = tokenRange(layers);
+      return { kind: "LayerRange", from, to, range: spanRanges(lr, (to ?? from)?.range ?? lr) };
+    }
     const open = tok(c, "LParen");
     if (open) {
       const close = tok(c, "RParen");

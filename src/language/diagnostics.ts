@@ -70,6 +70,10 @@ export const diagnosticCodes = {
   "selector-matches-nothing": "a where selector that matches no tensor of the models",
   "layers-out-of-range": "a layer range beyond the models' layers",
   "value-unused": "an expression statement whose value is discarded",
+  "yaml-syntax": "a mergekit YAML file that is not valid YAML",
+  "mergekit-invalid": "a mergekit YAML setting of the wrong shape or value",
+  "mergekit-unsupported": "a mergekit YAML setting mergelang cannot run (named with its key and line)",
+  "mergekit-ignored": "a mergekit YAML setting that has no effect (mergekit ignores it too)",
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticCodes;

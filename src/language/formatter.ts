@@ -160,6 +160,8 @@ class Printer {
         return `[${e.items.map((i) => this.expr(i)).join(", ")}]`;
       case "ParenExpr":
         return `(${e.expr ? this.expr(e.expr) : ""})`;
+      case "LayerRange":
+        return e.to ? `layers ${e.from?.raw ?? ""}..${e.to.raw}` : `layers ${e.from?.raw ?? ""}`;
       case "UnaryExpr":
         return `-${e.operand ? this.expr(e.operand) : ""}`;
       case "BinaryExpr":

@@ -92,6 +92,17 @@ export class RecipeParser extends CstParser {
       { ALT: () => this.CONSUME(T.True) },
       { ALT: () => this.CONSUME(T.False) },
       { ALT: () => this.SUBRULE(this.list) },
+      // `layers 0..15` as a value (slice's argument).
+      {
+        ALT: () => {
+          this.CONSUME(T.Layers);
+          this.CONSUME2(T.NumberLiteral, { LABEL: "rangeFrom" });
+          this.OPTION2(() => {
+            this.CONSUME(T.DotDot);
+            this.CONSUME3(T.NumberLiteral, { LABEL: "rangeTo" });
+          });
+        },
+      },
       {
         ALT: () => {
           this.CONSUME(T.LParen);

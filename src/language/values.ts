@@ -47,7 +47,17 @@ export interface DeltaOpAtom {
   family: ModelFamily | null;
 }
 
-export type Atom = LoadAtom | MergeAtom | DeltaOpAtom;
+/** A model assembled from layer ranges (slice, passthrough stacking): graph.ts StackNode. */
+export interface StackAtom {
+  kind: "stack";
+  id: number;
+  call: CallExpr;
+  /** Layers from..to (inclusive; to null: through the last layer) of each model, in order. */
+  parts: { model: ModelLike; from: number; to: number | null }[];
+  family: ModelFamily | null;
+}
+
+export type Atom = LoadAtom | MergeAtom | DeltaOpAtom | StackAtom;
 
 /** Σ coef·atom. */
 export type LinearForm = Map<Atom, number>;
@@ -63,7 +73,9 @@ export type Value =
   | { type: "String"; value: string }
   | { type: "Bool"; value: boolean }
   | { type: "List"; items: Value[] }
-  | { type: "Ramp"; from: number; to: number }
+  /** ramp(from, to); gradient(v...) also has its evenly spaced `points` (first = from, last = to). */
+  | { type: "Ramp"; from: number; to: number; points?: number[] }
+  | { type: "Layers"; from: number; to: number }
   | ModelLike
   | { type: "Report"; call: CallExpr; report: ReportRequest }
   | { type: "Effect"; call: CallExpr; effect: EffectRequest }
@@ -138,6 +150,8 @@ export function typeName(v: Value): string {
       return "a list";
     case "Ramp":
       return "a ramp";
+    case "Layers":
+      return "a layer range";
     case "Report":
       return "a report";
     case "Effect":
@@ -161,7 +175,9 @@ export function valueText(v: Value): string | null {
     case "List":
       return "[" + v.items.map((i) => valueText(i) ?? "?").join(", ") + "]";
     case "Ramp":
-      return `ramp(${formatNumber(v.from)}, ${formatNumber(v.to)})`;
+      return v.points ? `gradient(${v.points.map(formatNumber).join(", ")})` : `ramp(${formatNumber(v.from)}, ${formatNumber(v.to)})`;
+    case "Layers":
+      return v.from === v.to ? `layers ${v.from}` : `layers ${v.from}..${v.to}`;
     default:
       return null;
   }

@@ -1,14 +1,18 @@
 /**
  * `breadcrumbs(m..., base, density: 0.9, gamma: 0.01, lambda: 1.0, weights?, consensus: "none",
- * normalize: false)`: Model Breadcrumbs. Per task, with k = floor(d·density) entries to keep and
+ * normalize: false, rescale: false)`: Model Breadcrumbs. Per task, with k = floor(d·density) entries to keep and
  * t = floor(d·gamma) outliers to drop (fewer when they would leave less than k, as mergekit does),
  * keep the entries ranked between the d − k − t smallest and the t largest magnitudes:
  * low ≤ |δ| < high, with low and high the order statistics at those ascending ranks (ties at the
- * lower bound kept, at the upper bound dropped). Then the weighted sum, or TIES's consensus.
+ * lower bound kept, at the upper bound dropped). `rescale: "l1"` (or true), "l2" or "linf" scales each
+ * kept task vector back to its norm before dropping (mergekit's `rescale: true`). Then the weighted sum,
+ * or TIES's consensus.
  */
 import { BLOCK } from "../engine/kernels/elementwise.js";
-import type { MethodKernel, SeriesSelection } from "./method.js";
+import type { MethodKernel, SeriesSelection, StageResults } from "./method.js";
+import type { ResolvedParams } from "../graph/params.js";
 import { ParamReader } from "./param-reader.js";
+import { isNorm, normOf, normSelection, normTerm, readRescale, rescaleFactor, type RescaleNorm } from "./shared/norm-rescale.js";
 import { deltaSeries } from "./shared/series.js";
 import { type Consensus, sparseMergeBlock } from "./shared/sparse-merge.js";
 
@@ -19,12 +23,14 @@ export interface BreadcrumbsParams {
   weights: number[];
   consensus: Consensus;
   normalize: boolean;
+  rescale: RescaleNorm | null;
 }
 
-/** Per task: keep low ≤ |δ| < high (low NaN keeps nothing). */
+/** Per task: keep low ≤ |δ| < high (low NaN keeps nothing), then multiply by `scale`. */
 export interface BreadcrumbsBounds {
   low: number[];
   high: number[];
+  scale: number[];
 }
 
 /** mergekit's counts: elements dropped at the bottom and at the top, or null to keep everything. */
@@ -49,6 +55,33 @@ function ranksOf(d: number, density: number, gamma: number): number[] {
   return ranks;
 }
 
+/** Breadcrumbs keeps entries by rank, not by chance, so `rescale: true` means the L1 norm, as in mergekit. */
+function breadcrumbsRescale(params: ResolvedParams): RescaleNorm | null {
+  const r = readRescale(params, "breadcrumbs", false);
+  return r === true ? "l1" : isNorm(r) ? r : null;
+}
+
+/** The keep bounds of every task, from stage 0's order statistics over a scope of `d` elements. */
+function keepBounds(params: BreadcrumbsParams, d: number, stages: StageResults): { low: number[]; high: number[] } {
+  const low: number[] = [];
+  const high: number[] = [];
+  params.density.forEach((density, i) => {
+    const c = breadcrumbsCounts(d, density, params.gamma[i]!);
+    const got = stages[0]?.[i] ?? [];
+    if (c === null) {
+      low.push(0);
+      high.push(Infinity);
+    } else if (c.bottom >= d) {
+      low.push(NaN);
+      high.push(Infinity);
+    } else {
+      low.push(c.bottom > 0 ? got[0]! : 0);
+      high.push(c.top > 0 ? got[got.length - 1]! : Infinity);
+    }
+  });
+  return { low, high };
+}
+
 export const breadcrumbsKernel: MethodKernel<BreadcrumbsParams, BreadcrumbsBounds> = {
   name: "breadcrumbs",
   backend: "cpu",
@@ -68,32 +101,48 @@ export const breadcrumbsKernel: MethodKernel<BreadcrumbsParams, BreadcrumbsBound
       weights: r.perModel("weights", inputCount, 1),
       consensus: r.string("consensus", ["none", "sum", "count"] as const, "none"),
       normalize: r.bool("normalize", false),
+      rescale: breadcrumbsRescale(params),
     };
   },
   stats: {
     stage(params, stage, d) {
-      if (stage > 0) return null;
-      return params.density.map((density, i): SeriesSelection => ({ mode: "magnitude", ranks: ranksOf(d, density, params.gamma[i]!) }));
+      if (stage === 0) {
+        const ranks = params.density.map((density, i): SeriesSelection => ({ mode: "magnitude", ranks: ranksOf(d, density, params.gamma[i]!) }));
+        // With rescaling, one more series counts the scope, which stage 1 needs for the bounds.
+        return params.rescale === null ? ranks : [...ranks, { mode: "sum" }];
+      }
+      const norm = params.rescale;
+      if (stage > 1 || norm === null) return null;
+      return params.density.flatMap((): SeriesSelection[] => [normSelection(norm, d), normSelection(norm, d)]);
     },
-    values: (_params, _stage, _earlier, chunk, start, end, out) => deltaSeries(chunk, start, end, out),
-    result(params, d, _n, stages) {
-      const low: number[] = [];
-      const high: number[] = [];
-      params.density.forEach((density, i) => {
-        const c = breadcrumbsCounts(d, density, params.gamma[i]!);
-        const got = stages[0]?.[i] ?? [];
-        if (c === null) {
-          low.push(0);
-          high.push(Infinity);
-        } else if (c.bottom >= d) {
-          low.push(NaN);
-          high.push(Infinity);
-        } else {
-          low.push(c.bottom > 0 ? got[0]! : 0);
-          high.push(c.top > 0 ? got[got.length - 1]! : Infinity);
+    values(params, stage, earlier, chunk, start, end, out) {
+      if (stage === 0) {
+        deltaSeries(chunk, start, end, out);
+        if (params.rescale !== null) out[chunk.inputs.length]!.fill(1, 0, end - start);
+        return;
+      }
+      // Stage 1 (norm rescaling): each task vector's norm term before and after dropping.
+      const norm = params.rescale!;
+      const { low, high } = keepBounds(params, earlier[0]![chunk.inputs.length]![0]!, earlier);
+      const base = chunk.base!;
+      chunk.inputs.forEach((model, i) => {
+        const lo = low[i]!;
+        const hi = high[i]!;
+        for (let j = start, k = 0; j < end; j++, k++) {
+          const x = Math.fround(model[j]! - base[j]!);
+          const m = Math.abs(x);
+          out[2 * i]![k] = normTerm(norm, x);
+          out[2 * i + 1]![k] = normTerm(norm, x * (+(m >= lo) * +(m < hi)));
         }
       });
-      return { low, high };
+    },
+    result(params, d, _n, stages) {
+      const { low, high } = keepBounds(params, d, stages);
+      const norm = params.rescale;
+      const scale = params.density.map((_, i) =>
+        norm === null ? 1 : rescaleFactor(normOf(norm, stages[1]![2 * i]!), normOf(norm, stages[1]![2 * i + 1]!)),
+      );
+      return { low, high, scale };
     },
   },
   apply(params, stats, chunk, out, ctx) {
@@ -101,6 +150,7 @@ export const breadcrumbsKernel: MethodKernel<BreadcrumbsParams, BreadcrumbsBound
     const base = chunk.base!;
     const low = Float64Array.from(stats!.low);
     const high = Float64Array.from(stats!.high);
+    const scale = Float64Array.from(stats!.scale);
     const merge = { weights: Float64Array.from(params.weights), consensus: params.consensus, normalize: params.normalize, lambda: params.lambda };
     for (let s = 0; s < chunk.length; s += BLOCK) {
       const len = Math.min(chunk.length, s + BLOCK) - s;
@@ -110,10 +160,11 @@ export const breadcrumbsKernel: MethodKernel<BreadcrumbsParams, BreadcrumbsBound
         const k = ctx.scratch.f32(i, len);
         const lo = low[i]!;
         const hi = high[i]!;
+        const sc = scale[i]!;
         for (let j = 0; j < len; j++) {
           const d = Math.fround(model[s + j]! - base[s + j]!);
           const m = Math.abs(d);
-          k[j] = d * (+(m >= lo) * +(m < hi));
+          k[j] = d * (+(m >= lo) * +(m < hi)) * sc;
         }
         kept.push(k);
       }

@@ -1,13 +1,16 @@
 /**
- * `della(m..., base, density, epsilon: 0.15, lambda: 1.0, weights?, consensus: "sum",
- * normalize: true, seed: 0)`: DELLA-Merging's MAGPRUNE. Within each row (as mergekit ranks, so a
- * row is the unit of work), entries are ranked by magnitude (ties by position); the keep probability
- * rises linearly from density − ε/2 for the smallest to density + ε/2 for the largest (clamped to
- * [0, 1]); a kept entry is divided by its probability. Then TIES's sign election and disjoint merge
- * ("none": the weighted sum, della_linear). Draws are reproducible, as in DARE.
+ * `della(m..., base, density, epsilon: 0.15, lambda: 1.0, weights?, rescale: true,
+ * consensus: "sum", normalize: true, seed: 0)`: DELLA-Merging's MAGPRUNE. Within each row (as
+ * mergekit ranks, so a row is the unit of work), entries are ranked by magnitude (ties by
+ * position); the keep probability rises linearly from density − ε/2 for the smallest to
+ * density + ε/2 for the largest (clamped to [0, 1]); a kept entry is divided by its probability
+ * (`rescale: "l1"`, "l2" or "linf" instead scales each task vector back to its norm before
+ * dropping, as mergekit does; false keeps the entries as they are). Then TIES's sign election and
+ * disjoint merge ("none": the weighted sum, della_linear). Draws are reproducible, as in DARE.
  */
-import type { MethodKernel } from "./method.js";
+import type { ChunkInputs, KernelContext, MethodKernel, SeriesSelection } from "./method.js";
 import { ParamError, ParamReader } from "./param-reader.js";
+import { isNorm, normOf, normSelection, normTerm, readRescale, rescaleFactor, type Rescale } from "./shared/norm-rescale.js";
 import { streamKey, uniformAt } from "./shared/random.js";
 import { type Consensus, sparseMergeBlock } from "./shared/sparse-merge.js";
 
@@ -16,10 +19,14 @@ export interface DellaParams {
   epsilon: number[];
   lambda: number;
   weights: number[];
+  rescale: Rescale;
   consensus: Consensus;
   normalize: boolean;
   seed: number;
 }
+
+/** Per model, the scale of the kept entries (norm rescaling), or null for 1/p or none. */
+export type DellaScales = number[] | null;
 
 /** Rows longer than this are ranked with a comparator (magnitude key and position must fit 2^53). */
 const PACKED_ROW_LIMIT = 1 << 22;
@@ -42,7 +49,63 @@ export function rowRanks(row: Float32Array, ranks: Float64Array, packed: Float64
   order.forEach((j, r) => (ranks[j] = r));
 }
 
-export const dellaKernel: MethodKernel<DellaParams, null> = {
+/**
+ * Row `rowStart` of model i: k[j] = the kept δ (0 where dropped) and p[j] its keep probability, for
+ * the row's elements; `ranks` and `packed` are scratch of the row's length.
+ */
+function dropRow(
+  params: DellaParams,
+  chunk: ChunkInputs,
+  i: number,
+  key: number,
+  rowStart: number,
+  k: Float32Array,
+  p: Float64Array,
+  ranks: Float64Array,
+  packed: Float64Array,
+): void {
+  const row = chunk.rowLength;
+  const model = chunk.inputs[i]!;
+  const base = chunk.base!;
+  for (let j = 0; j < row; j++) k[j] = model[rowStart + j]! - base[rowStart + j]!;
+  rowRanks(k, ranks, packed);
+  const lowest = params.density[i]! - params.epsilon[i]! / 2;
+  const step = row > 1 ? params.epsilon[i]! / (row - 1) : 0;
+  const first = row > 1 ? lowest : params.density[i]!;
+  for (let j = 0; j < row; j++) {
+    const pj = Math.min(1, Math.max(0, first + ranks[j]! * step));
+    p[j] = pj;
+    k[j] = k[j]! * +(uniformAt(key, chunk.offset + rowStart + j) < pj);
+  }
+}
+
+/**
+ * Norm rescaling's statistics for elements [start, end): out[2i] the norm term of δᵢ, out[2i + 1]
+ * that of the kept δᵢ. Each row the range touches is ranked whole.
+ */
+function dellaNormValues(params: DellaParams, chunk: ChunkInputs, start: number, end: number, out: Float32Array[], ctx: KernelContext): void {
+  const norm = params.rescale as "l1" | "l2" | "linf";
+  const row = chunk.rowLength;
+  const k = ctx.scratch.f32(0, row);
+  const p = ctx.scratch.f64(0, row);
+  const ranks = ctx.scratch.f64(3, row);
+  const packed = ctx.scratch.f64(4, row);
+  const base = chunk.base!;
+  chunk.inputs.forEach((model, i) => {
+    const key = streamKey(params.seed, ctx.tensor, i);
+    for (let rowStart = start - (start % row); rowStart < end; rowStart += row) {
+      dropRow(params, chunk, i, key, rowStart, k, p, ranks, packed);
+      const from = Math.max(start, rowStart);
+      const to = Math.min(end, rowStart + row);
+      for (let j = from; j < to; j++) {
+        out[2 * i]![j - start] = normTerm(norm, Math.fround(model[j]! - base[j]!));
+        out[2 * i + 1]![j - start] = normTerm(norm, k[j - rowStart]!);
+      }
+    }
+  });
+}
+
+export const dellaKernel: MethodKernel<DellaParams, DellaScales> = {
   name: "della",
   backend: "cpu",
   inputKind: "models",
@@ -63,12 +126,26 @@ export const dellaKernel: MethodKernel<DellaParams, null> = {
       epsilon,
       lambda: r.number("lambda", 1),
       weights: r.perModel("weights", inputCount, 1),
+      rescale: readRescale(params, "della", true),
       consensus: r.string("consensus", ["none", "sum", "count"] as const, "sum"),
       normalize: r.bool("normalize", true),
       seed,
     };
   },
-  apply(params, _stats, chunk, out, ctx) {
+  stats: {
+    stage(params, stage, d) {
+      if (stage > 0 || !isNorm(params.rescale)) return null;
+      const norm = params.rescale;
+      return params.density.flatMap((): SeriesSelection[] => [normSelection(norm, d), normSelection(norm, d)]);
+    },
+    values: (params, _stage, _earlier, chunk, start, end, out, ctx) => dellaNormValues(params, chunk, start, end, out, ctx),
+    result(params, _d, _n, stages) {
+      const norm = params.rescale;
+      if (!isNorm(norm)) return null;
+      return params.density.map((_, i) => rescaleFactor(normOf(norm, stages[0]![2 * i]!), normOf(norm, stages[0]![2 * i + 1]!)));
+    },
+  },
+  apply(params, stats, chunk, out, ctx) {
     const n = chunk.inputs.length;
     const base = chunk.base!;
     const row = chunk.rowLength;
@@ -77,22 +154,19 @@ export const dellaKernel: MethodKernel<DellaParams, null> = {
     }
     const keys = chunk.inputs.map((_, i) => streamKey(params.seed, ctx.tensor, i));
     const merge = { weights: Float64Array.from(params.weights), consensus: params.consensus, normalize: params.normalize, lambda: params.lambda };
+    const p = ctx.scratch.f64(5, row);
     const ranks = ctx.scratch.f64(3, row);
     const packed = ctx.scratch.f64(4, row);
     for (let s = 0; s < chunk.length; s += row) {
       const kept: Float32Array[] = [];
       for (let i = 0; i < n; i++) {
-        const model = chunk.inputs[i]!;
         const k = ctx.scratch.f32(i, row);
-        for (let j = 0; j < row; j++) k[j] = model[s + j]! - base[s + j]!;
-        rowRanks(k, ranks, packed);
-        const lowest = params.density[i]! - params.epsilon[i]! / 2;
-        const step = row > 1 ? params.epsilon[i]! / (row - 1) : 0;
-        const first = row > 1 ? lowest : params.density[i]!;
-        for (let j = 0; j < row; j++) {
-          const p = Math.min(1, Math.max(0, first + ranks[j]! * step));
-          const keep = +(uniformAt(keys[i]!, chunk.offset + s + j) < p);
-          k[j] = keep * (k[j]! / (p + +(p === 0)));
+        dropRow(params, chunk, i, keys[i]!, s, k, p, ranks, packed);
+        if (stats) {
+          const scale = stats[i]!;
+          for (let j = 0; j < row; j++) k[j] = k[j]! * scale;
+        } else if (params.rescale === true) {
+          for (let j = 0; j < row; j++) k[j] = k[j]! / (p[j]! + +(p[j] === 0));
         }
         kept.push(k);
       }

@@ -9,8 +9,14 @@ import { disjointMeanKernel } from "./disjoint-mean.js";
 import { electKernel } from "./elect.js";
 import { linearKernel } from "./linear.js";
 import type { AnyMethodKernel, MethodKernel } from "./method.js";
+import { karcherKernel } from "./karcher.js";
 import { modelStockKernel } from "./model-stock.js";
+import { multislerpKernel } from "./multislerp.js";
+import { nearswapKernel } from "./nearswap.js";
+import { nuslerpKernel } from "./nuslerp.js";
+import { passthroughKernel } from "./passthrough.js";
 import { pcbKernel } from "./pcb.js";
+import { sceKernel } from "./sce.js";
 import { slerpKernel } from "./slerp.js";
 import { taskArithmeticKernel } from "./task-arithmetic.js";
 import { tiesKernel } from "./ties.js";
@@ -44,6 +50,12 @@ const builtIn = [
   dellaKernel,
   slerpKernel,
   modelStockKernel,
+  nuslerpKernel,
+  multislerpKernel,
+  karcherKernel,
+  sceKernel,
+  nearswapKernel,
+  passthroughKernel,
   trimKernel,
   electKernel,
   disjointMeanKernel,

@@ -21,7 +21,7 @@ export function paramText(v: ParamValue): string {
   if (typeof v === "string") return JSON.stringify(v);
   if (typeof v === "boolean") return String(v);
   if (Array.isArray(v)) return `[${v.map(formatNumber).join(", ")}]`;
-  return `ramp(${formatNumber(v.from)}, ${formatNumber(v.to)})`;
+  return v.points ? `gradient(${v.points.map(formatNumber).join(", ")})` : `ramp(${formatNumber(v.from)}, ${formatNumber(v.to)})`;
 }
 
 function describeNode(node: GraphNode, label: NodeLabeler): SummaryRow[] {
@@ -59,6 +59,11 @@ function describeNode(node: GraphNode, label: NodeLabeler): SummaryRow[] {
       if (node.scope === "global") rows.push({ field: "scope", value: "global (whole-model thresholds)" });
       return rows;
     }
+    case "stack":
+      return [
+        { field: "kind", value: "stacked layers (passthrough)" },
+        { field: "layers", value: node.parts.map((p) => `${label(p.node)} ${p.from}..${p.to ?? "end"}`).join(", ") },
+      ];
     case "delta_op":
       return [
         { field: "kind", value: `task vector (${node.op})` },

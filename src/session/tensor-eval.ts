@@ -10,9 +10,10 @@ import { join } from "node:path";
 import type { Graph, GraphNode, LoadNode, NodeId, ParamTable, SaveEffect } from "../graph/graph.js";
 import { EngineAbortedError, EngineError, atOrigin } from "../engine/errors.js";
 import { executeGraph, type EngineProgress } from "../engine/executor.js";
-import { postOrder } from "../engine/graph-walk.js";
+import { hasStack, postOrder } from "../engine/graph-walk.js";
 import { applyNode } from "../engine/in-memory.js";
 import { type FamilyTensor, ModelSet, familyTensors } from "../engine/model-set.js";
+import { TensorLayout } from "../engine/tensor-layout.js";
 import type { HeaderCache } from "../io/index.js";
 import type { TensorCache } from "./tensor-cache.js";
 
@@ -49,8 +50,15 @@ export class TensorEvaluator {
       const loads = postOrder(this.graph, [this.root]).filter((n): n is LoadNode => n.kind === "load");
       const reference = loads[0];
       if (!reference) throw new EngineError("this value reads no model");
-      this.familyList = familyTensors(this.models, reference, loads);
-      this.layerCount = this.models.header(reference).layerCount;
+      if (hasStack(this.graph, [this.root])) {
+        // Stacked layers (slice, passthrough): the root has a tensor list of its own.
+        const layout = new TensorLayout(this.graph, this.models);
+        this.familyList = layout.tensors(this.root);
+        this.layerCount = layout.layerCount(this.root);
+      } else {
+        this.familyList = familyTensors(this.models, reference, loads);
+        this.layerCount = this.models.header(reference).layerCount;
+      }
       this.reference = reference;
     }
     return this.familyList;
@@ -85,7 +93,8 @@ export class TensorEvaluator {
         const x = await this.node(term.node, t);
         for (let i = 0; i < out.length; i++) out[i]! += term.coef * x[i]!;
       }
-    } else if (isGlobal(node)) {
+    } else if (isGlobal(node) || node.kind === "stack" || hasStack(this.graph, [id])) {
+      // Whole-model statistics, or tensors renamed from other models: the streaming engine saves it once.
       out = await this.read(await this.materialize(node), t);
     } else {
       const inputs: Float32Array[] = [];
@@ -164,6 +173,9 @@ export class TensorEvaluator {
         break;
       case "delta_op":
         text = `delta ${node.op} ${JSON.stringify(stripOrigins(node.params))} ${node.inputs.map((m) => this.key(m)).join(",")}`;
+        break;
+      case "stack":
+        text = `stack ${node.parts.map((p) => `${this.key(p.node)}[${p.from}..${p.to ?? ""}]`).join(",")}`;
         break;
     }
     const key = createHash("sha1").update(text).digest("hex");

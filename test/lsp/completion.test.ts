@@ -123,7 +123,7 @@ test("layer numbers after where layers", async () => {
 
 test("where blocks offer the parameters that may vary per tensor", async () => {
   const items = await complete(`${HEADER}m = ties(a, b, base: base)\n  where "*.mlp.*" { lambda: 0.5, |`);
-  assert.deepEqual(labels(items), ["density:"]);
+  assert.deepEqual(labels(items), ["density:", "weights:"]);
 });
 
 test("typed characters open the list only where it helps; comments get nothing", async () => {

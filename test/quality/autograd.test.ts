@@ -3,13 +3,13 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { dense, relu, softmaxCrossEntropy, useCpuBackend } from "../../bench/quality/autograd.js";
 import { Rng } from "../../bench/quality/random.js";
-import { fineTuneEncoder, trainHead } from "../../bench/quality/train.js";
+import { fineTuneEncoder, pretrainEncoder } from "../../bench/quality/train.js";
 import { initEncoder, initHead } from "../../bench/quality/weights.js";
 import { encodeRows } from "../../bench/quality/network.js";
 
 function randomTensor(shape: number[], rng: Rng): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float64Array.from({ length: n }, () => rng.normal()), shape, "float32");
+  return tf.tensor(Float32Array.from({ length: n }, () => rng.normal()), shape, "float32");
 }
 
 /** Compares tfjs's gradient of f at each variable with central finite differences. */
@@ -42,7 +42,7 @@ test("dense, relu and softmax cross-entropy have the right gradients", async () 
     const b = tf.variable(randomTensor([5], rng), true, "b");
     const w2 = tf.variable(randomTensor([3, 5], rng), true, "w2");
     const b2 = tf.variable(randomTensor([3], rng), true, "b2");
-    const y = tf.oneHot(tf.tensor1d([0, 2, 1, 2], "int32"), 3).cast("float32") as tf.Tensor2D;
+    const y = tf.cast(tf.oneHot(tf.tensor1d([0, 2, 1, 2], "int32"), 3), "float32") as tf.Tensor2D;
     const f = () => softmaxCrossEntropy(dense(relu(dense(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D)), w2 as tf.Tensor2D, b2 as tf.Tensor1D), y);
     checkGradients(f, [x, w, b, w2, b2]);
   });
@@ -56,7 +56,7 @@ test("dense computes x·Wᵀ + b with W stored [out, in]", async () => {
 
 test("cross-entropy of uniform logits is ln(classes)", async () => {
   await useCpuBackend();
-  const v = softmaxCrossEntropy(tf.zeros([2, 10]) as tf.Tensor2D, tf.oneHot(tf.tensor1d([3, 7], "int32"), 10).cast("float32") as tf.Tensor2D);
+  const v = softmaxCrossEntropy(tf.zeros([2, 10]) as tf.Tensor2D, tf.cast(tf.oneHot(tf.tensor1d([3, 7], "int32"), 10), "float32") as tf.Tensor2D);
   assert.ok(Math.abs(v.dataSync()[0]! - Math.log(10)) < 1e-6);
 });
 
@@ -84,7 +84,19 @@ test("training steps lower the loss, leave the frozen head alone, and repeat exa
   for (const [name, t] of a.encoder) assert.deepEqual(t.data, b.encoder.get(name)!.data);
   // The input encoder is not modified in place.
   assert.deepEqual(encoder.get("encoder.layers.0.weight")!.data, initEncoder([4, 8, 6], new Rng(2)).get("encoder.layers.0.weight")!.data);
-  const trained = trainHead(a.encoder, "toy", data, 4, { ...settings, optimizer: { kind: "adam", learningRate: 0.05 } }, new Rng(5));
-  assert.deepEqual([...trained.head.keys()], ["heads.toy.weight", "heads.toy.bias"]);
   assert.equal(encodeRows(a.encoder, data).width, 6);
+});
+
+test("pre-training trains the encoder and its classifier from the seed alone", async () => {
+  await useCpuBackend();
+  const data = toyData(96, 4, new Rng(6));
+  const settings = { epochs: 6, batchSize: 32, optimizer: { kind: "adam" as const, learningRate: 0.02 } };
+  const a = pretrainEncoder([4, 8, 6], data, 4, settings, new Rng(7));
+  const b = pretrainEncoder([4, 8, 6], data, 4, settings, new Rng(7));
+  assert.deepEqual([...a.encoder.keys()], ["encoder.layers.0.weight", "encoder.layers.0.bias", "encoder.layers.1.weight", "encoder.layers.1.bias"]);
+  assert.deepEqual([...a.classifier.keys()], ["heads.pretraining.weight", "heads.pretraining.bias"]);
+  assert.deepEqual(a.classifier.get("heads.pretraining.weight")!.shape, [4, 6]);
+  assert.ok(a.curve[a.curve.length - 1]! < a.curve[0]!, `loss ${a.curve.join(" → ")}`);
+  assert.deepEqual(a.curve, b.curve);
+  assert.throws(() => pretrainEncoder([5, 8, 6], data, 4, settings, new Rng(7)), /input size 5 does not match the data's 4/);
 });

@@ -38,7 +38,8 @@ export function sparseMergeBlock(
       total += wi;
       for (let k = 0; k < len; k++) num[k] += wi * x[k]!;
     }
-    const scale = p.normalize && total !== 0 ? 1 / total : 1;
+    // As mergekit: a weight sum within 1e-8 of zero is not divided by.
+    const scale = p.normalize && Math.abs(total) >= 1e-8 ? 1 / total : 1;
     for (let k = 0; k < len; k++) out[s + k] = base[s + k]! + p.lambda * (num[k]! * scale);
     return;
   }

@@ -1,0 +1,251 @@
+/**
+ * mergekit's merge methods and how each maps to a recipe call: the function, the settings that
+ * mergekit's method name implies (DARE-TIES is dare with consensus "sum"), its global and per-model
+ * parameters with mergekit's defaults, and how their values translate. Where mergelang's parameter
+ * means something else the translation says so (DELLA's epsilon is a half-width in mergekit and the
+ * full spread in mergelang; mergekit's rescale keeps the L1 norm).
+ */
+import type { ParamScalar } from "../graph/graph.js";
+import type { SettingValue } from "./settings.js";
+
+export type Converted = { ok: true; value: ParamScalar } | { ok: false; message: string; unsupported?: boolean };
+
+export interface GlobalParam {
+  /** The recipe parameter, or null when the value has no effect (mergekit ignores it too). */
+  ours: string | null;
+  /** mergekit's default; undefined: required (or absent when `optional`). */
+  default?: SettingValue;
+  optional?: boolean;
+  type: "number" | "bool";
+  /** Value translation (identity when absent). */
+  convert?: (v: SettingValue) => Converted;
+  /** A linear factor the value is multiplied by (so gradients stay gradients). */
+  factor?: number;
+}
+
+export interface TensorParam {
+  ours: string | null;
+  default?: number;
+  /** Required for every model but the base. */
+  required?: boolean;
+  factor?: number;
+}
+
+export type BaseUse =
+  /** Task vectors: the base is required and is not one of the merged models. */
+  | "required"
+  /** Optional base (task vectors against it when given). */
+  | "optional"
+  /** The method has no base: every listed model is merged. */
+  | "none"
+  /** Two models, one of them the base (slerp, nearswap): the base is the starting point. */
+  | "pair";
+
+export interface MethodSpec {
+  ours: string;
+  fixed: Record<string, ParamScalar>;
+  base: BaseUse;
+  /** Models merged besides the base. */
+  minModels: number;
+  maxModels?: number;
+  globals: Record<string, GlobalParam>;
+  tensors: Record<string, TensorParam>;
+}
+
+const ok = (value: ParamScalar): Converted => ({ ok: true, value });
+
+/** mergekit's rescale: the L1 norm of each task vector is kept. */
+const normRescale = (v: SettingValue): Converted => ok(v === true ? "l1" : false);
+
+const noEffect = (type: "number" | "bool", dflt: SettingValue): GlobalParam => ({ ours: null, type, default: dflt });
+
+/** The global parameters of mergekit's generalized task arithmetic methods. */
+const gta = (normalize: boolean): Record<string, GlobalParam> => ({
+  normalize: { ours: "normalize", type: "bool", default: normalize },
+  lambda: { ours: "lambda", type: "number", default: 1 },
+  int8_mask: noEffect("bool", false),
+});
+
+const weight: TensorParam = { ours: "weights", required: true };
+const density: TensorParam = { ours: "density", default: 1 };
+
+export const METHODS: Record<string, MethodSpec> = {
+  linear: {
+    ours: "linear",
+    fixed: {},
+    base: "none",
+    minModels: 1,
+    globals: { normalize: { ours: "normalize", type: "bool", default: true } },
+    tensors: { weight },
+  },
+  task_arithmetic: {
+    ours: "task_arithmetic",
+    fixed: {},
+    base: "required",
+    minModels: 1,
+    // normalize is folded into the weights (task_arithmetic has no normalize of its own).
+    globals: { ...gta(false), normalize: { ours: null, type: "bool", default: false }, rescale: noEffect("bool", false) },
+    tensors: { weight, density: { ours: null, default: 1 } },
+  },
+  ties: {
+    ours: "ties",
+    fixed: { consensus: "sum" },
+    base: "required",
+    minModels: 1,
+    globals: {
+      ...gta(true),
+      rescale: {
+        ours: null,
+        type: "bool",
+        default: false,
+        convert: (v) =>
+          v === true ? { ok: false, unsupported: true, message: "rescale: true with ties (rescaling the trimmed task vectors) is not supported; dare_ties, breadcrumbs_ties and della support it" } : ok(false),
+      },
+    },
+    tensors: { weight, density },
+  },
+  dare_ties: {
+    ours: "dare",
+    fixed: { consensus: "sum" },
+    base: "required",
+    minModels: 1,
+    globals: { ...gta(false), rescale: { ours: "rescale", type: "bool", default: true, convert: normRescale } },
+    tensors: { weight, density },
+  },
+  dare_linear: {
+    ours: "dare",
+    fixed: { consensus: "none" },
+    base: "required",
+    minModels: 1,
+    globals: { ...gta(false), rescale: { ours: "rescale", type: "bool", default: true, convert: normRescale } },
+    tensors: { weight, density },
+  },
+  breadcrumbs: {
+    ours: "breadcrumbs",
+    fixed: { consensus: "none" },
+    base: "required",
+    minModels: 1,
+    globals: { ...gta(false), rescale: { ours: "rescale", type: "bool", default: false, convert: normRescale } },
+    tensors: { weight, density, gamma: { ours: "gamma", default: 0.01 } },
+  },
+  breadcrumbs_ties: {
+    ours: "breadcrumbs",
+    fixed: { consensus: "sum" },
+    base: "required",
+    minModels: 1,
+    globals: { ...gta(false), rescale: { ours: "rescale", type: "bool", default: false, convert: normRescale } },
+    tensors: { weight, density, gamma: { ours: "gamma", default: 0.01 } },
+  },
+  della: {
+    ours: "della",
+    fixed: { consensus: "sum" },
+    base: "required",
+    minModels: 1,
+    globals: { ...gta(true), rescale: { ours: "rescale", type: "bool", default: true, convert: normRescale } },
+    // mergekit's epsilon is the half-width of the keep probabilities; mergelang's is their spread.
+    tensors: { weight, density, epsilon: { ours: "epsilon", default: 0.15, factor: 2 } },
+  },
+  della_linear: {
+    ours: "della",
+    fixed: { consensus: "none" },
+    base: "required",
+    minModels: 1,
+    globals: { ...gta(false), rescale: { ours: "rescale", type: "bool", default: true, convert: normRescale } },
+    tensors: { weight, density, epsilon: { ours: "epsilon", default: 0.15, factor: 2 } },
+  },
+  sce: {
+    ours: "sce",
+    fixed: {},
+    base: "required",
+    minModels: 1,
+    globals: { select_topk: { ours: "select_topk", type: "number", default: 1 }, int8_mask: noEffect("bool", false) },
+    tensors: {},
+  },
+  model_stock: {
+    ours: "model_stock",
+    fixed: {},
+    base: "required",
+    minModels: 2,
+    globals: {
+      filter_wise: {
+        ours: null,
+        type: "bool",
+        default: false,
+        convert: (v) => (v === true ? { ok: false, unsupported: true, message: "filter_wise: true (one Model Stock ratio per row) is not supported; model_stock works per tensor" } : ok(false)),
+      },
+    },
+    tensors: {},
+  },
+  slerp: {
+    ours: "slerp",
+    fixed: {},
+    base: "pair",
+    minModels: 1,
+    maxModels: 1,
+    globals: { t: { ours: "t", type: "number" } },
+    tensors: {},
+  },
+  nuslerp: {
+    ours: "nuslerp",
+    fixed: {},
+    base: "optional",
+    minModels: 2,
+    maxModels: 2,
+    globals: {
+      nuslerp_flatten: { ours: "flatten", type: "bool", default: true },
+      // With nuslerp_flatten: true (the default) mergekit ignores it; the translation checks the pair.
+      nuslerp_row_wise: { ours: null, type: "bool", default: false },
+    },
+    tensors: { weight },
+  },
+  multislerp: {
+    ours: "multislerp",
+    fixed: {},
+    base: "optional",
+    minModels: 2,
+    globals: {
+      normalize_weights: { ours: "normalize_weights", type: "bool", default: true },
+      eps: { ours: "eps", type: "number", default: 1e-8 },
+    },
+    tensors: { weight },
+  },
+  karcher: {
+    ours: "karcher",
+    fixed: {},
+    base: "none",
+    minModels: 2,
+    globals: { max_iter: { ours: "max_iter", type: "number", default: 10 }, tol: { ours: "tol", type: "number", default: 1e-5 } },
+    tensors: {},
+  },
+  nearswap: {
+    ours: "nearswap",
+    fixed: {},
+    base: "pair",
+    minModels: 1,
+    maxModels: 1,
+    globals: { t: { ours: "t", type: "number" } },
+    tensors: {},
+  },
+  passthrough: {
+    ours: "passthrough",
+    fixed: {},
+    base: "none",
+    minModels: 1,
+    maxModels: 1,
+    globals: {},
+    tensors: { scale: { ours: "scale", default: 1 } },
+  },
+};
+
+/** mergekit methods mergelang does not have, with what to use instead. */
+export const UNSUPPORTED_METHODS: Record<string, string> = {
+  arcee_fusion: "arcee_fusion is not supported",
+  ram: "ram is not supported",
+  core_space: "core_space is not supported",
+  task_adapter: "task_adapter is not supported",
+  lrp: "lrp is not supported",
+};
+
+export function methodNames(): string[] {
+  return Object.keys(METHODS);
+}

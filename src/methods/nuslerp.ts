@@ -1,0 +1,103 @@
+/**
+ * `nuslerp(a, b, weights: [1, 1], base?, flatten: true)`: mergekit's NuSLERP. t = w_b / (w_a + w_b)
+ * (0.5 when the weights sum to 0). With a base, the two task vectors a − base and b − base are
+ * interpolated and added to the base. The angle is taken over the whole tensor (flatten) or per row
+ * (flatten: false); where the vectors are colinear (|sin θ| < 1e-8) the interpolation is linear:
+ *   θ = acos(a·b / (max(|a|, 1e-7)·max(|b|, 1e-7))),  (sin((1−t)θ)·a + sin(tθ)·b) / sin θ.
+ */
+import type { ChunkInputs, MethodKernel, SeriesSelection } from "./method.js";
+import { ParamError, ParamReader } from "./param-reader.js";
+
+export interface NuslerpParams {
+  t: number;
+  flatten: boolean;
+}
+
+/** a·b, a·a, b·b over the tensor (flatten only). */
+export interface NuslerpStats {
+  ab: number;
+  aa: number;
+  bb: number;
+}
+
+const NORM_EPS = 1e-7;
+const COLINEAR_EPS = 1e-8;
+
+/** The coefficients of a and b for dot products ab, aa, bb. */
+export function nuslerpCoefficients(t: number, ab: number, aa: number, bb: number): [number, number] {
+  const cos = ab / (Math.max(Math.sqrt(aa), NORM_EPS) * Math.max(Math.sqrt(bb), NORM_EPS));
+  const theta = Math.acos(Math.min(1, Math.max(-1, cos)));
+  const sin = Math.sin(theta);
+  if (Math.abs(sin) < COLINEAR_EPS) return [1 - t, t];
+  return [Math.sin((1 - t) * theta) / sin, Math.sin(t * theta) / sin];
+}
+
+/** The two interpolated vectors' element j: the models, or their deltas against the base. */
+function pair(chunk: ChunkInputs, j: number): [number, number] {
+  const a = chunk.inputs[0]![j]!;
+  const b = chunk.inputs[1]![j]!;
+  if (!chunk.base) return [a, b];
+  const base = chunk.base[j]!;
+  return [Math.fround(a - base), Math.fround(b - base)];
+}
+
+function interpolate(chunk: ChunkInputs, ca: number, cb: number, start: number, end: number, out: Float32Array): void {
+  const base = chunk.base;
+  for (let j = start; j < end; j++) {
+    const [a, b] = pair(chunk, j);
+    out[j] = (base ? base[j]! : 0) + (ca * a + cb * b);
+  }
+}
+
+export const nuslerpKernel: MethodKernel<NuslerpParams, NuslerpStats> = {
+  name: "nuslerp",
+  backend: "cpu",
+  inputKind: "models",
+  base: "optional",
+  scopeParams: [],
+  rowwise: true,
+  parseParams(params, inputCount) {
+    if (inputCount !== 2) throw new ParamError(`nuslerp interpolates exactly 2 models (plus an optional base), got ${inputCount}`);
+    const r = new ParamReader(params, "nuslerp");
+    const [wa, wb] = r.perModel("weights", 2, 1) as [number, number];
+    const sum = wa + wb;
+    return { t: Math.abs(sum) < 1e-6 ? 0.5 : wb / sum, flatten: r.bool("flatten", true) };
+  },
+  stats: {
+    stage: (params, stage) => (stage === 0 && params.flatten ? [{ mode: "sum" }, { mode: "sum" }, { mode: "sum" }] satisfies SeriesSelection[] : null),
+    values(params, _stage, _earlier, chunk, start, end, out) {
+      const [ab, aa, bb] = out as [Float32Array, Float32Array, Float32Array];
+      for (let j = start, k = 0; j < end; j++, k++) {
+        const [a, b] = pair(chunk, j);
+        ab[k] = a * b;
+        aa[k] = a * a;
+        bb[k] = b * b;
+      }
+    },
+    result: (params, _d, _n, stages) =>
+      params.flatten ? { ab: stages[0]![0]![0]!, aa: stages[0]![1]![0]!, bb: stages[0]![2]![0]! } : { ab: 0, aa: 0, bb: 0 },
+  },
+  apply(params, stats, chunk, out) {
+    if (params.flatten) {
+      const s = stats ?? { ab: 0, aa: 0, bb: 0 };
+      const [ca, cb] = nuslerpCoefficients(params.t, s.ab, s.aa, s.bb);
+      interpolate(chunk, ca, cb, 0, chunk.length, out);
+      return;
+    }
+    const row = chunk.rowLength;
+    if (chunk.length % row !== 0) throw new Error(`nuslerp with flatten: false works on whole rows of ${row} elements`);
+    for (let s = 0; s < chunk.length; s += row) {
+      let ab = 0;
+      let aa = 0;
+      let bb = 0;
+      for (let j = s; j < s + row; j++) {
+        const [a, b] = pair(chunk, j);
+        ab += a * b;
+        aa += a * a;
+        bb += b * b;
+      }
+      const [ca, cb] = nuslerpCoefficients(params.t, ab, aa, bb);
+      interpolate(chunk, ca, cb, s, s + row, out);
+    }
+  },
+};
