@@ -3,7 +3,7 @@
  * search per merge method through real recipes, test scores, interference reports, and the outputs
  * (results.md, chart.svg, results.json, interference/*) in `outDir`.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { renderSvg, renderText, reportToJson, type Report } from "../../src/inspect/index.js";
 import { useCpuBackend } from "./autograd.js";
@@ -28,6 +28,17 @@ export interface RunOutput {
 
 /** The folders under `outDir` this benchmark owns (removed at the start of a run). */
 export const OWNED_OUTPUTS = ["models", "merges", "recipes", "grid", "interference", "results.md", "results.json", "chart.svg", "timings.json"];
+/** Marks a folder as this benchmark's output, so a rerun may clear it and nothing else is cleared. */
+const MARKER = ".mergelang-quality";
+
+function claimOutput(out: string): void {
+  mkdirSync(out, { recursive: true });
+  if (!existsSync(join(out, MARKER)) && readdirSync(out).length > 0) {
+    throw new Error(`${out} is not empty and holds no earlier quality results: give --out a new or empty folder`);
+  }
+  writeFileSync(join(out, MARKER), "output of the mergelang quality benchmark; a rerun replaces this folder's results\n");
+  for (const name of OWNED_OUTPUTS) rmSync(join(out, name), { recursive: true, force: true });
+}
 
 export interface RunOptions {
   log?: Log;
@@ -39,8 +50,7 @@ export async function runExperiment(config: QualityConfig, outDir: string, optio
   const log = options.log ?? (() => {});
   await useCpuBackend();
   const out = resolve(outDir);
-  mkdirSync(out, { recursive: true });
-  for (const name of OWNED_OUTPUTS) rmSync(join(out, name), { recursive: true, force: true });
+  claimOutput(out);
   const timings: Record<string, number> = {};
   let clock = performance.now();
   const lap = (step: string): number => {
@@ -64,8 +74,8 @@ export async function runExperiment(config: QualityConfig, outDir: string, optio
   const fineTunedTest: TaskScores = {};
   for (const [name, enc] of encoders) Object.assign(fineTunedTest, evaluateEncoder(enc, heads, data, "test", [name]));
   const rows: ResultRow[] = [
-    makeRow("pretrained", "Pre-trained (zero-shot)", "lower", "—", null, evaluateEncoder(base, heads, data, "test"), fineTunedTest, tasks),
-    makeRow("finetuned", "Fine-tuned (one per task)", "upper", "—", null, fineTunedTest, fineTunedTest, tasks),
+    makeRow("pretrained", "Pre-trained, zero-shot", "lower", "—", null, evaluateEncoder(base, heads, data, "test"), fineTunedTest, tasks),
+    makeRow("finetuned", "Fine-tuned, one per task", "upper", "—", null, fineTunedTest, fineTunedTest, tasks),
   ];
   lap("evaluate-bounds");
 

@@ -21,7 +21,7 @@ export interface ModelRef {
   family: ModelFamily | null;
 }
 
-const RESERVED = new Set(["where", "layers", "true", "false", "merged", ...functionNames()]);
+const RESERVED = new Set(["where", "layers", "true", "false", ...functionNames()]);
 
 function isLocalModel(abs: string): boolean {
   if (!existsSync(abs)) return false;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_CONFIG, type QualityConfig } from "../../bench/quality/config.js";
@@ -43,5 +43,17 @@ test("the benchmark runs end to end and gives the same numbers twice", async () 
     assert.deepEqual(b!.results, a!.results);
   } finally {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a run refuses to clear a folder that is not an earlier run's output", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "quality-out-"));
+  try {
+    mkdirSync(join(dir, "models"));
+    writeFileSync(join(dir, "models", "precious.txt"), "keep me");
+    await assert.rejects(runExperiment(tiny, dir, { digits: syntheticDigits(50, 8, 1) }), /is not empty and holds no earlier quality results/);
+    assert.equal(readFileSync(join(dir, "models", "precious.txt"), "utf8"), "keep me");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { checkRecipe, hasErrors } from "../../language/service.js";
+import { checkMergekitYaml, isMergekitConfigPath } from "../../mergekit/index.js";
 import { diagnosticToJson, formatDiagnostic } from "../diagnostics-output.js";
 import { UsageError, type Command } from "../command.js";
 
@@ -12,7 +13,8 @@ export const checkCommand: Command = {
 
 Prints file:line:col: error|warning CODE: message for every problem and exits 1 when
 there is an error. --json prints one JSON array. --no-models skips the checks that read
-model headers. --hints also shows hints (unused bindings).`,
+model headers. --hints also shows hints (unused bindings). A mergekit config (.yml) is
+checked as the recipe it imports to, with its problems at YAML lines.`,
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -27,7 +29,8 @@ model headers. --hints also shows hints (unused bindings).`,
     for (const file of positionals) {
       if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
       const text = readFileSync(file, "utf8");
-      const checked = checkRecipe(text, file, values["no-models"] ? { models: null } : {});
+      const options = values["no-models"] ? { models: null } : {};
+      const checked = isMergekitConfigPath(file) ? checkMergekitYaml(text, file, options) : checkRecipe(text, file, options);
       for (const d of checked.diagnostics) {
         if (d.severity === "hint" && !values.hints && !values.json) continue;
         if (d.severity === "error") errors++;

@@ -1,8 +1,9 @@
 /** `mergelang run FILE [--threads N] [--dry-run]`: check, then merge and write the outputs. */
 import { existsSync, readFileSync } from "node:fs";
-import { relative } from "node:path";
+import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { checkRecipe, hasErrors } from "../../language/service.js";
+import { checkMergekitYaml, isMergekitConfigPath } from "../../mergekit/index.js";
 import { formatSize } from "../../io/index.js";
 import { runGraph, RunError, toRunError } from "../../runner/recipe-runner.js";
 import { formatDiagnostic } from "../diagnostics-output.js";
@@ -13,19 +14,21 @@ import { describePlan } from "../plan-output.js";
 export const runCommand: Command = {
   name: "run",
   summary: "run a recipe: merge the models and write the outputs",
-  usage: `usage: mergelang run FILE [--threads N] [--dry-run] [--sampled]
+  usage: `usage: mergelang run FILE [--threads N] [--dry-run] [--sampled] [--out DIR]
 
 Checks the recipe, then runs its statements in order: save(...) writes model folders
 (atomically: a failed run leaves no output), interference(...) prints a per-layer table,
-other expression statements print their value.
+other expression statements print their value. FILE may also be a mergekit config (.yml):
+it runs as the recipe \`mergelang import\` prints, into --out (default: FILE-merged).
   --threads N   worker threads for the kernels (default: every core)
+  --out DIR     for a mergekit config: the output folder
   --dry-run     print the plan (tensors, bytes read and written, peak memory) and stop
   --sampled     interference reports from the fast sampled estimate instead of the exact pass`,
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { threads: { type: "string" }, "dry-run": { type: "boolean" }, sampled: { type: "boolean" } },
+      options: { threads: { type: "string" }, "dry-run": { type: "boolean" }, sampled: { type: "boolean" }, out: { type: "string" } },
     });
     const file = positionals[0];
     if (!file || positionals.length > 1) throw new UsageError("run takes one recipe file\n" + this.usage);
@@ -34,7 +37,9 @@ other expression statements print their value.
       throw new UsageError(`--threads takes a whole number ≥ 1, not '${values.threads}'`);
     }
     const text = readFileSync(file, "utf8");
-    const checked = checkRecipe(text, file);
+    const yaml = isMergekitConfigPath(file);
+    if (values.out !== undefined && !yaml) throw new UsageError("--out is for mergekit configs: a recipe names its outputs in save(...)");
+    const checked = yaml ? checkMergekitYaml(text, file, values.out !== undefined ? { output: resolve(values.out) } : {}) : checkRecipe(text, file);
     for (const d of checked.diagnostics) if (d.severity === "error" || d.severity === "warning") console.error(formatDiagnostic(file, d, text));
     if (hasErrors(checked.diagnostics) || !checked.graph) {
       console.error(`mergelang run: ${file} has errors; nothing was run`);

@@ -7,6 +7,8 @@ const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"
 
 export interface LaunchedBrowser {
   browser: Browser;
+  /** Process groups Chromium runs in. */
+  groups: number[];
   /** Closes the browser and stops its process group. */
   close(): Promise<void>;
 }
@@ -25,6 +27,7 @@ export async function launchChromium(executablePath: string, home: string): Prom
   process.once("exit", onExit);
   return {
     browser,
+    groups,
     async close() {
       await Promise.race([browser.close().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
       for (const pid of groups) await stopGroup(pid);

@@ -4,19 +4,20 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { createVSIX } from "@vscode/vsce";
+import { fileURLToPath } from "node:url";
 import { lookupFunction } from "../../../src/language/catalog.js";
 import { callSnippet } from "../../../src/lsp/completion.js";
 import { repoRoot } from "../../support/paths.js";
 import { launchChromium } from "./browser.js";
-import { assertNotBlank } from "./png.js";
 import { CodeServer } from "./code-server.js";
+import { isLoopback, listeners } from "./listening.js";
+import { assertNotBlank } from "./png.js";
 import type { Session } from "./session.js";
 import type { Step } from "./steps.js";
 import { ensureVscode } from "./vscode-install.js";
-import { until, Workbench } from "./workbench.js";
+import { GiveUp, until, Workbench } from "./workbench.js";
 import { makeWorkspace, RECIPES } from "./workspace.js";
 
 /** The text a snippet leaves once its placeholders hold their defaults. */
@@ -24,8 +25,20 @@ export function snippetText(snippet: string): string {
   return snippet.replace(/\$\{\d+:([^}]*)\}/g, "$1").replace(/\$\{\d+\}|\$\d+/g, "");
 }
 
-/** Packs the extension with the project's script; with `drop`, repacks it without those files. */
-function packageExtension(session: Session): string {
+/** Like until(), but stops at once when the language server is known to be gone for good. */
+function untilServer<T>(s: Session, what: string, ms: number, probe: () => Promise<T | null | undefined | false>): Promise<T> {
+  return until(what, ms, async () => {
+    const gone = s.languageServerGaveUp();
+    if (gone) throw new GiveUp(`the language server stopped, so no ${what}. The language client's log:\n${gone}`);
+    return probe();
+  });
+}
+
+/**
+ * Packs the extension with the project's script. With `dropFromVsix`, stages it instead, removes
+ * those files and packs the rest the way the script does (vsce), to see the suite catch the gap.
+ */
+async function packageExtension(session: Session): Promise<string> {
   const out = join(session.home, "mergelang.vsix");
   const script = join(repoRoot(), "extension", "scripts", "package-extension.mjs");
   const drop = session.options.dropFromVsix ?? [];
@@ -33,7 +46,12 @@ function packageExtension(session: Session): string {
   const args = drop.length ? ["--stage", stage, "--no-vsix"] : ["--out", out];
   const r = spawnSync(process.execPath, [script, ...args], { cwd: repoRoot(), encoding: "utf8", timeout: 180_000 });
   if (r.status !== 0) throw new Error(`package-extension.mjs failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
-  for (const path of drop) rmSync(join(stage, path), { force: true });
+  if (drop.length) {
+    for (const path of drop) rmSync(join(stage, path), { force: true });
+    const { createVSIX } = await import("@vscode/vsce");
+    await createVSIX({ cwd: stage, packagePath: out, dependencies: false, allowMissingRepository: true, skipLicense: true });
+  }
+  assert.ok(existsSync(out), `no ${out}`);
   return out;
 }
 
@@ -49,12 +67,7 @@ const setupSteps: Step[] = [
     name: "package the extension as a .vsix",
     timeoutMs: 3 * 60_000,
     async run(s) {
-      const out = packageExtension(s);
-      if (s.options.dropFromVsix?.length) {
-        await createVSIX({ cwd: join(s.home, "extension-stage"), packagePath: out, dependencies: false, allowMissingRepository: true, skipLicense: true });
-      }
-      assert.ok(existsSync(out), `no ${out}`);
-      s.vsix = out;
+      s.vsix = await packageExtension(s);
     },
   },
   {
@@ -128,7 +141,7 @@ const editorSteps: Step[] = [
       const wb = s.need("workbench");
       await wb.page.keyboard.press("Escape");
       await wb.openFile(RECIPES.errors.file);
-      await until(`${RECIPES.errors.errorCount} error squiggles from the language server`, 45_000, async () => (await wb.squiggles("error")) === RECIPES.errors.errorCount);
+      await untilServer(s, `${RECIPES.errors.errorCount} error squiggles from the language server`, 45_000, async () => (await wb.squiggles("error")) === RECIPES.errors.errorCount);
       await wb.runCommand("View: Focus Problems (Errors, Warnings, Infos)");
       const rows = wb.page.locator(".markers-panel .monaco-list-row");
       const problems = await until("the Problems panel to list both errors", 20_000, async () => {
@@ -170,7 +183,7 @@ const editorSteps: Step[] = [
       await wb.page.keyboard.press("Control+End");
       await wb.page.keyboard.type("merged = ties(a, b, ");
       const suggest = await wb.suggestions();
-      const labels = await until("the suggestions for ties's parameters", 20_000, async () => {
+      const labels = await untilServer(s, "suggestions for ties's parameters", 20_000, async () => {
         const l = await suggest.locator(".monaco-list-row .label-name").allTextContents();
         return l.length ? l : null;
       });
@@ -198,8 +211,10 @@ const editorSteps: Step[] = [
       await wb.waitForLine(expanded);
       // The placeholders are live: the first holds the models, Tab goes to the next.
       await wb.page.keyboard.type("a, b");
+      await wb.dismissSuggestions();
       await wb.page.keyboard.press("Tab");
       await wb.page.keyboard.type("base");
+      await wb.dismissSuggestions();
       await wb.page.keyboard.press("Escape");
       await wb.waitForLine("mixed = pcb(a, b, base: base)");
     },
@@ -212,7 +227,7 @@ const editorSteps: Step[] = [
       await wb.page.keyboard.press("Escape");
       const spec = lookupFunction("ties")!;
       const hover = wb.page.locator(".monaco-hover:not(.hidden)", { hasText: spec.summary });
-      await until("the hover with ties's documentation", 30_000, async () => {
+      await untilServer(s, "hover with ties's documentation", 30_000, async () => {
         await wb.page.mouse.move(1, 1);
         await wb.token("ties").hover();
         return hover.first().waitFor({ timeout: 3_000 }).then(() => true, () => false);
@@ -229,7 +244,7 @@ const editorSteps: Step[] = [
       await wb.page.mouse.move(1, 1);
       await wb.openFile(RECIPES.merge.file);
       const lens = wb.editor().locator(".codelens-decoration a", { hasText: /sign conflict/ });
-      await lens.first().waitFor({ timeout: 60_000 });
+      await untilServer(s, "code lens with the interference estimate", 60_000, async () => (await lens.count()) > 0);
       const title = (await lens.first().textContent()) ?? "";
       assert.match(title, /^sign conflict \d+(\.\d+)?% · redundancy \d+(\.\d+)?% · lost to election \d+(\.\d+)?% · 2 models · sampled$/, title);
       assert.equal(await lens.count(), 1, "one merge call, one lens");
@@ -264,20 +279,41 @@ const editorSteps: Step[] = [
       const wb = s.need("workbench");
       const ws = s.need("workspace");
       await wb.openFile(RECIPES.merge.file);
+      await wb.runCommand("Notifications: Clear All Notifications");
       await wb.runCommand("mergelang: Run Recipe");
-      const done = await until("the notification that the run finished", 150_000, async () => (await wb.notifications()).find((n) => n.startsWith("mergelang:") && !/running/.test(n)));
+      // Progress notifications say "running ..." or "measuring ..."; the result is a message of its own.
+      const done = await untilServer(s, "notification that the run finished", 150_000, async () =>
+        (await wb.notifications()).find((n) => n.startsWith("mergelang:") && !/^mergelang: (running|measuring)/.test(n)),
+      );
       assert.match(done, /^mergelang: wrote .*out\/ties/, done);
       const out = ws.file(RECIPES.merge.output);
       const files = readdirSync(out);
       assert.ok(files.includes("config.json"), `${out} holds ${files.join(", ")}`);
-      const weights = files.filter((f) => f.endsWith(".safetensors"));
+      const weights = files.filter((f) => f.endsWith(".safetensors")).sort();
       assert.ok(weights.length >= 1, `${out} holds ${files.join(", ")}`);
-      const bytes = readFileSync(join(out, weights[0]!));
-      const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString("utf8")) as Record<string, { dtype?: string }>;
-      assert.equal(header["model.layers.0.self_attn.q_proj.weight"]?.dtype, "BF16");
+      // The same recipe through the command line writes the same bytes.
+      const fromEditor = `${out}-editor`;
+      renameSync(out, fromEditor);
+      const cli = spawnSync(process.execPath, [fileURLToPath(new URL("../../../src/cli/main.js", import.meta.url)), "run", RECIPES.merge.file], { cwd: ws.dir, encoding: "utf8", timeout: 120_000 });
+      assert.equal(cli.status, 0, `mergelang run failed:\n${cli.stdout}${cli.stderr}`);
+      for (const f of weights) assert.ok(readFileSync(join(fromEditor, f)).equals(readFileSync(join(out, f))), `${f} differs between the editor's run and the CLI's`);
+    },
+  },
+];
+
+const finalSteps: Step[] = [
+  {
+    name: "network: code-server and Chromium listen on 127.0.0.1 only",
+    timeoutMs: 15_000,
+    screenshot: false,
+    async run(s) {
+      const found = listeners([s.need("server").pid, ...s.need("browser").groups]);
+      assert.ok(found.some((l) => l.port === s.need("server").port), `code-server's port ${s.need("server").port} is not among ${JSON.stringify(found)}`);
+      const open = found.filter((l) => !isLoopback(l.address));
+      assert.deepEqual(open, [], "sockets listening beyond the loopback interface");
     },
   },
 ];
 
 /** Every step, in order. */
-export const SCENARIO: Step[] = [...setupSteps, ...editorSteps];
+export const SCENARIO: Step[] = [...setupSteps, ...editorSteps, ...finalSteps];

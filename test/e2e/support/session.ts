@@ -71,6 +71,18 @@ export class Session {
     return found.join("\n");
   }
 
+  /**
+   * Why the language server is gone for good, from the client's output channel, or null while it
+   * may still come: lets a step stop waiting for what the server would have shown.
+   */
+  languageServerGaveUp(): string | null {
+    const logs = this.extensionLogs(40);
+    const fatal = /will not be restarted|couldn't create connection to server/;
+    if (!fatal.test(logs)) return null;
+    const lines = logs.split("\n").filter((l) => fatal.test(l) || /Cannot find module|exited with code|Error:/.test(l));
+    return [...new Set(lines.map((l) => l.trim()))].join("\n");
+  }
+
   /** Stops the browser and code-server (with everything they started); returns what went wrong. */
   async dispose(): Promise<string[]> {
     const problems: string[] = [];

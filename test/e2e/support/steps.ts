@@ -11,6 +11,8 @@ export interface Step {
   name: string;
   /** How long the step may take. */
   timeoutMs: number;
+  /** Whether to keep a screenshot of the page after the step (default: when there is a page). */
+  screenshot?: boolean;
   run(session: Session): Promise<void>;
 }
 
@@ -48,7 +50,7 @@ export async function runStep(session: Session, step: Step, index: number): Prom
     throw new StepFailure(step.name, await describeFailure(session, step, e as Error, `${shot}-FAILED.png`));
   }
   const page = session.workbench?.page;
-  if (!page) return;
+  if (!page || step.screenshot === false) return;
   try {
     await page.screenshot({ path: `${shot}.png` });
     assertNotBlank(`${shot}.png`);

@@ -4,6 +4,9 @@
  */
 import type { Frame, Locator, Page } from "playwright-core";
 
+/** Thrown by a probe to stop waiting at once: what was awaited can no longer happen. */
+export class GiveUp extends Error {}
+
 /** Waits until `probe` returns a value that is not null/undefined/false, or throws `what` after `ms`. */
 export async function until<T>(what: string, ms: number, probe: () => Promise<T | null | undefined | false>): Promise<T> {
   const deadline = Date.now() + ms;
@@ -13,6 +16,7 @@ export async function until<T>(what: string, ms: number, probe: () => Promise<T 
       const v = await probe();
       if (v !== null && v !== undefined && v !== false) return v;
     } catch (e) {
+      if (e instanceof GiveUp) throw e;
       last = e;
     }
     if (Date.now() > deadline) {
@@ -102,6 +106,15 @@ export class Workbench {
       await widget.waitFor({ timeout: 15_000 });
     }
     return widget;
+  }
+
+  /** Closes the suggest widget if typing opened it (so Tab and Enter reach the editor). */
+  async dismissSuggestions(): Promise<void> {
+    const widget = this.page.locator(".editor-widget.suggest-widget.visible");
+    if (await widget.waitFor({ timeout: 1_500 }).then(() => true, () => false)) {
+      await this.page.keyboard.press("Escape");
+      await widget.waitFor({ state: "hidden", timeout: 5_000 });
+    }
   }
 
   /** Moves the cursor with Go to Line (Ctrl+G); line and column from 1. */
