@@ -32,7 +32,7 @@ export const DEFAULT_CONFIG: QualityConfig = {
   methods: [...DEFAULT_METHODS],
 };
 
-/** A much smaller run (minutes → seconds) for smoke checks: less training, a 2-point grid per method. */
+/** A smoke run: one epoch of pre-training and of each fine-tune, a 2-point grid per method. */
 export function quickConfig(base: QualityConfig = DEFAULT_CONFIG): QualityConfig {
   return {
     ...base,

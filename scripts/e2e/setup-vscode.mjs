@@ -93,7 +93,8 @@ function npmEnv() {
   const prefix = dirname(dirname(process.execPath));
   const headers = join(prefix, "include", "node", "node.h");
   if (!existsSync(headers)) fail(`Node's C headers are not at ${headers}: native modules cannot be built offline`);
-  return { ...process.env, npm_config_nodedir: prefix, npm_config_update_notifier: "false", npm_config_audit: "false", npm_config_fund: "false" };
+  // JOBS: node-gyp builds with every core.
+  return { ...process.env, npm_config_nodedir: prefix, npm_config_update_notifier: "false", npm_config_audit: "false", npm_config_fund: "false", JOBS: "max" };
 }
 
 /** @param {string} target @param {string} link */

@@ -180,8 +180,8 @@ export class Translator {
   }
 
   private unit(method: MethodSpec, sources: SourceDef[], sliceParams: ParamMap | null, baseRef: { value: string; range: Range } | null, range: Range, offset: number): Unit | null {
-    // Base first, so that the recipe declares it first.
-    if (baseRef) this.refs.get(baseRef.value, baseRef.range);
+    // Base first, so that the recipe declares it first (a method without a base does not declare it).
+    if (baseRef && method.base !== "none") this.refs.get(baseRef.value, baseRef.range);
     const parts: Part[] = sources.map((source) => {
       const model = this.refs.get(source.model.value, source.model.range);
       return { source, model, layers: this.layers(source, model) };
@@ -195,7 +195,7 @@ export class Translator {
       this.yaml.error(baseRef.range, `the base model '${baseRef.value}' must be one of this slice's sources (with its layer_range), as mergekit requires`);
       return null;
     }
-    if (baseRef && !base) base = { source: { model: baseRef, layerRange: null, params: new Map(), range: baseRef.range }, model: this.refs.get(baseRef.value, baseRef.range), layers: null };
+    if (baseRef && !base && method.base !== "none") base = { source: { model: baseRef, layerRange: null, params: new Map(), range: baseRef.range }, model: this.refs.get(baseRef.value, baseRef.range), layers: null };
     const label = `merge_method: ${this.cfg.method.value}`;
     switch (method.base) {
       case "required":
@@ -206,7 +206,7 @@ export class Translator {
         }
         break;
       case "none":
-        if (baseRef && base && !parts.includes(base)) {
+        if (baseRef && !parts.some(isBase)) {
           this.yaml.report("mergekit-ignored", "warning", baseRef.range, `${label} does not use base_model: only the listed models are merged`);
         }
         merged = parts;

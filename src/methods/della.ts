@@ -69,9 +69,11 @@ function dropRow(
   const base = chunk.base!;
   for (let j = 0; j < row; j++) k[j] = model[rowStart + j]! - base[rowStart + j]!;
   rowRanks(k, ranks, packed);
+  // density 1 keeps everything, whatever epsilon (as mergekit).
+  const full = params.density[i]! >= 1;
   const lowest = params.density[i]! - params.epsilon[i]! / 2;
-  const step = row > 1 ? params.epsilon[i]! / (row - 1) : 0;
-  const first = row > 1 ? lowest : params.density[i]!;
+  const step = row > 1 && !full ? params.epsilon[i]! / (row - 1) : 0;
+  const first = row > 1 && !full ? lowest : params.density[i]!;
   for (let j = 0; j < row; j++) {
     const pj = Math.min(1, Math.max(0, first + ranks[j]! * step));
     p[j] = pj;

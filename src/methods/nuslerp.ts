@@ -32,20 +32,36 @@ export function nuslerpCoefficients(t: number, ab: number, aa: number, bb: numbe
   return [Math.sin((1 - t) * theta) / sin, Math.sin(t * theta) / sin];
 }
 
-/** The two interpolated vectors' element j: the models, or their deltas against the base. */
-function pair(chunk: ChunkInputs, j: number): [number, number] {
-  const a = chunk.inputs[0]![j]!;
-  const b = chunk.inputs[1]![j]!;
-  if (!chunk.base) return [a, b];
-  const base = chunk.base[j]!;
-  return [Math.fround(a - base), Math.fround(b - base)];
+/** Dot products a·b, a·a, b·b over elements [start, end): the models, or their deltas against the base. */
+function dots(chunk: ChunkInputs, start: number, end: number): [number, number, number] {
+  const a = chunk.inputs[0]!;
+  const b = chunk.inputs[1]!;
+  const base = chunk.base;
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let j = start; j < end; j++) {
+    const x = base ? Math.fround(a[j]! - base[j]!) : a[j]!;
+    const y = base ? Math.fround(b[j]! - base[j]!) : b[j]!;
+    ab += x * y;
+    aa += x * x;
+    bb += y * y;
+  }
+  return [ab, aa, bb];
 }
 
+/** out = ca·a + cb·b (plus the base, with a and b taken against it) over elements [start, end). */
 function interpolate(chunk: ChunkInputs, ca: number, cb: number, start: number, end: number, out: Float32Array): void {
+  const a = chunk.inputs[0]!;
+  const b = chunk.inputs[1]!;
   const base = chunk.base;
-  for (let j = start; j < end; j++) {
-    const [a, b] = pair(chunk, j);
-    out[j] = (base ? base[j]! : 0) + (ca * a + cb * b);
+  if (base) {
+    for (let j = start; j < end; j++) {
+      const z = base[j]!;
+      out[j] = z + (ca * Math.fround(a[j]! - z) + cb * Math.fround(b[j]! - z));
+    }
+  } else {
+    for (let j = start; j < end; j++) out[j] = ca * a[j]! + cb * b[j]!;
   }
 }
 
@@ -65,13 +81,17 @@ export const nuslerpKernel: MethodKernel<NuslerpParams, NuslerpStats> = {
   },
   stats: {
     stage: (params, stage) => (stage === 0 && params.flatten ? [{ mode: "sum" }, { mode: "sum" }, { mode: "sum" }] satisfies SeriesSelection[] : null),
-    values(params, _stage, _earlier, chunk, start, end, out) {
+    values(_params, _stage, _earlier, chunk, start, end, out) {
       const [ab, aa, bb] = out as [Float32Array, Float32Array, Float32Array];
+      const a = chunk.inputs[0]!;
+      const b = chunk.inputs[1]!;
+      const base = chunk.base;
       for (let j = start, k = 0; j < end; j++, k++) {
-        const [a, b] = pair(chunk, j);
-        ab[k] = a * b;
-        aa[k] = a * a;
-        bb[k] = b * b;
+        const x = base ? Math.fround(a[j]! - base[j]!) : a[j]!;
+        const y = base ? Math.fround(b[j]! - base[j]!) : b[j]!;
+        ab[k] = x * y;
+        aa[k] = x * x;
+        bb[k] = y * y;
       }
     },
     result: (params, _d, _n, stages) =>
@@ -87,15 +107,7 @@ export const nuslerpKernel: MethodKernel<NuslerpParams, NuslerpStats> = {
     const row = chunk.rowLength;
     if (chunk.length % row !== 0) throw new Error(`nuslerp with flatten: false works on whole rows of ${row} elements`);
     for (let s = 0; s < chunk.length; s += row) {
-      let ab = 0;
-      let aa = 0;
-      let bb = 0;
-      for (let j = s; j < s + row; j++) {
-        const [a, b] = pair(chunk, j);
-        ab += a * b;
-        aa += a * a;
-        bb += b * b;
-      }
+      const [ab, aa, bb] = dots(chunk, s, s + row);
       const [ca, cb] = nuslerpCoefficients(params.t, ab, aa, bb);
       interpolate(chunk, ca, cb, s, s + row, out);
     }

@@ -41,7 +41,7 @@ test("completion: choices of an enumerated parameter, inside and outside quotes"
 
 test("completion: per-tensor parameters in a where block, layers after where", async () => {
   const s = await session();
-  assert.deepEqual(texts(s, 'ties(task_a, base: base) where "*.mlp.*" { '), ["density: ", "lambda: "]);
+  assert.deepEqual(texts(s, 'ties(task_a, base: base) where "*.mlp.*" { '), ["density: ", "lambda: ", "weights: "]);
   assert.deepEqual(texts(s, "ties(task_a, base: base) where la"), ["layers "]);
 });
 

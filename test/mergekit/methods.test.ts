@@ -189,3 +189,9 @@ test("the linear sparse merge does not divide by weights that sum to nearly zero
   const out = applyMethod("dare", { density: 1, weights: [1, -1 + 1e-9], normalize: true }, [f32([1, 2]), f32([1, 1])], base);
   close(out, [1e-9, 1 + 1e-9], 1e-6);
 });
+
+test("della with density 1 keeps every entry whatever epsilon, as mergekit", () => {
+  const { base, model } = unitTask(1000);
+  const out = applyMethod("della", { density: 1, epsilon: 0.3, consensus: "none", normalize: false }, [model], base, "t", 100);
+  assert.deepEqual(out, model);
+});

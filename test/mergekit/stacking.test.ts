@@ -190,3 +190,29 @@ test("non-float tensors are carried through a stack from the model they come fro
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a notebook evaluates a stacked value's tensors (through the engine, once)", async () => {
+  const { TensorEvaluator } = await import("../../src/session/tensor-eval.js");
+  const { TensorCache } = await import("../../src/session/tensor-cache.js");
+  const { HeaderCache } = await import("../../src/io/index.js");
+  const dir = tmp();
+  try {
+    const c = check("s = passthrough(slice(a, layers 0..1), slice(b, layers 3))\ns - slice(base, layers 1..3)");
+    const graph = c.graph!;
+    const root = graph.nodes.find((n) => n.kind === "affine")!.id;
+    const evaluator = new TensorEvaluator(graph, root, new TensorCache(), new HeaderCache(), { scratchDir: () => dir });
+    try {
+      const tensors = evaluator.tensors();
+      assert.equal(tensors.length, 1 + 3 * 9 + 2);
+      const name = "model.layers.2.mlp.gate_proj.weight";
+      const got = await evaluator.evaluate(tensors.find((t) => t.name === name)!);
+      const b3 = readAll(join(models, "task_b")).get("model.layers.3.mlp.gate_proj.weight")!;
+      const base3 = readAll(join(models, "base")).get("model.layers.3.mlp.gate_proj.weight")!;
+      got.forEach((x, i) => assert.ok(Math.abs(x - (b3[i]! - base3[i]!)) <= 1e-6, `element ${i}`));
+    } finally {
+      evaluator.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,7 +1,7 @@
 /** Debian's Chromium, headless, driven by playwright-core (never a downloaded browser). */
 import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
-import { detachedChildren, killGroupNow, stopGroup } from "./process-group.js";
+import { detachedChildren, stopGroup, trackGroup } from "./process-group.js";
 
 const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
@@ -23,15 +23,13 @@ export async function launchChromium(executablePath: string, home: string): Prom
   });
   // Playwright starts Chromium as the leader of its own process group: remember it to stop it for sure.
   const groups = detachedChildren().filter((pid) => !before.has(pid));
-  const onExit = () => groups.forEach(killGroupNow);
-  process.once("exit", onExit);
+  groups.forEach(trackGroup);
   return {
     browser,
     groups,
     async close() {
-      await Promise.race([browser.close().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
+      await Promise.race([browser.close().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000).unref())]);
       for (const pid of groups) await stopGroup(pid);
-      process.removeListener("exit", onExit);
     },
   };
 }

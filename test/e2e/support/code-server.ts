@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { groupMembers, killGroupNow, stopGroup } from "./process-group.js";
+import { groupMembers, stopGroup, trackGroup } from "./process-group.js";
 import type { VscodeInstall } from "./vscode-install.js";
 
 /** Settings that keep a test session quiet and offline: no gallery, no welcome page, no tips. */
@@ -90,8 +90,9 @@ export class CodeServer {
       ],
       { env: CodeServer.env(home), cwd: home, detached: true, stdio: ["ignore", "pipe", "pipe"] },
     );
+    if (child.pid === undefined) throw new Error(`cannot start ${install.entry}`);
+    trackGroup(child.pid);
     const server = new CodeServer(child, port);
-    process.once("exit", () => server.killNow());
     await server.waitHealthy(60_000);
     return server;
   }
@@ -132,10 +133,6 @@ export class CodeServer {
   /** Processes of its group still alive. */
   survivors(): number[] {
     return groupMembers(this.pid);
-  }
-
-  private killNow(): void {
-    if (this.survivors().length) killGroupNow(this.pid);
   }
 }
 

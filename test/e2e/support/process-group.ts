@@ -44,10 +44,14 @@ async function waitEmpty(pgid: number, ms: number): Promise<boolean> {
 /** SIGTERM to the group, then SIGKILL to what is left after `graceMs`. Returns the pids that had to be killed. */
 export async function stopGroup(pgid: number, graceMs = 5000): Promise<number[]> {
   signalGroup(pgid, "SIGTERM");
-  if (await waitEmpty(pgid, graceMs)) return [];
+  if (await waitEmpty(pgid, graceMs)) {
+    untrackGroup(pgid);
+    return [];
+  }
   const stubborn = groupMembers(pgid);
   signalGroup(pgid, "SIGKILL");
   if (!(await waitEmpty(pgid, 5000))) throw new Error(`processes ${groupMembers(pgid).join(", ")} of group ${pgid} survived SIGKILL`);
+  untrackGroup(pgid);
   return stubborn;
 }
 
@@ -70,4 +74,33 @@ export function detachedChildren(): number[] {
     }
   }
   return found;
+}
+
+/**
+ * Groups to kill if this process ends before stopping them (a crash, Ctrl+C, the runner's SIGTERM):
+ * "exit" handlers run on a normal exit only, so the signals get handlers of their own.
+ */
+const tracked = new Set<number>();
+let handlersInstalled = false;
+
+function killTracked(): void {
+  for (const pgid of tracked) killGroupNow(pgid);
+  tracked.clear();
+}
+
+export function trackGroup(pgid: number): void {
+  tracked.add(pgid);
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.once("exit", killTracked);
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+    process.once(signal, () => {
+      killTracked();
+      process.exit(code);
+    });
+  }
+}
+
+export function untrackGroup(pgid: number): void {
+  tracked.delete(pgid);
 }
