@@ -67,14 +67,21 @@ export async function resolveDeviceWith(name: string, opts: DeviceOptions, env: 
       return tfjsBackend("wasm", "wasm", "wasm backend", opts);
     case "gpu": {
       const problem = await loadGpu(env);
-      if (problem) throw new DeviceError(`--device gpu: ${problem}`);
+      if (problem) throw new DeviceError(`--device gpu: ${problem.message}`);
       return tfjsBackend("gpu", "tensorflow", "GPU through @tensorflow/tfjs-node-gpu", opts);
     }
     case "auto": {
-      const problem = await loadGpu(env);
-      if (!problem) return tfjsBackend("gpu", "tensorflow", "GPU through @tensorflow/tfjs-node-gpu (auto)", opts);
-      const backend = cpuBackendBecause(`auto: no usable GPU: ${problem.split("\n")[0]}`);
-      opts.onNote?.(`--device auto chose ${backend.description}`);
+      let problem = await loadGpu(env);
+      if (!problem) {
+        try {
+          return await tfjsBackend("gpu", "tensorflow", "GPU through @tensorflow/tfjs-node-gpu, chosen by --device auto", opts);
+        } catch (e) {
+          if (!(e instanceof DeviceError)) throw e;
+          problem = { short: e.message, message: e.message };
+        }
+      }
+      const backend = cpuBackendBecause(`--device auto: no usable GPU, ${problem.short}`);
+      opts.onNote?.(`using ${backend.description}`);
       return backend;
     }
     default:
@@ -102,26 +109,36 @@ async function loadWasm(env: DeviceEnvironment): Promise<void> {
   }
 }
 
+/** Why the GPU cannot be used: in a few words (for `auto`), and in full with how to fix it. */
+interface GpuProblem {
+  short: string;
+  message: string;
+}
+
 /** Loads TensorFlow's GPU binding; null when it is ready, else what is missing and how to install it. */
-async function loadGpu(env: DeviceEnvironment): Promise<string | null> {
+async function loadGpu(env: DeviceEnvironment): Promise<GpuProblem | null> {
   if (!env.hasPackage(GPU_PACKAGE)) {
-    return (
-      `the optional package ${GPU_PACKAGE} is not installed. Install it next to mergelang with ` +
-      `\`npm i ${GPU_PACKAGE}@${TFJS_RANGE}\` (Linux or Windows x64, an NVIDIA GPU, CUDA 11.2 and cuDNN 8.1; see docs/gpu.md), ` +
-      "or use --device cpu"
-    );
+    return {
+      short: `${GPU_PACKAGE} is not installed`,
+      message:
+        `the optional package ${GPU_PACKAGE} is not installed. Install it next to mergelang with ` +
+        `\`npm i ${GPU_PACKAGE}@${TFJS_RANGE}\` (Linux or Windows x64, an NVIDIA GPU, CUDA 11.2 and cuDNN 8.1; see docs/gpu.md), ` +
+        "or use --device cpu",
+    };
   }
   const problems = gpuProblems(env.system);
-  if (problems.length > 0) return problems.join("; ");
+  if (problems.length > 0) return { short: problems[0]!.split(":")[0]!, message: problems.join("; ") };
   // TensorFlow's C++ start-up logs (one line per library it opens) are noise unless asked for.
   env.system.env["TF_CPP_MIN_LOG_LEVEL"] ??= "2";
   try {
     await env.load(GPU_PACKAGE);
   } catch (e) {
-    return (
-      `${GPU_PACKAGE} is installed but failed to load: ${(e as Error).message}. ` +
-      `Its install step downloads libtensorflow 2.9.1 (GPU) from storage.googleapis.com; rerun it with network access: npm rebuild ${GPU_PACKAGE}`
-    );
+    return {
+      short: `${GPU_PACKAGE} failed to load`,
+      message:
+        `${GPU_PACKAGE} is installed but failed to load: ${(e as Error).message}. ` +
+        `Its install step downloads libtensorflow 2.9.1 (GPU) from storage.googleapis.com; rerun it with network access: npm rebuild ${GPU_PACKAGE}`,
+    };
   }
   return null;
 }

@@ -311,8 +311,10 @@ export class Translator {
         }
       }
     }
+    // Selectors padded to one width, as `mergelang fmt` lays where clauses out.
+    const width = Math.max(0, ...clauses.map((c) => selectorText(c.selector).length));
     for (const c of clauses) {
-      this.out.write(`\n  where ${selectorText(c.selector)} { `);
+      this.out.write(`\n  where ${selectorText(c.selector).padEnd(width)} { `);
       c.values.forEach(([n, v, r], i) => {
         if (i > 0) this.out.write(", ");
         this.out.from(r, `${n}: ${valueText(v)}`);
@@ -357,7 +359,12 @@ export class Translator {
       const expected = Array.isArray(values) ? values : [values as Expected];
       const uniform = expected.every((v) => JSON.stringify(v) === JSON.stringify(expected[0]));
       if (!setAnywhere(name) && uniform && dflt !== undefined && JSON.stringify(expected[0]) === JSON.stringify(dflt)) continue;
-      const plan = slots && !uniform ? exactPlan(gp.ours, slots.map((s) => s.slot), expected, u.family!.layerCount, this.globalGuess(name, gp, u) ?? genericPlan(slots.map((s) => s.slot), expected)) : { value: expected[0]!, clauses: [] };
+      // Without headers the per-tensor values are unknown: mergekit's own layout is written as it is.
+      const plan = !slots
+        ? (this.globalGuess(name, gp, u) ?? { value: expected[0]!, clauses: [] })
+        : uniform
+          ? { value: expected[0]!, clauses: [] }
+          : exactPlan(gp.ours, slots.map((s) => s.slot), expected, u.family!.layerCount, this.globalGuess(name, gp, u) ?? genericPlan(slots.map((s) => s.slot), expected));
       out.push({ name: gp.ours, plan, range: settingRange(u.levels, name, null) });
     }
     this.checkPairs(method, u, globals);
@@ -374,7 +381,7 @@ export class Translator {
       const shared = collapsed.every((v) => !Array.isArray(v)) ? this.sharedChain(name, u) : null;
       const factor = tp.factor ?? 1;
       const guess = (shared && this.chainGuess(shared, u, factor, (raw) => (typeof raw === "number" ? raw * factor : null), tp.default)) ?? (slots ? genericPlan(slots.map((s) => s.slot), collapsed) : null);
-      const plan = slots && !uniform ? exactPlan(tp.ours, slots.map((s) => s.slot), collapsed, u.family!.layerCount, guess!) : { value: collapsed[0]!, clauses: [] };
+      const plan = !slots ? (guess ?? { value: collapsed[0]!, clauses: [] }) : uniform ? { value: collapsed[0]!, clauses: [] } : exactPlan(tp.ours, slots.map((s) => s.slot), collapsed, u.family!.layerCount, guess!);
       out.push({ name: tp.ours, plan, range: settingRange(u.levels, name, u.indices[0] ?? null) });
     }
     return out;
@@ -477,7 +484,8 @@ export class Translator {
         if (e.filter === null) break outer;
       }
     }
-    const n = u.family?.layerCount ?? 0;
+    // Without headers (and layer ranges) the layer count is unknown: assume several layers.
+    const n = u.family?.layerCount ?? u.layerCount ?? Infinity;
     const toParam = (p: PlainSetting): ParamValue | null => {
       if (p.kind === "gradient" && factor !== null) {
         const pts = p.values.map((x) => x * factor);

@@ -41,7 +41,7 @@ function keepCount(topk: number, nonZero: number): number {
   return Math.floor(Math.abs(topk) * nonZero);
 }
 
-function threshold(params: SceParams, scopeSize: number, earlier: StageResults): number {
+function threshold(params: SceParams, earlier: StageResults): number {
   if (params.topk >= 1) return 0;
   const k = keepCount(params.topk, earlier[0]?.[0]?.[0] ?? 0);
   if (k <= 0) return NaN;
@@ -82,7 +82,7 @@ export const sceKernel: MethodKernel<SceParams, SceStats> = {
         for (let j = start, k = 0; j < end; j++, k++) o[k] = varianceAt(chunk, j);
         return;
       }
-      const t = threshold(params, 0, earlier);
+      const t = threshold(params, earlier);
       const b = chunk.base!;
       chunk.inputs.forEach((m, i) => {
         const o = out[i]!;
@@ -93,11 +93,11 @@ export const sceKernel: MethodKernel<SceParams, SceStats> = {
         }
       });
     },
-    result(params, d, n, stages) {
+    result(params, _d, n, stages) {
       const sums = stages[2]!.map((s) => s[0]!);
       const total = sums.reduce((a, b) => a + b, 0);
       const weights = total === 0 ? new Array<number>(n).fill(1 / n) : sums.map((s) => s / total);
-      return { threshold: threshold(params, d, stages), weights };
+      return { threshold: threshold(params, stages), weights };
     },
   },
   apply(_params, stats, chunk, out) {

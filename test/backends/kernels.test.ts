@@ -13,6 +13,7 @@ import { getKernel } from "../../src/methods/registry.js";
 import { getTfjsKernel, tfjsKernelNames } from "../../src/methods/tfjs/registry.js";
 import { type AnyTfjsKernel, uploadChunk } from "../../src/methods/tfjs/kernel.js";
 import { DeviceStatsRunner } from "../../src/backends/tfjs/stats.js";
+import { HISTOGRAM_TEMPS } from "../../src/backends/tfjs/memory.js";
 import { awkward, normals } from "../engine/random.js";
 import { useTfjsCpu } from "./tfjs-setup.js";
 
@@ -172,4 +173,36 @@ test("a tfjs kernel is a complete MethodKernel: its array apply equals its tenso
   kernel.apply(parsed, null, { inputs, base, length: LENGTH, offset: 0, rowLength: LENGTH }, out, { scratch: new Scratch(), tensor: "t" });
   const m = mismatches(out, applyMethod("task_arithmetic", { lambda: 0.5 }, inputs, base));
   assert.equal(m.bad, 0, m.worst);
+});
+
+/** Peak tensor bytes of a device statistics session over one chunk of `length` elements. */
+async function statsPeakBytes(method: string, n: number, length: number): Promise<number> {
+  const kernel = getTfjsKernel(method)!;
+  const base = normals(length, 1, 0.02);
+  const inputs = Array.from({ length: n }, (_, i) => {
+    const d = normals(length, 10 + i, 0.002);
+    return base.map((b, j) => b + d[j]!);
+  });
+  const parsed = kernel.parseParams({}, n);
+  const chunk = uploadChunk({ inputs, base: kernel.base === "unused" ? null : base, length, offset: 0, rowLength: length });
+  const runner = new DeviceStatsRunner(kernel, parsed, length, n, { search: "gather", deviceHistogramMinElements: 0 });
+  let peak = 0;
+  while (runner.needsPass) {
+    const start = tf.memory().numBytes;
+    const profile = await tf.profile(() => runner.accumulate(chunk));
+    peak = Math.max(peak, profile.peakBytes - start);
+    runner.endPass();
+  }
+  tf.dispose([...chunk.inputs, ...(chunk.base ? [chunk.base] : [])]);
+  return peak;
+}
+
+test("statistics passes hold no more chunk tensors than their kernels declare", async () => {
+  for (const [method, n] of [["ties", 3], ["ties", 8], ["pcb", 3], ["trim", 1]] as const) {
+    // The growth between two chunk lengths: the per-element tensors, without the fixed histograms.
+    const perElement = ((await statsPeakBytes(method, n, 20000)) - (await statsPeakBytes(method, n, 5000))) / (4 * 15000);
+    const declared = getTfjsKernel(method)!.steps.seriesTemps!(n) + HISTOGRAM_TEMPS;
+    if (process.env["SHOW_PEAKS"]) console.log(method, n, perElement.toFixed(2), declared);
+    assert.ok(perElement <= declared, `${method} with ${n} inputs: ${perElement.toFixed(2)} tensors per element, declared ${declared}`);
+  }
 });

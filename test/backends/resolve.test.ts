@@ -97,6 +97,9 @@ test("gpu whose binding fails to load says so and how to reinstall it", async ()
 test("gpu that loads but registers no tensorflow backend is refused", async () => {
   const fake = machine(withGpu, { "@tensorflow/tfjs-node-gpu": "ok" });
   assert.match((await rejection(resolveDeviceWith("gpu", {}, fake))).message, /no "tensorflow" backend registered/);
+  const auto = await resolveDeviceWith("auto", {}, fake);
+  assert.equal(auto.device, "cpu", "auto falls back to the CPU engine");
+  assert.match(auto.description, /no "tensorflow" backend registered/);
 });
 
 test("auto chooses the CPU engine, with the reason, when no GPU can be used", async () => {
@@ -104,8 +107,10 @@ test("auto chooses the CPU engine, with the reason, when no GPU can be used", as
   const backend = await resolveDeviceWith("auto", { onNote: (n) => notes.push(n) }, machine(withGpu));
   assert.equal(backend.device, "cpu");
   assert.equal(backend.usesWorkers, true);
-  assert.match(backend.description, /^the CPU engine \(auto: no usable GPU: the optional package @tensorflow\/tfjs-node-gpu is not installed/);
-  assert.equal(notes.length, 1);
+  assert.equal(backend.description, "the CPU engine (--device auto: no usable GPU, @tensorflow/tfjs-node-gpu is not installed)");
+  assert.deepEqual(notes, [`using ${backend.description}`]);
+  const noDriver = await resolveDeviceWith("auto", {}, machine([], { "@tensorflow/tfjs-node-gpu": "ok" }));
+  assert.equal(noDriver.description, "the CPU engine (--device auto: no usable GPU, no NVIDIA GPU is visible (no /proc/driver/nvidia/gpus entry, no /dev/nvidia0))");
 });
 
 test("wasm without @tensorflow/tfjs-backend-wasm says how to install it", async () => {

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { Graph, MergeNode } from "../../src/graph/graph.js";
 import { resolveParams } from "../../src/graph/params.js";
 import { checkRecipe } from "../../src/language/service.js";
+import { formatRecipe } from "../../src/language/formatter.js";
 import { checkMergekitYaml, recipeFromMergekitYaml } from "../../src/mergekit/index.js";
 import { methodNames } from "../../src/mergekit/methods.js";
 import { importCommand } from "../../src/cli/commands/import.js";
@@ -35,6 +36,7 @@ for (const name of configNames()) {
       const imported = recipeFromMergekitYaml(text, file, { output: join(dir, "from-recipe") });
       assert.deepEqual(imported.diagnostics, [], `import diagnostics of ${name}`);
       assert.ok(imported.recipe);
+      assert.deepEqual(formatRecipe(imported.recipe), { ok: true, text: imported.recipe }, "the import is laid out as mergelang fmt would");
       const fromRecipe = checkRecipe(imported.recipe, join(configsDir(), `${name}.merge`));
       assert.deepEqual(fromRecipe.diagnostics.filter((d) => d.severity !== "hint"), [], imported.recipe);
       const fromYaml = checkMergekitYaml(text, file, { output: join(dir, "from-yaml") });
@@ -273,4 +275,11 @@ test("parameters mergekit ignores are warnings, not silent", () => {
   const warnings = r.diagnostics.filter((d) => d.severity === "warning").map((d) => d.message);
   assert.deepEqual(warnings, ["ties has no parameter 'densty' (did you mean 'density'?): mergekit ignores it"]);
   assert.ok(r.graph);
+});
+
+test("without model headers the import writes mergekit's layout as it is (gradients, filters)", () => {
+  const { file, text } = configText("slerp");
+  const r = recipeFromMergekitYaml(text, file, { models: null });
+  assert.deepEqual(r.diagnostics, []);
+  assert.match(r.recipe!, /t: 0\.5\)\n  where "\*mlp\*"\s+\{ t: gradient\(1, 0\.5, 0\.7, 0\.3, 0\) \}\n  where "\*self_attn\*" \{ t: gradient\(0, 0\.5, 0\.3, 0\.7, 1\) \}/);
 });

@@ -15,7 +15,7 @@ export const DEFAULT_DEVICE_MEMORY_BYTES = 1 << 30;
 export const FIXED_BYTES = 2 << 20;
 
 /** Working tensors of a histogram pass per element: |x|, NaN mask, bucket indices, search temporaries. */
-export const HISTOGRAM_TEMPS = 12;
+export const HISTOGRAM_TEMPS = 10;
 
 /** Working tensors of an affine node: a product and the running sum. */
 export const AFFINE_TEMPS = 3;

@@ -48,7 +48,7 @@ export class TfjsSave implements SaveBackend {
       this.nodes.set(id, { bound, kernel });
       const n = bound.inputCount;
       work = Math.max(work, kernel ? kernel.steps.deviceTemps(n) + 1 : 1);
-      if (bound.hasStats) work = Math.max(work, n + HISTOGRAM_TEMPS);
+      if (kernel?.steps.seriesTemps) work = Math.max(work, kernel.steps.seriesTemps(n) + HISTOGRAM_TEMPS);
     }
     ctx.maxChunkElements = Math.min(ctx.maxChunkElements, chunkElementsForBudget(opts.deviceMemoryBytes, saveNodes, work));
   }

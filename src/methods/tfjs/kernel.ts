@@ -29,6 +29,8 @@ export interface TensorSteps<P, S> {
   deviceTemps(inputCount: number): number;
   /** The series of statistics stage `stage`, one tensor of `chunk.length` per series. */
   series?(params: P, stage: number, earlier: StageResults, chunk: TensorChunk): tf.Tensor[];
+  /** Chunk-sized tensors the series hold at their peak besides the inputs (with `series`). */
+  seriesTemps?(inputCount: number): number;
   /** The result for one chunk. */
   apply(params: P, stats: S | null, chunk: TensorChunk): tf.Tensor;
 }
@@ -57,7 +59,7 @@ export function uploadChunk(chunk: ChunkInputs): TensorChunk {
 
 /** A tfjs kernel with the CPU kernel's name, parameters and statistics stages, and tensor steps. */
 export function tfjsKernel<P, S>(cpu: MethodKernel<P, S>, steps: TensorSteps<P, S>): TfjsMethodKernel<P, S> {
-  if (cpu.stats && !steps.series) throw new Error(`tfjs kernel ${cpu.name}: the method has statistics but no tensor series`);
+  if (cpu.stats && !(steps.series && steps.seriesTemps)) throw new Error(`tfjs kernel ${cpu.name}: the method has statistics but no tensor series`);
   const series = steps.series;
   return {
     name: cpu.name,

@@ -72,5 +72,7 @@ function merge(params: { lambda: number }, st: PcbStats, chunk: TensorChunk): T1
 export const pcbTfjsKernel = tfjsKernel(pcbKernel, {
   deviceTemps: () => 27,
   series: (_params, stage, earlier, chunk) => series(stage, earlier, chunk),
+  // stage 1: every task's β, Σⱼδⱼ, and one β's intermediates
+  seriesTemps: (n) => n + 6,
   apply: (params, stats, chunk) => merge(params, stats!, chunk),
 });

@@ -41,5 +41,6 @@ export function tiesMergeTensors(params: TiesParams, thresholds: TrimThresholds,
 export const tiesTfjsKernel = tfjsKernel(tiesKernel, {
   deviceTemps: () => 17,
   series: (_params, _stage, _earlier, chunk) => chunk.inputs.map((m) => delta(m, chunk.base!)),
+  seriesTemps: (n) => n,
   apply: (params, stats, chunk) => tiesMergeTensors(params, stats!, chunk),
 });

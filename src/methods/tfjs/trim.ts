@@ -7,5 +7,6 @@ import { trimmed } from "./ties.js";
 export const trimTfjsKernel = tfjsKernel(trimKernel, {
   deviceTemps: () => 6,
   series: (_params, _stage, _earlier, chunk) => [chunk.inputs[0]!.clone()],
+  seriesTemps: () => 1,
   apply: (_params, stats, chunk) => tf.add(trimmed(chunk.inputs[0]!, stats![0]!), 0),
 });
