@@ -26,3 +26,4 @@ export {
 export { inspectInterference, renderHtml, renderSvg, renderText, reportToJson, summaryLine, type Report } from "./inspect/index.js";
 export { generateExampleModels } from "./demo/example-models.js";
 export { Session, CellResult, type SessionOptions, type CellOutput, type MimeBundle } from "./session/index.js";
+export { resolveDevice, DeviceError, DEVICE_NAMES, cpuBackend, type Backend, type DeviceOptions } from "./backends/index.js";

@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ModelWriter, type OutputDType } from "../io/index.js";
+import { Random } from "../util/random.js";
 
 export interface FamilySpec {
   name: string;
@@ -29,34 +30,6 @@ export const EXAMPLE_FAMILY: FamilySpec = {
   dtype: "bf16",
   seed: 20261123,
 };
-
-/** A seeded PRNG (mulberry32) with standard normal draws (Box–Muller). */
-export class Random {
-  private state: number;
-  private spare: number | null = null;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  uniform(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  normal(): number {
-    if (this.spare !== null) {
-      const s = this.spare;
-      this.spare = null;
-      return s;
-    }
-    const u = Math.max(this.uniform(), 1e-12);
-    const v = this.uniform();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  }
-}
 
 export function llamaShapes(f: FamilySpec): [string, number[]][] {
   const h = f.hidden;

@@ -6,6 +6,8 @@
  * every tensor has enough blocks for its own variance.
  */
 
+import { mulberry32 } from "../util/random.js";
+
 export interface TensorSample {
   name: string;
   numel: number;
@@ -39,17 +41,8 @@ function hashString(s: string): number {
   return h >>> 0;
 }
 
-/** Mulberry32: a small, fast, seedable generator of floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniforms for sample positions. */
+export const seededRandom = mulberry32;
 
 /** m distinct integers from [0, population), ascending (Floyd's algorithm: O(m) draws). */
 export function drawDistinct(population: number, m: number, random: () => number): number[] {

@@ -6,6 +6,7 @@ import type { Effect, Graph, InterferenceEffect, NodeId } from "../graph/graph.j
 import { executeGraph, type EngineProgress, type SaveResult } from "../engine/executor.js";
 import { EngineAbortedError, EngineError } from "../engine/errors.js";
 import { HeaderCache, ModelFormatError, OutputFolderError } from "../io/index.js";
+import { DeviceError, type Backend } from "../backends/index.js";
 import { ModelWriteError } from "../io/model-writer.js";
 import { inspectInterference, InterferenceInputError, renderText, type Report } from "../inspect/index.js";
 
@@ -16,6 +17,8 @@ export interface RunHooks {
   progress?: (p: EngineProgress) => void;
   signal?: AbortSignal;
   headers?: HeaderCache;
+  /** Where tensors are computed (default: the CPU engine); see resolveDevice. */
+  backend?: Backend;
   /** Worker threads for the engine's kernels (default: every core). */
   threads?: number;
   /** Interference reports: the exact pass (default) or the sampled estimate. */
@@ -75,6 +78,7 @@ export async function runGraph(graph: Graph, hooks: RunHooks = {}): Promise<RunO
       onEffect,
       ...(hooks.progress ? { onProgress: hooks.progress } : {}),
       ...(hooks.threads ? { threads: hooks.threads } : {}),
+      ...(hooks.backend ? { backend: hooks.backend } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
     });
     return { saved: result.saved, reports };
@@ -94,7 +98,7 @@ export class RunError extends Error {
   }
 }
 
-const USER_ERRORS = [EngineError, ModelFormatError, ModelWriteError, OutputFolderError, InterferenceInputError];
+const USER_ERRORS = [DeviceError, EngineError, ModelFormatError, ModelWriteError, OutputFolderError, InterferenceInputError];
 
 export function toRunError(e: unknown): RunError | Error {
   if (e instanceof RunError) return e;

@@ -1,14 +1,7 @@
 /** Seeded random data for the engine tests (mulberry32), so every failure reproduces. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../../src/util/random.js";
+
+export const rng = mulberry32;
 
 /** Roughly normal values with scale `scale`. */
 export function normals(n: number, seed: number, scale = 1): Float32Array {

@@ -16,7 +16,12 @@ interface CellSummary {
   outputs: { output_type: string; mimes: string[]; ename: string | null; text: string }[];
 }
 
-const examples = (): string[] => readdirSync(join(repoRoot(), "examples")).filter((f) => f.endsWith(".ipynb")).sort();
+/** The example notebooks written for this kernel (quality.ipynb is a tslab notebook, tested in test/quality). */
+const examples = (): string[] =>
+  readdirSync(join(repoRoot(), "examples"))
+    .filter((f) => f.endsWith(".ipynb"))
+    .filter((f) => (JSON.parse(readFileSync(join(repoRoot(), "examples", f), "utf8")) as { metadata?: { kernelspec?: { name?: string } } }).metadata?.kernelspec?.name === "mergelang")
+    .sort();
 
 describe("example notebooks", () => {
   let dir: string;

@@ -6,17 +6,9 @@ import { test } from "node:test";
 import { checkRecipe } from "../../src/language/service.js";
 import { formatRecipe } from "../../src/language/formatter.js";
 import { fixturesDir } from "../support/paths.js";
+import { mulberry32 } from "../../src/util/random.js";
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const file = join(fixturesDir("invalid"), "fuzz.merge");
 const check = (text: string): void => {

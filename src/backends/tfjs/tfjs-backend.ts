@@ -1,4 +1,5 @@
 /** TensorFlow.js as a backend of the executor: a tfjs backend name, a memory budget, notes. */
+import { cpuBackend } from "../cpu.js";
 import type { GraphNode } from "../../graph/graph.js";
 import type { RunContext } from "../../engine/tensor-run.js";
 import type { Backend, DeviceName, SaveBackend } from "../backend.js";
@@ -36,6 +37,11 @@ export class TfjsBackend implements Backend {
   }
 
   async beginSave(ctx: RunContext, nodes: readonly GraphNode[]): Promise<SaveBackend> {
+    // Layer stacking (passthrough of slices) only renames and copies tensors: the CPU engine does it.
+    if (nodes.some((n) => n.kind === "stack")) {
+      this.note("layer stacking (passthrough/slice) runs on the CPU engine");
+      return cpuBackend.beginSave(ctx, nodes);
+    }
     await activateTfjsBackend(this.config.tfBackend);
     return new TfjsSave(ctx, nodes, {
       deviceMemoryBytes: this.config.deviceMemoryBytes ?? DEFAULT_DEVICE_MEMORY_BYTES,

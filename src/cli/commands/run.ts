@@ -4,7 +4,8 @@ import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { checkRecipe, hasErrors } from "../../language/service.js";
 import { checkMergekitYaml, isMergekitConfigPath } from "../../mergekit/index.js";
-import { formatSize } from "../../io/index.js";
+import { formatSize, parseSize } from "../../io/index.js";
+import { DeviceError, resolveDevice, type Backend } from "../../backends/index.js";
 import { runGraph, RunError, toRunError } from "../../runner/recipe-runner.js";
 import { formatDiagnostic } from "../diagnostics-output.js";
 import { ProgressBar } from "../progress.js";
@@ -21,6 +22,9 @@ Checks the recipe, then runs its statements in order: save(...) writes model fol
 other expression statements print their value. FILE may also be a mergekit config (.yml):
 it runs as the recipe \`mergelang import\` prints, into --out (default: FILE-merged).
   --threads N   worker threads for the kernels (default: every core)
+  --device D    auto | cpu | gpu | tfjs-cpu | wasm (default: cpu, the fast CPU engine;
+                gpu needs @tensorflow/tfjs-node-gpu, see docs/gpu.md)
+  --device-memory SIZE  device memory budget for tfjs devices (default 1GiB)
   --out DIR     for a mergekit config: the output folder
   --dry-run     print the plan (tensors, bytes read and written, peak memory) and stop
   --sampled     interference reports from the fast sampled estimate instead of the exact pass`,
@@ -28,7 +32,7 @@ it runs as the recipe \`mergelang import\` prints, into --out (default: FILE-mer
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { threads: { type: "string" }, "dry-run": { type: "boolean" }, sampled: { type: "boolean" }, out: { type: "string" } },
+      options: { threads: { type: "string" }, "dry-run": { type: "boolean" }, sampled: { type: "boolean" }, out: { type: "string" }, device: { type: "string" }, "device-memory": { type: "string" } },
     });
     const file = positionals[0];
     if (!file || positionals.length > 1) throw new UsageError("run takes one recipe file\n" + this.usage);
@@ -57,6 +61,23 @@ it runs as the recipe \`mergelang import\` prints, into --out (default: FILE-mer
       }
       return 0;
     }
+    let backend: Backend | undefined;
+    if (values.device !== undefined && values.device !== "cpu") {
+      let deviceMemoryBytes: number | undefined;
+      try {
+        deviceMemoryBytes = values["device-memory"] === undefined ? undefined : parseSize(values["device-memory"]);
+      } catch (e) {
+        throw new UsageError(`--device-memory: ${(e as Error).message}`);
+      }
+      try {
+        backend = await resolveDevice(values.device, { ...(deviceMemoryBytes ? { deviceMemoryBytes } : {}), onNote: (m) => console.error(`note: ${m}`) });
+      } catch (e) {
+        if (!(e instanceof DeviceError)) throw e;
+        console.error(`mergelang run: ${e.message}`);
+        return 1;
+      }
+      console.error(`device: ${backend.description}`);
+    }
     const bar = new ProgressBar();
     const controller = new AbortController();
     const onSigint = (): void => controller.abort();
@@ -66,6 +87,7 @@ it runs as the recipe \`mergelang import\` prints, into --out (default: FILE-mer
         signal: controller.signal,
         inspectMode: values.sampled ? "sampled" : "exact",
         ...(threads ? { threads } : {}),
+        ...(backend ? { backend } : {}),
         text: (t) => {
           bar.finish();
           console.log(t);
