@@ -19,24 +19,28 @@ export interface PassInfo {
   passes: SeriesPass[];
 }
 
-type Slot = { kind: "select"; selector: OrderStatisticSelector } | { kind: "sum"; sum: number; done: boolean } | null;
+export type StatsSlot = { kind: "select"; selector: OrderStatisticSelector } | { kind: "sum"; sum: number; done: boolean } | null;
 
-function slotDone(s: Slot): boolean {
+export function slotDone(s: StatsSlot): boolean {
   return s === null || (s.kind === "select" ? s.selector.done : s.done);
 }
 
-export class StatsRunner {
-  private stage = 0;
-  private readonly earlier: StageResults = [];
-  private slots: Slot[] = [];
+/**
+ * The stage bookkeeping every statistics runner shares (CPU here, TensorFlow.js in src/backends):
+ * which series each stage selects or sums, when a pass completes a stage, and the final result.
+ * Subclasses only feed values into `slots`.
+ */
+export abstract class StagedStatistics {
+  protected stage = 0;
+  protected readonly earlier: StageResults = [];
+  protected slots: StatsSlot[] = [];
   private complete = false;
-  private readonly series = new Scratch();
 
   constructor(
-    private readonly kernel: AnyMethodKernel,
-    private readonly params: unknown,
+    protected readonly kernel: Pick<AnyMethodKernel, "name" | "stats">,
+    protected readonly params: unknown,
     readonly scopeSize: number,
-    private readonly inputCount: number,
+    protected readonly inputCount: number,
   ) {
     if (!kernel.stats) throw new Error(`${kernel.name} has no statistics`);
     this.startStage();
@@ -46,9 +50,52 @@ export class StatsRunner {
     return !this.complete;
   }
 
+  endPass(): void {
+    for (const s of this.slots) {
+      if (s?.kind === "select") s.selector.endPass();
+      else if (s?.kind === "sum") s.done = true;
+    }
+    if (this.slots.every(slotDone)) {
+      this.earlier.push(this.slots.map((s) => (s === null ? [] : s.kind === "sum" ? [s.sum] : s.selector.values())));
+      this.stage++;
+      this.startStage();
+    }
+  }
+
+  result(): unknown {
+    if (!this.complete) throw new Error(`${this.kernel.name}: statistics read before they were complete`);
+    return this.kernel.stats!.result(this.params, this.scopeSize, this.inputCount, this.earlier);
+  }
+
+  /** Starts the next stage; stages that need nothing complete at once. */
+  private startStage(): void {
+    const spec = this.kernel.stats!;
+    for (;;) {
+      const selections: SeriesSelection[] | null =
+        this.scopeSize === 0 ? null : spec.stage(this.params, this.stage, this.scopeSize, this.inputCount, this.earlier);
+      if (selections === null) {
+        this.slots = [];
+        this.complete = true;
+        return;
+      }
+      this.slots = selections.map((sel): StatsSlot => {
+        if (sel.mode === "sum") return { kind: "sum", sum: 0, done: false };
+        if (sel.ranks.length === 0) return null;
+        return { kind: "select", selector: new OrderStatisticSelector(sel.mode, this.scopeSize, sel.ranks) };
+      });
+      if (this.slots.some((s) => s !== null)) return;
+      this.earlier.push(selections.map(() => []));
+      this.stage++;
+    }
+  }
+}
+
+export class StatsRunner extends StagedStatistics {
+  private readonly series = new Scratch();
+
   /** Whether other threads can count the current pass (not while small scopes are collected). */
   get parallelizable(): boolean {
-    return !this.complete && this.slots.every((s) => s === null || s.kind === "sum" || s.selector.done || s.selector.histogramPass() !== null);
+    return this.needsPass && this.slots.every((s) => s === null || s.kind === "sum" || s.selector.done || s.selector.histogramPass() !== null);
   }
 
   passInfo(): PassInfo {
@@ -87,45 +134,6 @@ export class StatsRunner {
       if (slot!.kind === "select") slot!.selector.addHistogram(counts[i]!, count);
       else slot!.sum += counts[i]![0]!;
     });
-  }
-
-  endPass(): void {
-    for (const s of this.slots) {
-      if (s?.kind === "select") s.selector.endPass();
-      else if (s?.kind === "sum") s.done = true;
-    }
-    if (this.slots.every(slotDone)) {
-      this.earlier.push(this.slots.map((s) => (s === null ? [] : s.kind === "sum" ? [s.sum] : s.selector.values())));
-      this.stage++;
-      this.startStage();
-    }
-  }
-
-  result(): unknown {
-    if (!this.complete) throw new Error(`${this.kernel.name}: statistics read before they were complete`);
-    return this.kernel.stats!.result(this.params, this.scopeSize, this.inputCount, this.earlier);
-  }
-
-  /** Starts the next stage; stages that need nothing complete at once. */
-  private startStage(): void {
-    const spec = this.kernel.stats!;
-    for (;;) {
-      const selections: SeriesSelection[] | null =
-        this.scopeSize === 0 ? null : spec.stage(this.params, this.stage, this.scopeSize, this.inputCount, this.earlier);
-      if (selections === null) {
-        this.slots = [];
-        this.complete = true;
-        return;
-      }
-      this.slots = selections.map((sel): Slot => {
-        if (sel.mode === "sum") return { kind: "sum", sum: 0, done: false };
-        if (sel.ranks.length === 0) return null;
-        return { kind: "select", selector: new OrderStatisticSelector(sel.mode, this.scopeSize, sel.ranks) };
-      });
-      if (this.slots.some((s) => s !== null)) return;
-      this.earlier.push(selections.map(() => []));
-      this.stage++;
-    }
   }
 }
 

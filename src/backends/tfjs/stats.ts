@@ -8,9 +8,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { BLOCK } from "../../engine/kernels/elementwise.js";
-import { OrderStatisticSelector } from "../../engine/kernels/order-statistics.js";
-import { StatsRunner, sumOf } from "../../engine/stats-runner.js";
-import type { AnyMethodKernel, ChunkInputs, KernelContext, SeriesSelection, StageResults } from "../../methods/method.js";
+import { StagedStatistics, StatsRunner, slotDone, sumOf } from "../../engine/stats-runner.js";
+import type { AnyMethodKernel, ChunkInputs, KernelContext } from "../../methods/method.js";
 import type { AnyTfjsKernel, TensorChunk } from "../../methods/tfjs/kernel.js";
 import { type SearchMethod, deviceHistogram } from "./histogram.js";
 
@@ -28,29 +27,16 @@ export interface DeviceStatsOptions {
   deviceHistogramMinElements: number;
 }
 
-type Slot = { kind: "select"; selector: OrderStatisticSelector } | { kind: "sum"; sum: number; done: boolean } | null;
-
-const slotDone = (s: Slot): boolean => s === null || (s.kind === "select" ? s.selector.done : s.done);
-
-export class DeviceStatsRunner implements StatsSession {
-  private stage = 0;
-  private readonly earlier: StageResults = [];
-  private slots: Slot[] = [];
-  private complete = false;
-
+export class DeviceStatsRunner extends StagedStatistics implements StatsSession {
   constructor(
-    private readonly kernel: AnyTfjsKernel,
-    private readonly params: unknown,
-    readonly scopeSize: number,
-    private readonly inputCount: number,
+    protected override readonly kernel: AnyTfjsKernel,
+    params: unknown,
+    scopeSize: number,
+    inputCount: number,
     private readonly opts: DeviceStatsOptions,
   ) {
-    if (!kernel.stats || !kernel.steps.series) throw new Error(`${kernel.name} has no statistics`);
-    this.startStage();
-  }
-
-  get needsPass(): boolean {
-    return !this.complete;
+    super(kernel, params, scopeSize, inputCount);
+    if (!kernel.steps.series) throw new Error(`${kernel.name} has no statistics`);
   }
 
   async accumulate(chunk: TensorChunk): Promise<void> {
@@ -75,45 +61,6 @@ export class DeviceStatsRunner implements StatsSession {
       }
     } finally {
       tf.dispose(series);
-    }
-  }
-
-  endPass(): void {
-    for (const s of this.slots) {
-      if (s?.kind === "select") s.selector.endPass();
-      else if (s?.kind === "sum") s.done = true;
-    }
-    if (this.slots.every(slotDone)) {
-      this.earlier.push(this.slots.map((s) => (s === null ? [] : s.kind === "sum" ? [s.sum] : s.selector.values())));
-      this.stage++;
-      this.startStage();
-    }
-  }
-
-  result(): unknown {
-    if (!this.complete) throw new Error(`${this.kernel.name}: statistics read before they were complete`);
-    return this.kernel.stats!.result(this.params, this.scopeSize, this.inputCount, this.earlier);
-  }
-
-  /** Starts the next stage; stages that need nothing complete at once (as StatsRunner does). */
-  private startStage(): void {
-    const spec = this.kernel.stats!;
-    for (;;) {
-      const selections: SeriesSelection[] | null =
-        this.scopeSize === 0 ? null : spec.stage(this.params, this.stage, this.scopeSize, this.inputCount, this.earlier);
-      if (selections === null) {
-        this.slots = [];
-        this.complete = true;
-        return;
-      }
-      this.slots = selections.map((sel): Slot => {
-        if (sel.mode === "sum") return { kind: "sum", sum: 0, done: false };
-        if (sel.ranks.length === 0) return null;
-        return { kind: "select", selector: new OrderStatisticSelector(sel.mode, this.scopeSize, sel.ranks) };
-      });
-      if (this.slots.some((s) => s !== null)) return;
-      this.earlier.push(selections.map(() => []));
-      this.stage++;
     }
   }
 }
