@@ -87,12 +87,10 @@ export function sampleThresholds(deltas: readonly Float32Array[], keepCounts: re
     let below = 0;
     let atFirst = 0;
     let atLast = 0;
-    let beyond = 0;
     for (let e = 0; e < n; e++) {
       const key = bits[e]! & 0x7fffffff;
       if (key < firstKey) below++;
-      else if (key > lastKey) beyond++;
-      else {
+      else if (key <= lastKey) {
         if (key === firstKey) atFirst++;
         if (key === lastKey) atLast++;
       }

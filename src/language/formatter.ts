@@ -23,14 +23,11 @@ export function formatRecipe(text: string): FormatResult {
   const parsed = parseRecipe(text);
   const syntax = parsed.diagnostics.filter((d) => d.severity === "error");
   if (syntax.length > 0) return { ok: false, diagnostics: syntax };
-  return { ok: true, text: new Printer(text, parsed.program).print() };
+  return { ok: true, text: new Printer(parsed.program).print() };
 }
 
 class Printer {
-  constructor(
-    private readonly source: string,
-    private readonly program: A.Program,
-  ) {}
+  constructor(private readonly program: A.Program) {}
 
   print(): string {
     const { statements, comments } = this.program;

@@ -92,7 +92,7 @@ for (const device of ["tfjs-cpu", "wasm"]) {
       return g.affine([[0.5, ties], [0.5, pcb], [1e-4, sign]]);
     };
     // The first save starts the backend (it may keep tensors of its own): count from then on.
-    await runOnFamily("tiny_bf16", (g, m) => m.base!, "f32", backend);
+    await runOnFamily("tiny_bf16", (_g, m) => m.base!, "f32", backend);
     const start = tf.memory().numTensors;
     const counts: number[] = [];
     await runOnFamily("tiny_f32", build, "f32", backend, { onProgress: () => counts.push(tf.memory().numTensors) });

@@ -1,7 +1,6 @@
 // The spec's examples and every reference-fixture recipe parse and check clean.
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { test } from "node:test";
 import { checkRecipe } from "../../src/language/service.js";
 import { fixturesDir } from "../support/paths.js";
