@@ -46,8 +46,6 @@ export interface Analysis {
   bindings: Binding[];
   /** The binding each name reference resolves to. */
   resolved: Map<A.NameRef, Binding>;
-  /** Values of statements' top expressions and of calls. */
-  values: Map<A.Expr, Value>;
   calls: CallInfo[];
   atoms: Atom[];
   /** Values of the statements, in order (null where the statement has none). */
@@ -60,7 +58,8 @@ export class Analyzer {
   private readonly scope = new Map<string, Binding>();
   private readonly bindings: Binding[] = [];
   private readonly resolved = new Map<A.NameRef, Binding>();
-  private readonly values = new Map<A.Expr, Value>();
+  /** Values of the operands of `+`, for the message and fix when a sum is not a model. */
+  private readonly sumOperands = new Map<A.Expr, Value>();
   private readonly calls: CallInfo[] = [];
   private readonly atoms: Atom[] = [];
   private readonly loads = new Map<string, LoadAtom>();
@@ -91,7 +90,6 @@ export class Analyzer {
       diagnostics: this.diagnostics,
       bindings: this.bindings,
       resolved: this.resolved,
-      values: this.values,
       calls: this.calls,
       atoms: this.atoms,
       statementValues,
@@ -117,9 +115,7 @@ export class Analyzer {
       this.bindings.push(binding);
       return value;
     }
-    const v = this.use(this.expr(s.expr), s.expr);
-    this.values.set(s.expr, v);
-    return v;
+    return this.use(this.expr(s.expr), s.expr);
   }
 
   /** A value reaching a binding, an argument or a statement: scaled models must have become models. */
@@ -130,8 +126,8 @@ export class Analyzer {
     let message = `the model coefficients here sum to ${+sum.toPrecision(6)}, not 1: a sum of scaled models is a model only when it is an affine combination (e.g. 0.3*a + 0.7*b)`;
     const plain = unwrapParens(e);
     if (plain.kind === "BinaryExpr" && plain.op === "+" && plain.right) {
-      const l = this.values.get(plain.left);
-      const r = this.values.get(plain.right);
+      const l = this.sumOperands.get(plain.left);
+      const r = this.sumOperands.get(plain.right);
       if (l?.type === "Model" && r?.type === "Model") {
         message = "adding two models has no meaning: did you mean their average, linear(a, b), or a task vector such as a - base?";
         fixes.push({
@@ -147,12 +143,6 @@ export class Analyzer {
   }
 
   expr(e: A.Expr): Value {
-    const v = this.exprInner(e);
-    this.values.set(e, v);
-    return v;
-  }
-
-  private exprInner(e: A.Expr): Value {
     switch (e.kind) {
       case "NumberLiteral":
         return { type: "Number", value: e.value };
@@ -236,6 +226,10 @@ export class Analyzer {
   private binary(e: A.BinaryExpr): Value {
     const l = this.expr(e.left);
     const r = e.right ? this.expr(e.right) : UNKNOWN;
+    if (e.op === "+" && e.right) {
+      this.sumOperands.set(e.left, l);
+      this.sumOperands.set(e.right, r);
+    }
     if (l.type === "Unknown" || r.type === "Unknown") return UNKNOWN;
     if (l.type === "Number" && r.type === "Number") {
       switch (e.op) {

@@ -2,10 +2,10 @@
 import type { CstNode, IToken } from "chevrotain";
 import type * as A from "./ast.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import { tokenEndColumn, tokenEndOffset } from "./tokens.js";
 
 type Children = Record<string, (CstNode | IToken)[] | undefined>;
 
-const isToken = (x: CstNode | IToken): x is IToken => (x as IToken).image !== undefined;
 
 /** Tokens inserted by recovery have no real position. */
 export function realToken(t: IToken | undefined): t is IToken {
@@ -15,7 +15,7 @@ export function realToken(t: IToken | undefined): t is IToken {
 export function tokenRange(t: IToken): A.Range {
   return {
     start: { offset: t.startOffset, line: t.startLine ?? 1, column: t.startColumn ?? 1 },
-    end: { offset: (t.endOffset ?? t.startOffset) + 1, line: t.endLine ?? t.startLine ?? 1, column: (t.endColumn ?? t.startColumn ?? 0) + 1 },
+    end: { offset: tokenEndOffset(t), line: t.startLine ?? 1, column: tokenEndColumn(t) },
   };
 }
 
@@ -23,29 +23,57 @@ export function spanRanges(a: A.Range, b: A.Range): A.Range {
   return { start: a.start, end: b.end.offset >= a.end.offset ? b.end : a.end };
 }
 
+// Hot path (a long recipe has hundreds of thousands of CST entries): plain loops, no intermediate
+// arrays. A label holds either tokens or nodes, never both, so no per-entry kind check is needed.
 const tok = (c: Children, name: string, i = 0): IToken | undefined => {
-  const t = c[name]?.[i];
-  return t && isToken(t) && realToken(t) ? t : undefined;
+  const t = c[name]?.[i] as IToken | undefined;
+  return t !== undefined && t.isInsertedInRecovery !== true && Number.isFinite(t.startOffset) ? t : undefined;
 };
-const sub = (c: Children, name: string, i = 0): CstNode | undefined => {
-  const n = c[name]?.[i];
-  return n && !isToken(n) ? n : undefined;
-};
-const subs = (c: Children, name: string): CstNode[] => (c[name] ?? []).filter((n): n is CstNode => !isToken(n));
+const sub = (c: Children, name: string): CstNode | undefined => c[name]?.[0] as CstNode | undefined;
+const NO_NODES: CstNode[] = [];
+const subs = (c: Children, name: string): CstNode[] => (c[name] as CstNode[] | undefined) ?? NO_NODES;
+
+/** A statement CST node already turned into AST while parsing; its children were let go. */
+interface BuiltStatement extends CstNode {
+  built?: A.Statement | null;
+  children: CstNode["children"]; // not readonly: emptied once built
+}
 
 export class AstBuilder {
   readonly diagnostics: Diagnostic[] = [];
+  private lastEnd: A.Position | null = null;
+
+  /**
+   * A token's range. Adjacent tokens (`ties(`, `a,`) share the position between them: tokens are
+   * mostly built in order, and positions are never mutated.
+   */
+  private range(t: IToken): A.Range {
+    const line = t.startLine ?? 1;
+    const last = this.lastEnd;
+    const start = last !== null && last.offset === t.startOffset ? last : { offset: t.startOffset, line, column: t.startColumn ?? 1 };
+    const end = { offset: tokenEndOffset(t), line, column: tokenEndColumn(t) };
+    this.lastEnd = end;
+    return { start, end };
+  }
+
+  /** Builds one statement's AST as soon as the parser completes it, and drops its CST subtree. */
+  readonly buildStatement = (node: CstNode): void => {
+    const built = node as BuiltStatement;
+    built.built = this.statement(node);
+    built.children = {};
+  };
 
   program(node: CstNode, comments: IToken[], textLength: number, endPos: A.Position): A.Program {
     const statements: A.Statement[] = [];
-    for (const s of subs(node.children, "statement")) {
-      const st = this.statement(s);
+    // Statements left incomplete by error recovery were never handed to buildStatement.
+    for (const s of subs(node.children, "statement") as BuiltStatement[]) {
+      const st = s.built !== undefined ? s.built : this.statement(s);
       if (st) statements.push(st);
     }
     return {
       kind: "Program",
       statements,
-      comments: comments.map((t) => ({ text: t.image, range: tokenRange(t) })),
+      comments: comments.map((t) => ({ text: t.image, range: this.range(t) })),
       range: { start: { offset: 0, line: 1, column: 1 }, end: textLength === 0 ? { offset: 0, line: 1, column: 1 } : endPos },
     };
   }
@@ -59,7 +87,7 @@ export class AstBuilder {
       const name = this.identifier(id);
       const value = this.expressionOf(sub(c, "expression"));
       const eq = tok(c, "Equals");
-      const last = value?.range ?? (eq ? tokenRange(eq) : name.range);
+      const last = value?.range ?? (eq ? this.range(eq) : name.range);
       return { kind: "AssignStmt", name, value, range: spanRanges(name.range, last) };
     }
     const expr = this.expressionOf(sub(node.children, "expression"));
@@ -67,13 +95,17 @@ export class AstBuilder {
   }
 
   private identifier(t: IToken): A.Identifier {
-    return { kind: "Identifier", name: t.image, range: tokenRange(t) };
+    return { kind: "Identifier", name: t.image, range: this.range(t) };
   }
 
   expressionOf(node: CstNode | undefined): A.Expr | null {
     if (!node) return null;
-    const operands = subs(node.children, "operands").map((o) => this.operand(o));
-    const operators = (node.children["operators"] ?? []).filter(isToken);
+    const c = node.children;
+    const nodes = subs(c, "operands");
+    const operators = c["operators"] as IToken[] | undefined;
+    if (operators === undefined) return nodes.length > 0 ? this.operand(nodes[0]!) : null;
+    const operands: (A.Expr | null)[] = [];
+    for (const o of nodes) operands.push(this.operand(o));
     return this.climb(operands, operators);
   }
 
@@ -81,7 +113,7 @@ export class AstBuilder {
   private climb(operands: (A.Expr | null)[], operators: IToken[]): A.Expr | null {
     const make = (left: A.Expr | null, opTok: IToken, right: A.Expr | null): A.Expr | null => {
       if (!left) return right;
-      const opRange = tokenRange(opTok);
+      const opRange = this.range(opTok);
       return { kind: "BinaryExpr", op: opTok.image as A.BinaryOperator, opRange, left, right, range: spanRanges(left.range, right?.range ?? opRange) };
     };
     // First fold the multiplicative runs, then the additive chain.
@@ -105,7 +137,8 @@ export class AstBuilder {
   private operand(node: CstNode): A.Expr | null {
     const c = node.children;
     let expr = this.atom(c);
-    const clauses = subs(c, "whereClause").map((w) => this.whereClause(w));
+    const clauseNodes = c["whereClause"] as CstNode[] | undefined;
+    const clauses = clauseNodes === undefined ? [] : clauseNodes.map((w) => this.whereClause(w));
     if (expr && clauses.length > 0) {
       const last = clauses[clauses.length - 1]!;
       if (expr.kind === "CallExpr") {
@@ -117,49 +150,50 @@ export class AstBuilder {
         );
       }
     }
-    const signs = (c["signs"] ?? []).filter(isToken).filter(realToken);
-    for (let i = signs.length - 1; i >= 0; i--) {
-      const r = tokenRange(signs[i]!);
+    const signs = c["signs"] as IToken[] | undefined;
+    for (let i = (signs?.length ?? 0) - 1; i >= 0; i--) {
+      if (!realToken(signs![i])) continue;
+      const r = this.range(signs![i]!);
       expr = { kind: "UnaryExpr", op: "-", operand: expr, range: spanRanges(r, expr?.range ?? r) };
     }
     return expr;
   }
 
   private atom(c: Children): A.Expr | null {
+    const id = tok(c, "Identifier");
+    if (id) return this.callOrName(id, sub(c, "callArguments"));
     const num = tok(c, "NumberLiteral");
     if (num) return this.number(num);
     const str = tok(c, "StringLiteral");
     if (str) return this.string(str);
     const t = tok(c, "True") ?? tok(c, "False");
-    if (t) return { kind: "BoolLiteral", value: t.image === "true", range: tokenRange(t) };
+    if (t) return { kind: "BoolLiteral", value: t.image === "true", range: this.range(t) };
     const list = sub(c, "list");
     if (list) return this.list(list);
     const layers = tok(c, "Layers");
     if (layers) {
       const from = tok(c, "rangeFrom") ? this.number(tok(c, "rangeFrom")!) : null;
       const to = tok(c, "rangeTo") ? this.number(tok(c, "rangeTo")!) : null;
-      const lr = tokenRange(layers);
+      const lr = this.range(layers);
       return { kind: "LayerRange", from, to, range: spanRanges(lr, (to ?? from)?.range ?? lr) };
     }
     const open = tok(c, "LParen");
     if (open) {
       const close = tok(c, "RParen");
       const inner = this.expressionOf(sub(c, "expression"));
-      return { kind: "ParenExpr", expr: inner, range: spanRanges(tokenRange(open), close ? tokenRange(close) : inner?.range ?? tokenRange(open)) };
+      return { kind: "ParenExpr", expr: inner, range: spanRanges(this.range(open), close ? this.range(close) : inner?.range ?? this.range(open)) };
     }
-    const id = tok(c, "Identifier");
-    if (id) return this.callOrName(id, sub(c, "callArguments"));
     return null;
   }
 
   number(t: IToken): A.NumberLiteral {
     const percent = t.image.endsWith("%");
     const base = Number(percent ? t.image.slice(0, -1) : t.image);
-    return { kind: "NumberLiteral", value: percent ? base / 100 : base, percent, raw: t.image, range: tokenRange(t) };
+    return { kind: "NumberLiteral", value: percent ? base / 100 : base, percent, raw: t.image, range: this.range(t) };
   }
 
   string(t: IToken): A.StringLiteral {
-    const range = tokenRange(t);
+    const range = this.range(t);
     const terminated = t.tokenType.name === "StringLiteral";
     const body = terminated ? t.image.slice(1, -1) : t.image.slice(1);
     if (!terminated) {
@@ -195,45 +229,57 @@ export class AstBuilder {
 
   private list(node: CstNode): A.ListExpr {
     const c = node.children;
+    // Built in source order, so that adjacent tokens share positions (see range).
     const open = tok(c, "LBracket");
+    const openRange = open ? this.range(open) : undefined;
+    const items: A.Expr[] = [];
+    for (const e of subs(c, "items")) {
+      const item = this.expressionOf(e);
+      if (item) items.push(item);
+    }
     const close = tok(c, "RBracket");
-    const items = subs(c, "items")
-      .map((e) => this.expressionOf(e))
-      .filter((e): e is A.Expr => e !== null);
-    const first = open ? tokenRange(open) : items[0]?.range;
-    const last = close ? tokenRange(close) : items[items.length - 1]?.range ?? first;
+    const first = openRange ?? items[0]?.range;
+    const last = close ? this.range(close) : items[items.length - 1]?.range ?? first;
     return { kind: "ListExpr", items, range: spanRanges(first!, last!) };
   }
 
   private callOrName(id: IToken, argsNode: CstNode | undefined): A.Expr {
-    if (!argsNode) return { kind: "NameRef", name: id.image, range: tokenRange(id) };
+    if (!argsNode) return { kind: "NameRef", name: id.image, range: this.range(id) };
     const ac = argsNode.children;
+    // Built in source order, so that adjacent tokens share positions (see range).
+    const idRange = this.range(id);
     const open = tok(ac, "LParen");
+    const openRange = open ? this.range(open) : idRange;
+    const args: A.Argument[] = [];
+    for (const a of subs(ac, "argument")) {
+      const arg = this.argument(a);
+      if (arg) args.push(arg);
+    }
     const close = tok(ac, "RParen");
-    const args = subs(ac, "argument").map((a) => this.argument(a)).filter((a): a is A.Argument => a !== null);
-    const openRange = open ? tokenRange(open) : tokenRange(id);
     const lastArg = args[args.length - 1];
-    const endRange = close ? tokenRange(close) : lastArg?.range ?? openRange;
+    const endRange = close ? this.range(close) : lastArg?.range ?? openRange;
     const argsRange = spanRanges(openRange, endRange);
     return {
       kind: "CallExpr",
-      callee: this.identifier(id),
+      callee: { kind: "Identifier", name: id.image, range: idRange },
       args,
       argsRange,
       closed: close !== undefined,
       where: [],
-      range: spanRanges(tokenRange(id), argsRange),
+      range: spanRanges(idRange, argsRange),
     };
   }
 
   private argument(node: CstNode): A.Argument | null {
     const c = node.children;
     const id = tok(c, "Identifier");
-    const value = this.expressionOf(sub(c, "expression"));
-    if (id && tok(c, "Colon")) {
+    const colon = id ? tok(c, "Colon") : undefined;
+    if (id && colon) {
       const name = this.identifier(id);
-      return { kind: "Argument", name, value, range: spanRanges(name.range, value?.range ?? tokenRange(tok(c, "Colon")!)) };
+      const value = this.expressionOf(sub(c, "expression"));
+      return { kind: "Argument", name, value, range: spanRanges(name.range, value?.range ?? this.range(colon)) };
     }
+    const value = this.expressionOf(sub(c, "expression"));
     if (!value) return null;
     return { kind: "Argument", name: null, value, range: value.range };
   }
@@ -250,7 +296,7 @@ export class AstBuilder {
     } else if (layers) {
       const from = tok(c, "from") ? this.number(tok(c, "from")!) : null;
       const to = tok(c, "to") ? this.number(tok(c, "to")!) : null;
-      const lr = tokenRange(layers);
+      const lr = this.range(layers);
       selector = { kind: "LayerSelector", from, to, range: spanRanges(lr, (to ?? from)?.range ?? lr) };
     }
     const entries: A.WhereEntry[] = [];
@@ -262,8 +308,8 @@ export class AstBuilder {
       entries.push({ kind: "WhereEntry", name, value, range: spanRanges(name.range, value?.range ?? name.range) });
     }
     const close = tok(c, "RBrace");
-    const start = kw ? tokenRange(kw) : selector?.range ?? entries[0]?.range;
-    const end = close ? tokenRange(close) : entries[entries.length - 1]?.range ?? selector?.range ?? start;
+    const start = kw ? this.range(kw) : selector?.range ?? entries[0]?.range;
+    const end = close ? this.range(close) : entries[entries.length - 1]?.range ?? selector?.range ?? start;
     return { kind: "WhereClause", selector, entries, closed: close !== undefined, range: spanRanges(start!, end!) };
   }
 }

@@ -61,7 +61,7 @@ export function parseRecipe(text: string): ParseResult {
   let program;
   const builder = new AstBuilder();
   try {
-    cst = parseTokens(lexed.tokens);
+    cst = parseTokens(lexed.tokens, builder.buildStatement);
     program = builder.program(cst.cst, comments, text.length, end);
   } catch (e) {
     if (e instanceof RangeError) return tooDeep(lexed.tokens, comments, text, end);

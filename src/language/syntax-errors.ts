@@ -102,7 +102,7 @@ export function parserDiagnostics(result: CstParseResult, textEnd: Position): Di
         .reverse()
         .find((o) => OPENERS[o.token.tokenType.name] === closer);
       const ch = closerText[closer]!;
-      const where = prev && (isEof || (token.startLine ?? 0) > (prev.endLine ?? 0)) ? pointAfter(prev) : here;
+      const where = prev && (isEof || (token.startLine ?? 0) > (prev.startLine ?? 0)) ? pointAfter(prev) : here;
       if (linesWithErrors.has(where.start.line)) continue;
       linesWithErrors.add(where.start.line);
       const context = opener ? ` to close ${whatOpened(opener)}` : "";

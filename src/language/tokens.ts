@@ -1,5 +1,5 @@
 /** The recipe language's tokens (spec §2). The TextMate grammar and syntax diagrams are generated from these. */
-import { createToken, Lexer, type TokenType } from "chevrotain";
+import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
 
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v]+/, group: Lexer.SKIPPED, line_breaks: true });
 export const Comment = createToken({ name: "Comment", pattern: /#[^\n\r]*/, group: "comments" });
@@ -71,4 +71,16 @@ export const allTokens: TokenType[] = [
   Slash,
 ];
 
-export const recipeLexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false });
+/**
+ * Start positions only. No token spans lines (strings and comments end with their line), so a token's
+ * end follows from its image (tokenEndOffset, tokenEndColumn). This also keeps every position field a
+ * small integer: full tracking shares its object shape with Chevrotain's EOF token, whose NaN positions
+ * turn all six position fields of every token into boxed doubles (twice the memory, and slower).
+ */
+export const recipeLexer = new Lexer(allTokens, { positionTracking: "onlyStart", ensureOptimizations: false });
+
+/** The offset just past the token (exclusive). */
+export const tokenEndOffset = (t: IToken): number => t.startOffset + t.image.length;
+
+/** The 1-based column just past the token (exclusive). */
+export const tokenEndColumn = (t: IToken): number => (t.startColumn ?? 1) + t.image.length;

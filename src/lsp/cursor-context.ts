@@ -3,6 +3,7 @@
  * statement around the cursor and the tokens just before it (the open brackets, the previous token).
  */
 import type { IToken } from "chevrotain";
+import { tokenEndOffset } from "../language/tokens.js";
 import type * as A from "../language/ast.js";
 import { walk } from "../language/ast.js";
 import { lookupFunction, type FunctionSpec, type ParamSpec } from "../language/catalog.js";
@@ -67,7 +68,7 @@ const WORD_TOKENS = new Set(["Identifier", "Where", "Layers", "True", "False"]);
 const OPENERS: Record<string, string> = { RParen: "LParen", RBracket: "LBracket", RBrace: "LBrace" };
 
 const kind = (t: IToken | undefined): string => t?.tokenType.name ?? "";
-const tokenEnd = (t: IToken): number => (t.endOffset ?? t.startOffset) + 1;
+const tokenEnd = tokenEndOffset;
 
 function isStringToken(t: IToken): boolean {
   const k = kind(t);

@@ -85,8 +85,8 @@ export function semanticTokens(parse: ParseResult, analysis: Analysis): number[]
   for (const { token, c } of all) {
     const l = (token.startLine ?? 1) - 1;
     const ch = (token.startColumn ?? 1) - 1;
-    const length = (token.endOffset ?? token.startOffset) - token.startOffset + 1;
-    if (token.startLine !== token.endLine || length <= 0) continue;
+    const length = token.image.length; // tokens never span lines
+    if (length <= 0) continue;
     const mods = c.modifiers.reduce((bits, m) => bits | (1 << tokenModifiers.indexOf(m)), 0);
     data.push(l - line, l === line ? ch - char : ch, length, tokenTypes.indexOf(c.type), mods);
     line = l;

@@ -5,7 +5,7 @@
  * server may reuse it too.
  */
 import type { IToken } from "chevrotain";
-import { recipeLexer } from "../language/tokens.js";
+import { recipeLexer, tokenEndOffset } from "../language/tokens.js";
 
 export interface OpenCall {
   /** The function called (the identifier before `(`), or null for a parenthesis or list. */
@@ -40,7 +40,7 @@ export function cursorContext(text: string, cursor: number): CursorContext {
   let prefix = "";
   let prefixStart = cursor;
   let last = tokens[tokens.length - 1];
-  if (last && last.endOffset! + 1 === cursor && (last.tokenType.name === "UnterminatedString" || last.tokenType.name === "StringLiteral")) {
+  if (last && tokenEndOffset(last) === cursor && (last.tokenType.name === "UnterminatedString" || last.tokenType.name === "StringLiteral")) {
     const closed = last.tokenType.name === "StringLiteral" && last.image.length >= 2 && last.image.endsWith('"') && !last.image.endsWith('\\"');
     if (!closed) {
       string = { start: last.startOffset, typed: last.image.slice(1) };
@@ -49,7 +49,7 @@ export function cursorContext(text: string, cursor: number): CursorContext {
   }
   if (!string) {
     const m = IDENT_TAIL.exec(before);
-    if (m && last && last.endOffset! + 1 === cursor && last.startOffset === cursor - m[0].length) {
+    if (m && last && tokenEndOffset(last) === cursor && last.startOffset === cursor - m[0].length) {
       prefix = m[0];
       prefixStart = cursor - prefix.length;
       tokens.pop();

@@ -133,7 +133,7 @@ test("on a sample recipe, every lexer token gets the scope that matches its toke
     const expected = expectedScope(token, next);
     kinds.add(token.tokenType.name);
     const lineScopes = perLine[token.startLine! - 1]!;
-    for (let c = token.startColumn! - 1; c < token.endColumn!; c++) {
+    for (let c = token.startColumn! - 1; c < T.tokenEndColumn(token) - 1; c++) {
       const innermost = lineScopes[c]!.slice(1);
       assert.ok(innermost.some((s) => expected.test(s)), `token ${i} '${token.image}' (${token.tokenType.name}) got ${innermost.join(" ")}`);
     }
