@@ -28,10 +28,31 @@ interface Bound {
   value: Value;
 }
 
+/** A function's parameters indexed once: every call of a long recipe looks them up. */
+interface ParamIndex {
+  named: Map<string, ParamSpec>; // the non-variadic parameters, by name
+  positional: ParamSpec[];
+  variadic: ParamSpec | undefined;
+}
+const paramIndexes = new WeakMap<FunctionSpec, ParamIndex>();
+
+function paramIndex(spec: FunctionSpec): ParamIndex {
+  let index = paramIndexes.get(spec);
+  if (!index) {
+    index = {
+      named: new Map(spec.params.filter((p) => !p.variadic).map((p) => [p.name, p])),
+      positional: spec.params.filter((p) => p.positional),
+      variadic: spec.params.find((p) => p.variadic),
+    };
+    paramIndexes.set(spec, index);
+  }
+  return index;
+}
+
 export function checkCall(an: Analyzer, spec: FunctionSpec, call: A.CallExpr): Value {
   const argParams = new Map<A.Argument, ParamSpec>();
   const given = new Map<string, Bound[]>();
-  const positional = spec.params.filter((p) => p.positional);
+  const { named, positional, variadic } = paramIndex(spec);
   let nextPositional = 0;
   let sawNamed = false;
 
@@ -40,7 +61,7 @@ export function checkCall(an: Analyzer, spec: FunctionSpec, call: A.CallExpr): V
     if (arg.name) {
       sawNamed = true;
       const name = arg.name.name;
-      param = spec.params.find((p) => p.name === name && !p.variadic);
+      param = named.get(name);
       if (!param) {
         const candidates = spec.params.filter((p) => !p.variadic && !given.has(p.name)).map((p) => p.name);
         const s = closest(name, candidates);
@@ -81,7 +102,6 @@ export function checkCall(an: Analyzer, spec: FunctionSpec, call: A.CallExpr): V
     given.set(param.name, list);
   }
 
-  const variadic = spec.params.find((p) => p.variadic);
   const models = variadic ? (given.get(variadic.name) ?? []) : [];
   // Per-model lists are indexed by the positional models (or task vectors, for trim).
   const modelCount = variadic
@@ -290,7 +310,7 @@ function whereClause(an: Analyzer, spec: FunctionSpec, clause: A.WhereClause, mo
   for (const entry of clause.entries) {
     const name = entry.name.name;
     const value = entry.value ? an.use(an.expr(entry.value), entry.value) : UNKNOWN;
-    const param = spec.params.find((p) => p.name === name && !p.variadic);
+    const param = paramIndex(spec).named.get(name);
     if (!param) {
       const s = closest(name, spec.params.filter((p) => p.perTensor).map((p) => p.name));
       an.report(

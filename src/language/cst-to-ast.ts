@@ -85,7 +85,7 @@ export class AstBuilder {
       const id = tok(c, "Identifier");
       if (!id) return null;
       const name = this.identifier(id);
-      const value = this.expressionOf(sub(c, "expression"));
+      const value = this.chain(c);
       const eq = tok(c, "Equals");
       const last = value?.range ?? (eq ? this.range(eq) : name.range);
       return { kind: "AssignStmt", name, value, range: spanRanges(name.range, last) };
@@ -99,8 +99,11 @@ export class AstBuilder {
   }
 
   expressionOf(node: CstNode | undefined): A.Expr | null {
-    if (!node) return null;
-    const c = node.children;
+    return node ? this.chain(node.children) : null;
+  }
+
+  /** The `operand (op operand)*` chain of an expression, or of a rule that holds one inline. */
+  private chain(c: Children): A.Expr | null {
     const nodes = subs(c, "operands");
     const operators = c["operators"] as IToken[] | undefined;
     if (operators === undefined) return nodes.length > 0 ? this.operand(nodes[0]!) : null;
@@ -276,10 +279,10 @@ export class AstBuilder {
     const colon = id ? tok(c, "Colon") : undefined;
     if (id && colon) {
       const name = this.identifier(id);
-      const value = this.expressionOf(sub(c, "expression"));
+      const value = this.chain(c);
       return { kind: "Argument", name, value, range: spanRanges(name.range, value?.range ?? this.range(colon)) };
     }
-    const value = this.expressionOf(sub(c, "expression"));
+    const value = this.chain(c);
     if (!value) return null;
     return { kind: "Argument", name: null, value, range: value.range };
   }
@@ -304,7 +307,7 @@ export class AstBuilder {
       const id = tok(e.children, "Identifier");
       if (!id) continue;
       const name = this.identifier(id);
-      const value = this.expressionOf(sub(e.children, "expression"));
+      const value = this.chain(e.children);
       entries.push({ kind: "WhereEntry", name, value, range: spanRanges(name.range, value?.range ?? name.range) });
     }
     const close = tok(c, "RBrace");

@@ -90,14 +90,18 @@ export class RecipeParser extends CstParser {
   public assignment = this.RULE("assignment", () => {
     this.CONSUME(T.Identifier);
     this.CONSUME(T.Equals);
-    this.SUBRULE(this.expression);
+    this.chain();
   });
 
+  public expression = this.RULE("expression", () => this.chain());
+
   /**
-   * A flat chain `operand (op operand)*`: precedence is applied when the AST is built. Fewer rule
-   * levels make the parser several times faster than one rule per precedence level.
+   * An expression's body, a flat chain `operand (op operand)*`: precedence is applied when the AST is
+   * built. Fewer rule levels make the parser several times faster than one rule per precedence level;
+   * the rules whose value is an expression (assignment, argument, where entry) take the chain inline,
+   * one CST level less for most values.
    */
-  public expression = this.RULE("expression", () => {
+  private chain(): void {
     this.SUBRULE(this.operand, { LABEL: "operands" });
     this.MANY(() => {
       this.OR(
@@ -110,7 +114,7 @@ export class RecipeParser extends CstParser {
       );
       this.SUBRULE2(this.operand, { LABEL: "operands" });
     });
-  });
+  }
 
   /** Unary minus signs, a value, and the where clauses that may follow a call. */
   public operand = this.RULE("operand", () => {
@@ -196,17 +200,13 @@ export class RecipeParser extends CstParser {
     return a.tokenType === T.Identifier && b.tokenType === T.Equals && a.startLine! > comma.startLine!;
   }
 
+  /** `name: value` or `value`. */
   public argument = this.RULE("argument", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Identifier);
-          this.CONSUME(T.Colon);
-          this.SUBRULE(this.expression);
-        },
-      },
-      { ALT: () => this.SUBRULE2(this.expression) },
-    ]);
+    this.OPTION(() => {
+      this.CONSUME(T.Identifier);
+      this.CONSUME(T.Colon);
+    });
+    this.chain();
   });
 
   public whereClause = this.RULE("whereClause", () => {
@@ -238,7 +238,7 @@ export class RecipeParser extends CstParser {
   public whereEntry = this.RULE("whereEntry", () => {
     this.CONSUME(T.Identifier);
     this.CONSUME(T.Colon);
-    this.SUBRULE(this.expression);
+    this.chain();
   });
 }
 
