@@ -28,13 +28,15 @@ export interface LanguageBench {
   diagnostics: number;
 }
 
-export function benchLanguage(modelsDir: string, lines = 5000, runs = 20): LanguageBench {
+/** `warmups` runs after the cold one are not counted: warm means the JIT has settled. */
+export function benchLanguage(modelsDir: string, lines = 5000, runs = 30, warmups = 5): LanguageBench {
   const text = generatedRecipe(lines, modelsDir);
   const file = join(modelsDir, "..", "bench.merge");
   const models = headerLookup();
   let t = performance.now();
   const first = checkRecipe(text, file, { models });
   const coldMs = performance.now() - t;
+  for (let r = 0; r < warmups; r++) checkRecipe(text, file, { models });
   const times: number[] = [];
   for (let r = 0; r < runs; r++) {
     t = performance.now();
