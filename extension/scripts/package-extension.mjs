@@ -74,6 +74,16 @@ async function main() {
   }
 
   const esbuild = await import("esbuild");
+  // src/language/chevrotain.ts takes Chevrotain's single-file build, which the build copies into dist/;
+  // a bundle has no module-loading time to save, so it takes the package itself.
+  /** @type {import("esbuild").Plugin} */
+  const plainChevrotain = {
+    name: "plain-chevrotain",
+    setup(build) {
+      build.onResolve({ filter: /(^|\/)chevrotain-bundle\.js$/ }, () => ({ path: "chevrotain", namespace: "plain-chevrotain" }));
+      build.onLoad({ filter: /.*/, namespace: "plain-chevrotain" }, () => ({ contents: 'export * from "chevrotain";', resolveDir: root, loader: "js" }));
+    },
+  };
   // CommonJS has no import.meta: give each bundle its own file's URL instead.
   const shim = join(stage, "import-meta-url.js");
   writeFileSync(shim, 'export const import_meta_url = require("node:url").pathToFileURL(__filename).href;\n');
@@ -86,6 +96,7 @@ async function main() {
       format: "cjs",
       target: "node20",
       external: ["vscode"],
+      plugins: [plainChevrotain],
       define: { "import.meta.url": "import_meta_url" },
       inject: [shim],
       minify: true,

@@ -3,7 +3,8 @@
  * committed ones are stale, and writing them. The syntax diagrams load their scripts from copies under
  * `grammar/diagrams/`, so the page works offline and inside a webview.
  */
-import { createSyntaxDiagramsCode, type ISerializedGast } from "chevrotain";
+import type { ISerializedGast } from "chevrotain";
+import { createSyntaxDiagramsCode } from "../../src/language/chevrotain.js";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, posix } from "node:path";

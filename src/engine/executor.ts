@@ -14,11 +14,13 @@ import { BufferPool } from "./buffer-pool.js";
 import { EngineAbortedError, EngineError, atOrigin } from "./errors.js";
 import { Scratch } from "./kernels/scratch.js";
 import { modelCard, modelMetadata } from "./model-card.js";
+import { OutputStream } from "./output-stream.js";
 import { type FamilyTensor, ModelSet } from "./model-set.js";
 import { setupSave } from "./save-setup.js";
 import { Parallel } from "./parallel/parallel.js";
 import { WorkerPool } from "./parallel/worker-pool.js";
-import { Prefetch, type RunContext, checkAborted } from "./tensor-run.js";
+import { ReadAhead } from "./prefetch.js";
+import { type RunContext, TensorRun, checkAborted } from "./tensor-run.js";
 
 /** Tensors larger than this many elements are processed in row chunks. */
 export const DEFAULT_MAX_CHUNK_ELEMENTS = 1 << 26;
@@ -124,8 +126,9 @@ async function runSave(
     });
 
   let writer: ModelWriter | null = null;
-  let ahead: Prefetch | null = null;
+  let ahead: ReadAhead | null = null;
   let device: SaveBackend | null = null;
+  let output: OutputStream | null = null;
   try {
     device = await backend.beginSave(ctx, nodes);
     writer = await ModelWriter.create({
@@ -136,17 +139,19 @@ async function runSave(
       metadata: modelMetadata(effect),
     });
     await device.computeGlobalStats(nodes.map((n) => n.id), tensors, report);
+    output = new OutputStream(ctx, writer);
+    ahead = new ReadAhead(ctx, tensors, loads);
     for (let ti = 0; ti < tensors.length; ti++) {
       const t = tensors[ti]!;
-      const prefetched = ahead;
-      const following = tensors[ti + 1];
-      ahead = following && Prefetch.worthIt(ctx, following) ? new Prefetch(ctx, following, loads) : null;
+      const prefetched = ahead.take(ti);
       if (t.float) {
         const run = device.tensorRun(t, prefetched);
         await run.prepare([effect.node]);
+        // The CPU engine rounds 16-bit outputs as it computes them.
+        const roundTo = run instanceof TensorRun ? output.roundTo : null;
         for (let c = 0; c < run.chunks.length; c++) {
-          const out = await run.evaluate(effect.node, c);
-          await writer.writeF32(t.name, out, run.chunks[c]!.start);
+          const out = roundTo && run instanceof TensorRun ? await run.evaluate(effect.node, c, roundTo) : await run.evaluate(effect.node, c);
+          await output.writeValues(t.name, out, run.chunks[c]!.start, roundTo !== null);
           bytesWritten += out.length * outSize;
         }
         run.release();
@@ -154,11 +159,12 @@ async function runSave(
       } else {
         const sources = layout ? layout.leafSources([effect.node], t.name) : loads.map((load) => ({ load, name: t.name }));
         const bytes = await carriedBytes(models, t, sources, ctx.counters);
-        await writer.writeRaw(t.name, bytes);
+        await output.writeRaw(t.name, bytes);
         bytesWritten += bytes.length;
       }
       report("write", `writing ${effect.path}`, ti + 1);
     }
+    await output.drain();
     checkAborted(opts.signal);
     // A single .safetensors file has no config or tokenizer of its own to copy.
     if (refHeader.kind === "folder") {
@@ -180,6 +186,7 @@ async function runSave(
     };
   } catch (e) {
     await ahead?.discard();
+    await output?.drain().catch(() => undefined);
     await writer?.abort();
     if (e instanceof EngineError || e instanceof EngineAbortedError) throw e;
     throw new EngineError(atOrigin(effect.origin, (e as Error).message), effect.origin, (e as { tensor?: string }).tensor);

@@ -17,7 +17,8 @@ import { modelMetadata } from "./model-card.js";
 import { type FamilyTensor, ModelSet } from "./model-set.js";
 import { setupSave } from "./save-setup.js";
 import { countStatsPasses } from "./stats-runner.js";
-import { PREFETCH_MAX_ELEMENTS, chunkRanges } from "./tensor-run.js";
+import { PREFETCH_MAX_ELEMENTS, READ_AHEAD_ELEMENTS } from "./prefetch.js";
+import { chunkRanges } from "./tensor-run.js";
 
 export interface StatsPlan {
   /** "ties at recipe.merge:5:10" */
@@ -155,8 +156,9 @@ function peakMemory(
   const histograms = series * HISTOGRAM_BYTES * threads;
   const widest = Math.max(1, ...[...bound.values()].map((b) => b.inputCount));
   const scratch = threads * (3 * widest + 3) * BLOCK * 8;
-  // The next tensor's inputs are read while this one computes (when small enough).
+  // The next tensor's inputs are read while this one computes (when small enough), with any tiny
+  // tensors before it.
   const loads = nodes.filter((n) => n.kind === "load").length;
-  const prefetch = loads * Math.min(largest, PREFETCH_MAX_ELEMENTS) * 4;
+  const prefetch = loads * (Math.min(largest, PREFETCH_MAX_ELEMENTS) + READ_AHEAD_ELEMENTS) * 4;
   return buffers + histograms + scratch + prefetch + WRITER_BYTES;
 }

@@ -2,12 +2,20 @@
  * Runs a kernel's declared statistics (stages of exact order statistics and sums) over a scope: the
  * engine feeds every chunk of the scope once per pass while `needsPass`; a stage takes one pass
  * (sums, small scopes) or two (radix select). Chunks may also be counted by other threads:
- * `passInfo` describes the current pass as plain data and `addCounts` takes their results.
+ * `passInfo` describes the current pass as plain data, `addCounts` and `addBlockSums` take their
+ * results.
  */
 import type { AnyMethodKernel, ChunkInputs, KernelContext, SeriesSelection, StageResults } from "../methods/method.js";
 import { BLOCK } from "./kernels/elementwise.js";
-import { type HistogramPass, OrderStatisticSelector, SMALL_SCOPE } from "./kernels/order-statistics.js";
+import { type HistogramPass, OrderStatisticSelector, SMALL_SCOPE, histogramInto, histogramSize } from "./kernels/order-statistics.js";
 import { Scratch } from "./kernels/scratch.js";
+import type { HistogramPart } from "./parallel/histogram-parts.js";
+
+/** A range of a scope sampled for `StatsRunner.narrow`: its elements as a chunk, and their tensor's context. */
+export interface SampleRun {
+  chunk: ChunkInputs;
+  ctx: KernelContext;
+}
 
 /** What one series counts this pass: a histogram, its sum, or nothing. */
 export type SeriesPass = HistogramPass | { kind: "sum" } | null;
@@ -90,6 +98,18 @@ export abstract class StagedStatistics {
   }
 }
 
+/**
+ * A sample for `narrow`: runs of SAMPLE_RUN elements spread evenly over the chunk, one per 32768
+ * elements, 32 to 128 of them (a smaller sample keeps more buckets, which costs little on a small
+ * scope).
+ */
+const SAMPLE_RUN = 512;
+function sampleRuns(scopeSize: number): number {
+  return Math.max(32, Math.min(128, Math.floor(scopeSize / 32768)));
+}
+/** Smaller scopes take their two passes: the sample would cost about what it saves. */
+const NARROW_MIN_SCOPE = 1 << 18;
+
 export class StatsRunner extends StagedStatistics {
   private readonly series = new Scratch();
 
@@ -127,12 +147,70 @@ export class StatsRunner extends StagedStatistics {
     }
   }
 
-  /** Results another thread counted over `count` elements: a histogram or [sum] per series. */
-  addCounts(counts: (Float64Array | null)[], count: number): void {
+  /**
+   * Histograms another thread counted over `count` elements, and the keys it kept (one per series;
+   * sums come by `addBlockSums`).
+   */
+  addCounts(counts: readonly (HistogramPart | null)[], count: number, kept: readonly (Uint32Array | null)[] = []): void {
     this.slots.forEach((slot, i) => {
-      if (slotDone(slot)) return;
-      if (slot!.kind === "select") slot!.selector.addHistogram(counts[i]!, count);
-      else slot!.sum += counts[i]![0]!;
+      if (slot?.kind !== "select" || slot.selector.done) return;
+      slot.selector.addHistogram(counts[i]!.bins, count, counts[i]!.offset);
+      const keys = kept[i];
+      if (keys) slot.selector.addKept(keys);
+    });
+  }
+
+  /**
+   * The element ranges of the scope that `narrow` would sample now: none unless a selection's first
+   * pass is about to start on a scope large enough to gain from it.
+   */
+  samplePlan(): [number, number][] {
+    if (this.scopeSize < NARROW_MIN_SCOPE) return [];
+    if (!this.slots.some((s) => s?.kind === "select" && s.selector.narrowable)) return [];
+    const runs = sampleRuns(this.scopeSize);
+    return Array.from({ length: runs }, (_, r): [number, number] => {
+      const start = Math.floor(((this.scopeSize - SAMPLE_RUN) * r) / (runs - 1));
+      return [start, start + SAMPLE_RUN];
+    });
+  }
+
+  /**
+   * Before a pass: lets the selectors of a first pass that has not started keep the keys near their
+   * ranks, judged from a sample of the scope (see OrderStatisticSelector.narrow), so that most
+   * selections take one pass instead of two. `sample(start, end)` gives each range of `samplePlan`
+   * as a chunk of its own (it may give fewer elements, e.g. at the end of a tensor) with the
+   * context of its tensor.
+   */
+  narrow(sample: (start: number, end: number) => SampleRun): void {
+    const plan = this.samplePlan();
+    if (plan.length === 0) return;
+    const selectors = this.slots.map((s) => (s?.kind === "select" && s.selector.narrowable ? s.selector : null));
+    const spec = this.kernel.stats!;
+    const n = this.slots.length;
+    const passes = selectors.map((s): HistogramPass | null => (s ? { kind: "high", mode: s.mode } : null));
+    const hists = passes.map((p) => (p ? new Float64Array(histogramSize(p)) : null));
+    let count = 0;
+    for (const [start, end] of plan) {
+      const { chunk, ctx } = sample(start, end);
+      const out: Float32Array[] = [];
+      for (let i = 0; i < n; i++) out.push(this.series.f32(i, chunk.length));
+      spec.values(this.params, this.stage, this.earlier, chunk, 0, chunk.length, out, ctx);
+      passes.forEach((p, i) => p && histogramInto(p, out[i]!, 0, chunk.length, hists[i]!));
+      count += chunk.length;
+    }
+    selectors.forEach((s, i) => s?.narrow(hists[i]!, count));
+  }
+
+  /**
+   * Per-block sums of a chunk (sums[block · series + i], blocks of BLOCK elements), added in block
+   * order: the same float64 additions, in the same order, as `accumulate` on one thread.
+   */
+  addBlockSums(sums: Float64Array): void {
+    const n = this.slots.length;
+    const blocks = sums.length / n;
+    this.slots.forEach((slot, i) => {
+      if (slot?.kind !== "sum" || slot.done) return;
+      for (let b = 0; b < blocks; b++) slot.sum += sums[b * n + i]!;
     });
   }
 }

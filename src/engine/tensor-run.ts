@@ -3,10 +3,11 @@
  * chunk: its inputs are read once and kept while the tensor-scope statistics run over them in
  * memory. A larger tensor is cut into row-aligned chunks; its tensor-scope statistics then take
  * passes over the chunks (`prepare`) before any chunk is produced, and only one chunk of every node
- * is alive at a time.
+ * is alive at a time. With worker threads, 16-bit inputs are read as stored and widened by the
+ * first parallel operation that reads them (parallel/decode.ts).
  */
 import type { Graph, LoadNode, NodeId } from "../graph/graph.js";
-import { dtypeSize } from "../io/index.js";
+import type { HalfDType } from "../io/index.js";
 import type { ChunkInputs, KernelContext } from "../methods/method.js";
 import type { BoundNode } from "./bound-node.js";
 import type { BufferPool } from "./buffer-pool.js";
@@ -15,9 +16,14 @@ import { sameNameNodes } from "./graph-walk.js";
 import { weightedSumInto } from "./kernels/elementwise.js";
 import type { Scratch } from "./kernels/scratch.js";
 import type { FamilyTensor, ModelSet } from "./model-set.js";
+import { type PendingDecode, decodeCopy } from "./parallel/decode.js";
 import type { Parallel } from "./parallel/parallel.js";
+import type { Prefetch } from "./prefetch.js";
 import { StatsRunner } from "./stats-runner.js";
+import { readStored } from "./stored-input.js";
 import type { TensorLayout } from "./tensor-layout.js";
+
+export type { Prefetch } from "./prefetch.js";
 
 export interface RunContext {
   graph: Graph;
@@ -69,6 +75,10 @@ export class TensorRun {
   private readonly stackRuns = new Map<NodeId, { run: TensorRun; node: NodeId }>();
   private current = -1;
   private readonly kctx: KernelContext;
+  /** Load buffers that still hold their stored 16-bit bits (see parallel/decode.ts), by buffer. */
+  private readonly pending = new Map<Float32Array, PendingDecode>();
+  /** Buffers rounded to 16 bits in place (see `evaluate`). */
+  private readonly rounded = new Set<Float32Array>();
 
   constructor(
     private readonly ctx: RunContext,
@@ -100,9 +110,7 @@ export class TensorRun {
       const params = b.params(this.tensor.name);
       const session = new StatsRunner(b.kernel, params, this.tensor.numel, b.inputCount);
       while (session.needsPass) {
-        for (let c = 0; c < this.chunks.length; c++) {
-          await this.ctx.parallel.accumulate(session, b.kernel, params, await this.inputsOf(b, c), this.kctx);
-        }
+        for (let c = 0; c < this.chunks.length; c++) await this.accumulate(session, b, params, c);
         session.endPass();
       }
       this.stats.set(node.id, session.result());
@@ -110,17 +118,50 @@ export class TensorRun {
     this.release();
   }
 
-  /** The inputs of a bound node for chunk `c` (valid until another chunk is evaluated). */
-  async inputsOf(b: BoundNode, c: number): Promise<ChunkInputs> {
+  /** Feeds chunk `c` of a bound node's inputs to a statistics pass, widening stored inputs on the way. */
+  async accumulate(session: StatsRunner, b: BoundNode, params: unknown, c: number): Promise<void> {
+    const chunk = await this.storedInputsOf(b, c);
+    const decodes = this.decodesOf(chunkBuffers(chunk));
+    await this.ctx.parallel.accumulate(session, b.kernel, params, chunk, this.kctx, decodes);
+    this.widened(decodes);
+  }
+
+  /**
+   * Node `id`'s values for chunk `c` (valid until another chunk is evaluated or `release`). With
+   * `roundTo`, they come rounded to that 16-bit dtype in place instead, for the writer (the lower
+   * halves of the buffer's segments, see parallel/decode.ts; the computing threads round each range
+   * as they finish it): the float values are gone then.
+   */
+  async evaluate(id: NodeId, c: number, roundTo: HalfDType | null = null): Promise<Float32Array> {
+    const values = await this.value(id, c, roundTo);
+    await this.widen([values]);
+    if (roundTo && !this.rounded.has(values)) {
+      await this.ctx.parallel.encode(roundTo, values);
+      this.rounded.add(values);
+    }
+    return values;
+  }
+
+  /**
+   * The inputs of a bound node for chunk `c` (valid until another chunk is evaluated); loads may
+   * still hold stored bits (see `pending`): the parallel operation that reads them widens them.
+   */
+  private async storedInputsOf(b: BoundNode, c: number): Promise<ChunkInputs> {
+    // The models' reads run at once rather than one after the other.
+    const loads = [...new Set(b.base === null ? b.inputs : [...b.inputs, b.base])].filter((id) => this.ctx.graph.nodes[id]!.kind === "load");
+    await Promise.all(loads.map((id) => this.value(id, c)));
     const inputs: Float32Array[] = [];
-    for (const id of b.inputs) inputs.push(await this.evaluate(id, c));
-    const base = b.base === null ? null : await this.evaluate(b.base, c);
+    for (const id of b.inputs) inputs.push(await this.value(id, c));
+    const base = b.base === null ? null : await this.value(b.base, c);
     const { start, count } = this.chunks[c]!;
     return { inputs, base, length: count, offset: start, rowLength: rowLength(this.tensor.shape, this.tensor.numel) };
   }
 
-  /** Node `id`'s values for chunk `c` (valid until another chunk is evaluated or `release`). */
-  async evaluate(id: NodeId, c: number): Promise<Float32Array> {
+  /**
+   * Like `evaluate`, but a load's buffer may still hold stored bits (see `pending`); a merge computed
+   * now with `roundTo` comes rounded.
+   */
+  private async value(id: NodeId, c: number, roundTo: HalfDType | null = null): Promise<Float32Array> {
     if (c !== this.current) {
       this.release();
       this.current = c;
@@ -146,16 +187,23 @@ export class TensorRun {
       out.set(values.subarray(0, count));
     } else {
       const b = this.ctx.bound.get(id)!;
-      const chunk = await this.inputsOf(b, c);
+      const chunk = await this.storedInputsOf(b, c);
       const params = b.params(this.tensor.name);
-      out = this.ctx.pool.acquire(count);
+      let result: Float32Array | null = null;
       try {
+        // Statistics passes widen the stored inputs as they go; what is left, apply widens. The
+        // output is taken from the pool only now: buffers still being written may be back by then.
         const stats = b.hasStats ? await this.statsFor(b, chunk, params) : null;
-        await this.ctx.parallel.apply(b.kernel, params, stats, chunk, out, this.kctx);
+        const decodes = this.decodesOf(chunkBuffers(chunk));
+        result = await this.ctx.pool.acquireSoon(count);
+        await this.ctx.parallel.apply(b.kernel, params, stats, chunk, result, this.kctx, decodes, roundTo);
+        this.widened(decodes);
+        if (roundTo) this.rounded.add(result);
       } catch (e) {
-        this.ctx.pool.release(out);
+        if (result) this.ctx.pool.release(result);
         throw b.error(`${b.name} failed on tensor "${this.tensor.name}": ${(e as Error).message}`, this.tensor.name);
       }
+      out = result;
     }
     this.cache.set(id, out);
     return out;
@@ -163,6 +211,8 @@ export class TensorRun {
 
   /** Returns every cached chunk to the pool. */
   release(): void {
+    this.pending.clear();
+    this.rounded.clear();
     for (const buf of this.cache.values()) this.ctx.pool.release(buf);
     this.cache = new Map();
     this.current = -1;
@@ -189,10 +239,15 @@ export class TensorRun {
     }
     if (this.stats.has(id)) return this.stats.get(id);
     if (!this.single) throw new Error(`engine: tensor statistics of node ${id} were not prepared`);
-    // One chunk: the inputs are in memory, so every pass runs over them without reading again.
+    // One chunk: the inputs are in memory, so every pass runs over them without reading again
+    // (the first one widens what is still stored).
     const session = new StatsRunner(b.kernel, params, this.tensor.numel, b.inputCount);
     while (session.needsPass) {
-      await this.ctx.parallel.accumulate(session, b.kernel, params, chunk, this.kctx);
+      const decodes = this.decodesOf(chunkBuffers(chunk));
+      const sample = sampler(chunk, decodes);
+      session.narrow((start, end) => ({ chunk: sample(start, end), ctx: this.kctx }));
+      await this.ctx.parallel.accumulate(session, b.kernel, params, chunk, this.kctx, decodes);
+      this.widened(decodes);
       session.endPass();
     }
     const result = session.result();
@@ -200,67 +255,60 @@ export class TensorRun {
     return result;
   }
 
-  private read(load: LoadNode, start: number, count: number): Promise<Float32Array> {
-    const ahead = start === 0 && count === this.tensor.numel ? this.prefetch?.take(load.id) : undefined;
-    return ahead ?? readInput(this.ctx, load, this.tensor.name, start, count);
+  /** The pending widenings of those of `buffers` that still hold stored bits. */
+  private decodesOf(buffers: readonly Float32Array[]): PendingDecode[] {
+    const out: PendingDecode[] = [];
+    for (const buf of new Set(buffers)) {
+      const p = this.pending.get(buf);
+      if (p) out.push(p);
+    }
+    return out;
+  }
+
+  /** Marks inputs widened. */
+  private widened(decodes: readonly PendingDecode[]): void {
+    for (const d of decodes) this.pending.delete(d.dst);
+  }
+
+  private async widen(buffers: readonly Float32Array[]): Promise<void> {
+    const decodes = this.decodesOf(buffers);
+    await this.ctx.parallel.decode(decodes);
+    this.widened(decodes);
+  }
+
+  private async read(load: LoadNode, start: number, count: number): Promise<Float32Array> {
+    const ahead = start === 0 && count === this.tensor.numel ? this.prefetch?.takeStored(load.id) : undefined;
+    const input = await (ahead ?? readStored(this.ctx, load, this.tensor.name, start, count));
+    if (input.stored) this.pending.set(input.values, { dst: input.values, dtype: input.stored });
+    return input.values;
   }
 }
 
-/** Elements [start, start + count) of a model's tensor as float32, in a pool buffer. */
-async function readInput(ctx: RunContext, load: LoadNode, tensor: string, start: number, count: number): Promise<Float32Array> {
-  const reader = ctx.models.reader(load);
-  const buf = ctx.pool.acquire(count);
-  try {
-    await reader.readF32Into(tensor, buf, start, count);
-  } catch (e) {
-    ctx.pool.release(buf);
-    if (e instanceof EngineError) throw e;
-    throw new EngineError(atOrigin(load.origin, (e as Error).message), load.origin, tensor);
-  }
-  ctx.counters.bytesRead += count * dtypeSize(reader.tensor(tensor).dtype);
-  return buf;
+function chunkBuffers(chunk: ChunkInputs): Float32Array[] {
+  return chunk.base === null ? [...chunk.inputs] : [...chunk.inputs, chunk.base];
 }
 
-/** Tensors up to this many elements have their inputs read ahead, while the previous one computes. */
-export const PREFETCH_MAX_ELEMENTS = 1 << 24;
-
-/** Reads of a whole tensor's inputs, started ahead of its evaluation. */
-export class Prefetch {
-  private readonly reads = new Map<NodeId, Promise<Float32Array>>();
-
-  constructor(
-    private readonly ctx: RunContext,
-    tensor: FamilyTensor,
-    loads: readonly LoadNode[],
-  ) {
-    for (const load of loads) {
-      const read = readInput(ctx, load, tensor.name, 0, tensor.numel);
-      read.catch(() => undefined); // reported when taken; never an unhandled rejection
-      this.reads.set(load.id, read);
-    }
-  }
-
-  /** Whether a tensor's inputs are worth reading ahead (one chunk, not too large). */
-  static worthIt(ctx: RunContext, tensor: FamilyTensor): boolean {
-    return tensor.float && tensor.numel <= Math.min(PREFETCH_MAX_ELEMENTS, ctx.maxChunkElements);
-  }
-
-  take(id: NodeId): Promise<Float32Array> | undefined {
-    const read = this.reads.get(id);
-    this.reads.delete(id);
-    return read;
-  }
-
-  /** Returns the buffers nobody took to the pool. */
-  async discard(): Promise<void> {
-    const left = [...this.reads.values()];
-    this.reads.clear();
-    for (const read of left) {
-      try {
-        this.ctx.pool.release(await read);
-      } catch {
-        // the read failed: nothing to release
-      }
-    }
-  }
+/**
+ * Elements [start, end) of a chunk as a chunk of their own, for a sample: views, or widened copies
+ * (in buffers reused from call to call) of inputs still stored.
+ */
+function sampler(chunk: ChunkInputs, decodes: readonly PendingDecode[]): (start: number, end: number) => ChunkInputs {
+  const pending = new Map(decodes.map((d) => [d.dst, { decode: d, copy: new Float32Array(0) }]));
+  return (start, end) => {
+    const part = (x: Float32Array): Float32Array => {
+      const p = pending.get(x);
+      if (!p) return x.subarray(start, end);
+      if (p.copy.length < end - start) p.copy = new Float32Array(end - start);
+      const copy = p.copy.subarray(0, end - start);
+      decodeCopy(p.decode, start, end, copy);
+      return copy;
+    };
+    return {
+      inputs: chunk.inputs.map(part),
+      base: chunk.base === null ? null : part(chunk.base),
+      length: end - start,
+      offset: chunk.offset + start,
+      rowLength: chunk.rowLength,
+    };
+  };
 }

@@ -39,15 +39,37 @@ export function torchDTypeName(d: OutputDType): string {
   return d === "bf16" ? "bfloat16" : d === "f16" ? "float16" : "float32";
 }
 
-/** bf16 bits → float32 (exact). `src` and `dst` may share bytes when dst starts at or before src. */
+/**
+ * bf16 bits → float32 (exact). `src` may overlap `dst`'s bytes when it starts at least 2 bytes per
+ * element after `dst` (e.g. in its upper half: a read widened in place): every element is read
+ * before its bytes are overwritten.
+ */
 export function bf16ToF32(src: Uint16Array, dst: Float32Array): void {
   const n = src.length;
   // Int32 views keep every value a small integer for V8 (Uint32 values above 2^31 become doubles).
   const out = new Int32Array(dst.buffer, dst.byteOffset, dst.length);
-  for (let i = 0; i < n; i++) out[i] = src[i]! << 16;
+  let i = 0;
+  if ((src.byteOffset & 3) !== 0 && n > 0) {
+    out[0] = src[0]! << 16;
+    i = 1;
+  }
+  // Two elements per 32-bit read (about a third faster than one by one): low half first.
+  const pairs = (n - i) >> 1;
+  if (pairs > 0) {
+    const words = new Int32Array(src.buffer, src.byteOffset + 2 * i, pairs);
+    for (let j = 0; j < pairs; j++, i += 2) {
+      const w = words[j]!;
+      out[i] = w << 16;
+      out[i + 1] = w & -65536;
+    }
+  }
+  if (i < n) out[i] = src[i]! << 16;
 }
 
-/** float32 → bf16 bits, round to nearest even; NaN becomes the canonical 0x7FC0 as in PyTorch. */
+/**
+ * float32 → bf16 bits, round to nearest even; NaN becomes the canonical 0x7FC0 as in PyTorch. `dst`
+ * may start at `src`'s first byte (rounding in place): every value is read before it is overwritten.
+ */
 export function f32ToBF16(src: Float32Array, dst: Uint16Array): void {
   const n = src.length;
   const bits = new Int32Array(src.buffer, src.byteOffset, n);
@@ -57,6 +79,25 @@ export function f32ToBF16(src: Float32Array, dst: Uint16Array): void {
     // non-NaN values, and the Uint16 store keeps the low 16 bits of the arithmetic shift.
     dst[i] = (x & 0x7fffffff) > 0x7f800000 ? 0x7fc0 : (x + 0x7fff + ((x >> 16) & 1)) >> 16;
   }
+}
+
+/** The 16-bit float dtypes, stored as 2 bytes and widened to float32 exactly. */
+export type HalfDType = "BF16" | "F16";
+
+export function isHalfDType(d: DType): d is HalfDType {
+  return d === "BF16" || d === "F16";
+}
+
+/** 16-bit float bits → float32 (exact), for either 16-bit dtype. */
+export function halfToF32(dtype: HalfDType, src: Uint16Array, dst: Float32Array): void {
+  if (dtype === "BF16") bf16ToF32(src, dst);
+  else f16ToF32(src, dst);
+}
+
+/** float32 → 16-bit float bits, round to nearest even, for either 16-bit dtype. */
+export function f32ToHalf(dtype: HalfDType, src: Float32Array, dst: Uint16Array): void {
+  if (dtype === "BF16") f32ToBF16(src, dst);
+  else f32ToF16(src, dst);
 }
 
 let halfTable: Float32Array | null = null;
@@ -87,7 +128,7 @@ function halfBitsToFloatBits(h: number): number {
   return (sign | (e << 23) | ((mant & 0x3ff) << 13)) >>> 0;
 }
 
-/** f16 bits → float32 (exact). `src` and `dst` may share bytes when dst starts at or before src. */
+/** f16 bits → float32 (exact); in place as bf16ToF32. */
 export function f16ToF32(src: Uint16Array, dst: Float32Array): void {
   const table = halfToFloatTable();
   const n = src.length;
@@ -117,7 +158,7 @@ export function f32BitsToF16Bits(x: number): number {
   return sign | h;
 }
 
-/** float32 → f16 bits, round to nearest even. */
+/** float32 → f16 bits, round to nearest even (in place as f32ToBF16). */
 export function f32ToF16(src: Float32Array, dst: Uint16Array): void {
   const n = src.length;
   const bits = new Int32Array(src.buffer, src.byteOffset, n);

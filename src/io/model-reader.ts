@@ -4,10 +4,11 @@
  * upper half of the float32 destination and widened in place).
  */
 import { closeSync, fstatSync, openSync, read, readSync } from "node:fs";
-import { bf16ToF32, dtypeSize, f16ToF32, isFloatDType } from "./dtype.js";
+import { type HalfDType, dtypeSize, halfToF32, isFloatDType } from "./dtype.js";
 import { ModelFormatError, where } from "./errors.js";
 import { type ModelHeader, type TensorHeader, readModelHeader } from "./model-header.js";
 import { HeaderCache } from "./header-cache.js";
+import { readParts } from "./vectored.js";
 
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
   throw new Error("mergelang's tensor I/O needs a little-endian machine");
@@ -68,6 +69,33 @@ export class ModelReader {
     const plan = this.planF32(name, out, start, count);
     this.fillSync(plan.t, plan.bytes, plan.position);
     finishF32(plan, out, count);
+  }
+
+  /**
+   * The stored bytes of elements [start, start+count) of a tensor, any dtype, into `parts` in order
+   * (their lengths add up to count × the dtype's size): for a caller that converts the values
+   * itself, e.g. on other threads, from a layout of its own.
+   */
+  async readStoredInto(name: string, parts: readonly Uint8Array[], start = 0, count?: number): Promise<void> {
+    const t = this.tensor(name);
+    const n = count ?? t.numel - start;
+    const bytes = parts.reduce((a, p) => a + p.length, 0);
+    if (!Number.isInteger(start) || !Number.isInteger(n) || start < 0 || n < 0 || start + n > t.numel || bytes !== n * dtypeSize(t.dtype)) {
+      throw new ModelFormatError(
+        "read-range",
+        t.file,
+        `cannot read elements [${start}, ${start + n}) of ${where(t.file, name)} (${t.numel} elements) into ${bytes} bytes`,
+        name,
+      );
+    }
+    const fd = this.fd(t);
+    let got: number;
+    try {
+      got = await readParts(fd, parts, t.byteOffset + start * dtypeSize(t.dtype));
+    } catch (e) {
+      throw new ModelFormatError("io-error", t.file, `reading ${where(t.file, t.name)} failed: ${(e as Error).message}`, t.name);
+    }
+    if (got < bytes) throw this.truncated(t, fd);
   }
 
   /** The stored bytes of a tensor, any dtype. */
@@ -193,10 +221,7 @@ function finishF32(plan: F32Plan, out: Float32Array, count: number): void {
     out.set(new Float64Array(bytes.buffer, bytes.byteOffset, count));
     return;
   }
-  const src = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
-  const dst = out.subarray(0, count);
-  if (t.dtype === "BF16") bf16ToF32(src, dst);
-  else f16ToF32(src, dst);
+  halfToF32(t.dtype as HalfDType, new Uint16Array(bytes.buffer, bytes.byteOffset, count), out.subarray(0, count));
 }
 
 /** Opens a model folder or file for reading (headers through `cache` when given). */

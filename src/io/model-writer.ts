@@ -2,7 +2,9 @@
  * Streaming, atomic safetensors writer. The caller announces every output tensor up front, so the
  * shard layout and headers are fixed before data arrives; tensors are then written in that order
  * (in chunks if wanted), converted to the output dtype through two reusable staging buffers (one is
- * written to disk while the next fills), and never held whole in memory.
+ * written to disk while the next fills), and never held whole in memory. Bytes already in the
+ * stored dtype that are larger than a staging buffer, or come in parts, go to disk from where they
+ * lie.
  */
 import { close, closeSync, copyFileSync, existsSync, fsync, fsyncSync, open, openSync, readFileSync, statSync, write, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
@@ -11,6 +13,7 @@ import { type DType, type OutputDType, dtypeSize, f32ToBF16, f32ToF16, isFloatDT
 import { ModelFormatError } from "./errors.js";
 import { CONFIG_FILE, INDEX_FILE } from "./model-header.js";
 import { type PlannedShard, type PlannedTensor, type ShardPlan, indexJson, planShards } from "./shard-plan.js";
+import { writeParts } from "./vectored.js";
 
 export interface OutputTensor {
   name: string;
@@ -148,6 +151,25 @@ export class ModelWriter {
       this.checkChunk(t, byteOffset, bytes.length);
       await this.putBytes(bytes);
       await this.advance(t, bytes.length);
+    });
+  }
+
+  /**
+   * Bytes already in the tensor's stored dtype, as consecutive `parts` (written from where they lie,
+   * without a copy); the parts must stay unchanged until this resolves.
+   */
+  async writeRawParts(name: string, parts: readonly Uint8Array[], byteOffset?: number): Promise<void> {
+    await this.guard(async () => {
+      const t = this.expect(name);
+      const length = parts.reduce((a, p) => a + p.length, 0);
+      this.checkChunk(t, byteOffset, length);
+      await this.ensureShard();
+      await this.flush();
+      await this.pending;
+      const pos = this.filePos;
+      this.filePos += length;
+      await writeParts(this.fd!, parts, pos);
+      await this.advance(t, length);
     });
   }
 
@@ -353,7 +375,16 @@ export class ModelWriter {
 
   private async putBytes(bytes: Uint8Array): Promise<void> {
     await this.ensureShard();
-    await this.putBytesRaw(bytes);
+    if (bytes.length < this.buffers[0]!.length) {
+      await this.putBytesRaw(bytes);
+      return;
+    }
+    // A large range goes to the file as it is, after what is staged: no copy through the buffers.
+    await this.flush();
+    await this.pending;
+    const pos = this.filePos;
+    this.filePos += bytes.length;
+    await writeAll(this.fd!, bytes, pos);
   }
 
   private async putBytesRaw(bytes: Uint8Array): Promise<void> {

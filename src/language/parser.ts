@@ -3,7 +3,8 @@
  * the next token can continue it. One guard makes recovery line-aware: inside brackets, a new line that
  * starts with `name =` begins a new statement, so an unclosed call does not swallow the rest of the file.
  */
-import { CstParser, EOF, type CstNode, type IOrAlt, type IToken, type IParserErrorMessageProvider, type TokenType } from "chevrotain";
+import type { CstNode, CstParser as CstParserType, IOrAlt, IToken, IParserErrorMessageProvider, TokenType } from "chevrotain";
+import { CstParser, EOF } from "./chevrotain.js";
 import * as T from "./tokens.js";
 
 /** Structured error payload: the message provider encodes it; syntax-errors.ts turns it into words. */
@@ -36,7 +37,7 @@ const messageProvider: IParserErrorMessageProvider = {
  * third of the size, and the CST of a long recipe is mostly nodes: this cuts the parse's garbage
  * collection by a third. Our labels and rule names never collide with Object.prototype's members.
  */
-function useCompactCstNodes(parser: CstParser): void {
+function useCompactCstNodes(parser: CstParserType): void {
   const internals = parser as unknown as { cstInvocationStateUpdate: (name: string) => void; CST_STACK: CstNode[] };
   internals.cstInvocationStateUpdate = function (this: typeof internals, name: string): void {
     this.CST_STACK.push({ name, children: {} });

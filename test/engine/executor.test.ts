@@ -13,6 +13,9 @@ import { GraphBuilder, origin } from "./graph-builder.js";
 import { readAll } from "./compare.js";
 import { writeModel, type TestTensor } from "./models.js";
 import { normals } from "./random.js";
+import { kthLargestMagnitude } from "../../src/engine/kernels/order-statistics.js";
+import { Scratch } from "../../src/engine/kernels/scratch.js";
+import { tiesKernel, tiesMerge } from "../../src/methods/ties.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "mergelang-engine-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
@@ -54,11 +57,11 @@ async function run(
   dirs: string[],
   spec: MergeSpec,
   out: string,
-  opts: { maxChunkElements?: number; threads?: number } = {},
+  opts: { maxChunkElements?: number; threads?: number; dtype?: "f32" | "bf16" | "f16" } = {},
 ): Promise<Map<string, Float32Array>> {
   const g = new GraphBuilder();
   const [base, ...tasks] = dirs.map((d) => g.load(d));
-  g.save(spec(g, base!, tasks), out, base!);
+  g.save(spec(g, base!, tasks), out, base!, opts.dtype);
   await executeGraph(g.build(), { threads: 1, ...opts });
   return readAll(out);
 }
@@ -101,23 +104,26 @@ const bigFamily = (async () => {
   return dirs;
 })();
 
-/** Sums (slerp, model_stock) depend on their grouping in the last bits: close, not identical. */
+/**
+ * Sums (slerp, model_stock) depend on their grouping in the last bits: chunks give results close to
+ * whole tensors, not identical; threads add block sums in block order, so they change nothing.
+ */
 const summing: Record<string, MergeSpec> = {
   slerp: (g, _b, t) => g.merge("slerp", t.slice(0, 2), null, { t: 0.3 }),
   model_stock: (g, b, t) => g.merge("model_stock", t, b),
 };
 
 for (const [label, spec] of Object.entries(summing)) {
-  test(`${label}: chunks and threads give the result of whole tensors up to rounding`, async () => {
+  test(`${label}: chunks give the result of whole tensors up to rounding, threads exactly`, async () => {
     const dirs = await bigFamily;
     const whole = await run(dirs, spec, join(tmp, `whole-${label}`));
-    for (const opts of [{ maxChunkElements: 1000 }, { threads: 3 }]) {
-      const other = await run(dirs, spec, join(tmp, `other-${label}`), opts);
-      for (const [name, values] of whole) {
-        const got = other.get(name)!;
-        values.forEach((v, i) => assert.ok(Math.abs(got[i]! - v) <= 1e-6 * Math.abs(v) + 1e-12, `${name}[${i}]: ${got[i]} vs ${v}`));
-      }
+    const chunked = await run(dirs, spec, join(tmp, `chunked-sum-${label}`), { maxChunkElements: 1000 });
+    for (const [name, values] of whole) {
+      const got = chunked.get(name)!;
+      values.forEach((v, i) => assert.ok(Math.abs(got[i]! - v) <= 1e-6 * Math.abs(v) + 1e-12, `${name}[${i}]: ${got[i]} vs ${v}`));
     }
+    const threads = await run(dirs, spec, join(tmp, `threads-sum-${label}`), { threads: 3 });
+    for (const [name, values] of whole) assert.deepEqual(threads.get(name), values, `tensor ${name}`);
   });
 }
 
@@ -132,6 +138,91 @@ for (const label of ["ties tensor", "ties global", "pcb tensor", "pcb global", "
     for (const [name, values] of one) assert.deepEqual(chunkedThreads.get(name), values, `tensor ${name}`);
   });
 }
+
+/**
+ * bf16 models large enough for the threads and for one-pass selections (tensor scope), with rows
+ * that do not line up with the threads' segments: with worker threads their inputs are read as
+ * stored and widened by the threads, and 16-bit outputs rounded by them in place.
+ */
+const bf16Family = (async () => {
+  const shapes: [string, number[]][] = [
+    ["model.embed_tokens.weight", [601, 503]],
+    ["model.layers.0.mlp.up_proj.weight", [410, 501]],
+    ["model.norm.weight", [503]],
+  ];
+  const dirs: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const tensors = shapes.map(([name, shape], k) => {
+      const numel = shape.reduce((a, b) => a * b, 1);
+      const base = normals(numel, 500 + k, 0.02);
+      const delta = normals(numel, 600 + 10 * i + k, 0.002);
+      return { name, shape, data: i === 0 ? base : base.map((x, j) => x + delta[j]!) };
+    });
+    const dir = join(tmp, "bf16", i === 0 ? "base" : `task${i}`);
+    await writeModel(dir, tensors, "bf16");
+    dirs.push(dir);
+  }
+  return dirs;
+})();
+
+const bf16Merges: Record<string, MergeSpec> = {
+  ...merges,
+  ...summing,
+  nuslerp: (g, _b, t) => g.merge("nuslerp", t.slice(0, 2), null, { t: 0.4 }),
+  task_arithmetic: (g, b, t) => g.merge("task_arithmetic", t, b, { lambda: 0.7 }),
+};
+
+for (const [label, spec] of Object.entries(bf16Merges)) {
+  test(`bf16 models, ${label}: three threads give exactly the bits of one, saved as bf16, f16 and f32`, async () => {
+    const dirs = await bf16Family;
+    for (const dtype of ["bf16", "f16", "f32"] as const) {
+      const one = await run(dirs, spec, join(tmp, `bf16-one-${label}-${dtype}`), { threads: 1, dtype });
+      const three = await run(dirs, spec, join(tmp, `bf16-three-${label}-${dtype}`), { threads: 3, dtype });
+      assert.equal(three.size, one.size);
+      for (const [name, values] of one) assert.deepEqual(three.get(name), values, `tensor ${name} (${dtype})`);
+    }
+    const chunkedOne = await run(dirs, spec, join(tmp, `bf16-chunked-one-${label}`), { threads: 1, maxChunkElements: 120_000, dtype: "bf16" });
+    const chunkedThree = await run(dirs, spec, join(tmp, `bf16-chunked-three-${label}`), { threads: 3, maxChunkElements: 120_000, dtype: "bf16" });
+    for (const [name, values] of chunkedOne) assert.deepEqual(chunkedThree.get(name), values, `chunked tensor ${name}`);
+  });
+}
+
+test("bf16 models: selections taken in one pass give the two-pass result, in tensor and global scope", async () => {
+  const dirs = await bf16Family;
+  const [baseT, ...taskT] = dirs.map(readAll);
+  const names = [...baseT!.keys()];
+  const params = tiesKernel.parseParams({ density: 0.3 }, 3);
+  for (const scope of ["tensor", "global"] as const) {
+    const g = new GraphBuilder();
+    const [base, ...tasks] = dirs.map((d) => g.load(d));
+    const merged = g.merge("ties", tasks, base!, { density: 0.3, scope });
+    const out = join(tmp, `one-pass-${scope}`);
+    g.save(merged, out, base!);
+    const labels: string[] = [];
+    await executeGraph(g.build(), { threads: 2, onProgress: (p) => labels.push(p.label) });
+    const written = readAll(out);
+    if (scope === "tensor") {
+      // applyNode selects on arrays in memory, in two radix passes.
+      for (const name of names) {
+        const shape = readModelHeader(dirs[0]!).tensors.get(name)!.shape;
+        assert.deepEqual(written.get(name), applyNode(g.nodes[merged] as MergeNode, { name, shape }, taskT.map((t) => t.get(name)!), baseT!.get(name)!, 2), name);
+      }
+      continue;
+    }
+    assert.ok(labels.some((l) => /pass 1/.test(l)) && !labels.some((l) => /pass 2/.test(l)), "global statistics in one pass");
+    // The thresholds of the whole model, from a sort-free selection over all deltas in memory.
+    const thresholds = taskT.map((t) => {
+      const deltas = Float32Array.from(names.flatMap((name) => Array.from(t.get(name)!, (x, j) => x - baseT!.get(name)![j]!)));
+      return kthLargestMagnitude(deltas, Math.floor(deltas.length * 0.3));
+    });
+    for (const name of names) {
+      const b = baseT!.get(name)!;
+      const expected = new Float32Array(b.length);
+      tiesMerge(taskT.map((t) => t.get(name)!), b, thresholds, params, expected, b.length, new Scratch());
+      assert.deepEqual(written.get(name), expected, name);
+    }
+  }
+});
 
 test("a saved folder has the tensors, the carried I64 tensor, config and model card", async () => {
   const dirs = await familyReady;

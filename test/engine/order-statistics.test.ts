@@ -1,6 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { OrderStatisticSelector, SMALL_SCOPE, kthLargestMagnitude, selectOrderStatistics } from "../../src/engine/kernels/order-statistics.js";
+import {
+  KeyList,
+  OrderStatisticSelector,
+  SMALL_SCOPE,
+  histogramInto,
+  kthLargestMagnitude,
+  selectOrderStatistics,
+} from "../../src/engine/kernels/order-statistics.js";
 import { bitsToFloat, floatToBits, magnitudeKey, signedKey, signedKeyToBits } from "../../src/engine/kernels/float-keys.js";
 import { awkward, normals, rng } from "./random.js";
 
@@ -92,4 +99,74 @@ test("k-th largest magnitude with ties", () => {
   assert.equal(kthLargestMagnitude(values, 4), 2);
   assert.equal(kthLargestMagnitude(values, 5), 1);
   assert.equal(kthLargestMagnitude(values, 7), 0);
+});
+
+/** The high-bucket histogram of every `step`-th value, as a sample for `narrow`. */
+function sampleOf(values: Float32Array, mode: "signed" | "magnitude", step: number): { hist: Float64Array; count: number } {
+  const picked = values.filter((_, i) => i % step === 0);
+  const hist = new Float64Array(65536);
+  histogramInto({ kind: "high", mode }, picked, 0, picked.length, hist);
+  return { hist, count: picked.length };
+}
+
+/** One pass: half fed here, half counted as another thread would (histogram, kept keys). */
+function onePass(selector: OrderStatisticSelector, values: Float32Array): void {
+  const half = values.length >> 1;
+  selector.feed(values, 0, half);
+  const pass = selector.histogramPass()!;
+  const hist = new Float64Array(pass.kind === "high" ? 65536 : 65536 * pass.buckets.length);
+  const kept = new KeyList();
+  histogramInto(pass, values, half, values.length, hist, kept);
+  selector.addHistogram(hist, values.length - half);
+  if (pass.kind === "high" && pass.keep) selector.addKept(kept.take());
+  selector.endPass();
+}
+
+for (const mode of ["magnitude", "signed"] as const) {
+  test(`narrowed ${mode} selection: one pass when the sample is right, two when it is not, exact either way`, () => {
+    const n = 300_001;
+    const values = normals(n, 21, 0.01);
+    const ranks = [Math.floor(n * 0.79), Math.floor(n * 0.8), Math.floor(n * 0.81)];
+    const expected = selectOrderStatistics(values, ranks, mode);
+
+    const good = new OrderStatisticSelector(mode, n, ranks);
+    const sample = sampleOf(values, mode, 37);
+    good.narrow(sample.hist, sample.count);
+    const pass = good.histogramPass();
+    assert.ok(pass?.kind === "high" && pass.keep && pass.keep.span < 64, "a few buckets kept");
+    onePass(good, values);
+    assert.ok(good.done, "done after one pass");
+    assert.deepEqual(good.values(), expected);
+
+    // A sample of other values (ten times larger) points at the wrong buckets.
+    const bad = new OrderStatisticSelector(mode, n, ranks);
+    const misleading = sampleOf(values.map((x) => x * 10), mode, 37);
+    bad.narrow(misleading.hist, misleading.count);
+    onePass(bad, values);
+    assert.ok(!bad.done, "a second pass is needed");
+    onePass(bad, values);
+    assert.ok(bad.done);
+    assert.deepEqual(bad.values(), expected);
+  });
+}
+
+test("narrowing keeps nothing when the ranks fall among too many equal values or elements, and only before the first pass", () => {
+  const n = 100_000;
+  const values = new Float32Array(n).fill(0.5);
+  for (let i = 0; i < n; i += 10) values[i] = i / n;
+  const tied = new OrderStatisticSelector("magnitude", n, [n / 2]);
+  const sample = sampleOf(values, "magnitude", 7);
+  tied.narrow(sample.hist, sample.count);
+  assert.equal((tied.histogramPass() as { keep?: unknown }).keep, undefined);
+  assert.equal(tied.narrowable, false);
+  // A billion elements: even 2% of them are more keys than a selection keeps.
+  const huge = new OrderStatisticSelector("magnitude", 1e9, [8e8]);
+  const spread = sampleOf(normals(65536, 5, 1), "magnitude", 1);
+  huge.narrow(spread.hist, spread.count);
+  assert.equal((huge.histogramPass() as { keep?: unknown }).keep, undefined);
+  const started = new OrderStatisticSelector("magnitude", n, [n / 2]);
+  started.feed(values, 0, 10);
+  assert.equal(started.narrowable, false);
+  while (!tied.done) onePass(tied, values);
+  assert.deepEqual(tied.values(), [0.5]);
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createToken } from "chevrotain";
+import { createToken } from "../../src/language/chevrotain.js";
 import * as T from "../../src/language/tokens.js";
 import { charClass, escapeRegExp, leadingLiteral, literalOf, patternSource, wordAlternation } from "../../scripts/grammar/token-regex.js";
 

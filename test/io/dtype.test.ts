@@ -165,3 +165,26 @@ test("dtype sizes and float classification", () => {
   assert.ok(isFloatDType("F64") && isFloatDType("BF16"));
   assert.ok(!isFloatDType("F8_E5M2") && !isFloatDType("I32") && !isFloatDType("BOOL"));
 });
+
+test("bf16 → f32 is exact from any alignment and length, and widens in place from the upper half", () => {
+  const bits = new Uint16Array(41);
+  for (let i = 0; i < bits.length; i++) bits[i] = (i * 2654435761) >>> 16;
+  const expected = Array.from(bits, (b) => b << 16 >>> 0);
+  for (let offset = 0; offset < 3; offset++) {
+    for (const n of [0, 1, 2, 7, 38]) {
+      const src = new Uint16Array(bits.length + 3);
+      src.set(bits.subarray(0, n), offset);
+      const out = new Float32Array(n);
+      bf16ToF32(src.subarray(offset, offset + n), out);
+      assert.deepEqual(Array.from(new Uint32Array(out.buffer)), expected.slice(0, n), `offset ${offset}, ${n} values`);
+    }
+  }
+  for (const n of [1, 2, 5, 38]) {
+    // The bits in the upper half of the float32 destination's own bytes, as a stored read leaves them.
+    const dst = new Float32Array(n);
+    const upper = new Uint16Array(dst.buffer, 2 * n, n);
+    upper.set(bits.subarray(0, n));
+    bf16ToF32(upper, dst);
+    assert.deepEqual(Array.from(new Uint32Array(dst.buffer)), expected.slice(0, n), `in place, ${n} values`);
+  }
+});

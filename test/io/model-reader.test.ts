@@ -141,3 +141,30 @@ test("a closed reader refuses to read", async () => {
   r.close();
   await assert.rejects(r.readF32("f32"), ModelFormatError);
 });
+
+test("readStoredInto puts a range's stored bytes into consecutive parts, any number of them", async () => {
+  const n = 3000;
+  const bits = new Uint16Array(n);
+  for (let i = 0; i < n; i++) bits[i] = (i * 40503) & 0xffff;
+  const file = writeFile(tempDir(), "big.safetensors", safetensorsBytes([
+    { name: "u8", dtype: "U8", shape: [1], data: new Uint8Array([1]) },
+    { name: "bf16", dtype: "BF16", shape: [n], data: new Uint8Array(bits.buffer) },
+  ]));
+  const r = openModel(file);
+  try {
+    // 1,399 parts of 2 bytes then one of 2: more than one system call's worth of parts.
+    const start = 1000;
+    const count = 1400;
+    const parts = Array.from({ length: count }, () => new Uint8Array(2));
+    await r.readStoredInto("bf16", parts, start, count);
+    const got = new Uint16Array(new Uint8Array(parts.flatMap((p) => Array.from(p))).buffer);
+    assert.deepEqual(Array.from(got), Array.from(bits.subarray(start, start + count)));
+    const one = new Uint8Array(8);
+    await r.readStoredInto("bf16", [one.subarray(0, 3), one.subarray(3)], n - 4);
+    assert.deepEqual(Array.from(new Uint16Array(one.buffer)), Array.from(bits.subarray(n - 4)));
+    await assert.rejects(r.readStoredInto("bf16", [new Uint8Array(6)], 0, 2), (e: unknown) => e instanceof ModelFormatError && e.code === "read-range");
+    await assert.rejects(r.readStoredInto("bf16", [new Uint8Array(4)], n - 1, 2), (e: unknown) => e instanceof ModelFormatError && e.code === "read-range");
+  } finally {
+    r.close();
+  }
+});

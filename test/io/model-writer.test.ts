@@ -295,3 +295,44 @@ test("overlapping calls are refused instead of corrupting the file", async () =>
   await first.catch(() => undefined);
   assert.deepEqual(readdirSync(parent), []);
 });
+
+test("raw bytes in parts, and raw bytes larger than the staging buffers, land where a staged write would put them", async () => {
+  const out = join(tempDir(), "parts");
+  const tensors: OutputTensor[] = [
+    { name: "flag", shape: [3], dtype: "BOOL" },
+    { name: "emb", shape: [40, 30], dtype: "F32" },
+    { name: "big", shape: [300], dtype: "U8" },
+    { name: "tail", shape: [5], dtype: "F32" },
+  ];
+  const w = await ModelWriter.create({ path: out, dtype: "bf16", shardSize: 1e9, tensors, metadata: {}, bufferBytes: 64 });
+  await w.writeRaw("flag", new Uint8Array([1, 0, 1]));
+  const emb = randomFloats(1200, 4);
+  const bits = new Uint16Array(1200);
+  f32ToBF16(emb, bits);
+  const bytes = new Uint8Array(bits.buffer);
+  // 1,100 parts of 2 bytes (more than one writev), then the rest in two uneven parts.
+  const parts = Array.from({ length: 1100 }, (_, i) => bytes.subarray(2 * i, 2 * i + 2));
+  await w.writeRawParts("emb", parts, 0);
+  await w.writeRawParts("emb", [bytes.subarray(2200, 2201), bytes.subarray(2201)]);
+  const big = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff);
+  await w.writeRaw("big", big);
+  const tail = randomFloats(5, 8);
+  await w.writeF32("tail", tail);
+  await w.commit();
+  const r = openModel(out);
+  try {
+    assert.deepEqual(Array.from(r.readRawSync("flag")), [1, 0, 1]);
+    assert.deepEqual(Array.from(r.readRawSync("emb")), Array.from(bytes));
+    assert.deepEqual(Array.from(r.readRawSync("big")), Array.from(big));
+    assert.deepEqual(Array.from(r.readF32Sync("tail")), Array.from(rounded(tail, "bf16")));
+  } finally {
+    r.close();
+  }
+});
+
+test("raw parts are checked like any other chunk", async () => {
+  const out = join(tempDir(), "parts-bad");
+  const w = await ModelWriter.create({ path: out, dtype: "bf16", shardSize: 1e9, tensors: [{ name: "x", shape: [4], dtype: "F32" }], metadata: {} });
+  await assert.rejects(w.writeRawParts("x", [new Uint8Array(6), new Uint8Array(4)]), (e: unknown) => e instanceof ModelWriteError && /more than its 8/.test(e.message));
+  assert.equal(existsSync(w.tempPath), false);
+});

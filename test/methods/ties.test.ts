@@ -65,3 +65,42 @@ test("ties equals trim, elect and disjoint_mean composed by hand", () => {
   const ties = applyMethod("ties", { density: 0.4 }, [a, b], base);
   assert.deepEqual([...ties], [...mean].map((x, i) => x + base[i]!));
 });
+
+test("ties with unit weights and lambda 1 gives the bits of the general formula, signed zeros included", () => {
+  // Deltas with exact zeros, ±0 bases and ties at the threshold.
+  const n = 4000;
+  const baseR = new Float32Array(n);
+  const models = [0, 1, 2].map(() => new Float32Array(n));
+  let s = 7;
+  const next = (): number => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  for (let j = 0; j < n; j++) {
+    baseR[j] = j % 7 === 0 ? (j % 14 === 0 ? -0 : 0) : (next() - 0.5) * 0.1;
+    for (const m of models) m[j] = next() < 0.3 ? baseR[j]! : baseR[j]! + Math.round((next() - 0.5) * 16) / 256;
+  }
+  const general = (w: number[], lambda: number, t: number[]): Float32Array => {
+    const out = new Float32Array(n);
+    for (let j = 0; j < n; j++) {
+      const b = baseR[j]!;
+      const k = models.map((m, i) => {
+        const d = Math.fround(m[j]! - b);
+        return d * +(Math.abs(d) >= t[i]!);
+      });
+      // As the method writes it, term by term (a sum started at 0 would turn −0 into +0).
+      let v = w[0]! * k[0]! + w[1]! * k[1]! + w[2]! * k[2]!;
+      v += +(v === 0);
+      const a = k.map((x, i) => w[i]! * +(x * v > 0));
+      const num = a[0]! * k[0]! + a[1]! * k[1]! + a[2]! * k[2]!;
+      const den = a[0]! + a[1]! + a[2]!;
+      out[j] = b + lambda * (num / (den + +(den === 0)));
+    }
+    return out;
+  };
+  const got = applyMethod("ties", { density: 0.3 }, models, baseR);
+  // The thresholds the method selected: the k-th largest |δ| per model.
+  const t = models.map((m) => {
+    const mags = Float32Array.from(m, (x, j) => Math.abs(Math.fround(x - baseR[j]!))).sort();
+    return mags[n - Math.floor(n * 0.3)]!;
+  });
+  const expected = general([1, 1, 1], 1, t);
+  for (let j = 0; j < n; j++) assert.ok(Object.is(got[j], expected[j]), `element ${j}: ${got[j]} vs ${expected[j]}`);
+});

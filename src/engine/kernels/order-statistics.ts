@@ -7,6 +7,11 @@
  * values. Memory is bounded by the histograms (512 KiB for the first pass, 512 KiB per distinct
  * bucket in the second), never by the number of elements. Scopes of at most `SMALL_SCOPE` elements
  * are collected and sorted instead, in one pass.
+ *
+ * A selector told from a sample where its ranks probably fall (`narrow`) also keeps, during the
+ * first pass, the keys of the few high buckets around them: when every rank does fall there, the
+ * second pass is counted from the kept keys and the selection ends after one pass over the data.
+ * Otherwise the second pass runs as usual: the sample only decides how fast, never the result.
  */
 import { bitsView, type KeyMode, keyToFloat } from "./float-keys.js";
 
@@ -22,20 +27,75 @@ type Phase = "collect" | "high" | "low" | "done";
  * elements (`histogramInto`) and the selector add it (`addHistogram`).
  */
 export type HistogramPass =
-  | { kind: "high"; mode: KeyMode }
+  /** High 16 bits of the keys; with `keep`, keys whose high bits are in [lo, lo + span] are kept too. */
+  | { kind: "high"; mode: KeyMode; keep?: KeptBuckets }
   /** Low 16 bits of the keys whose high 16 bits are `buckets[slot]`, one 65536-bin row per slot. */
   | { kind: "low"; mode: KeyMode; buckets: number[] };
+
+/** A range of high buckets whose keys a first pass keeps. */
+export interface KeptBuckets {
+  lo: number;
+  span: number;
+}
+
+/**
+ * Keys a narrowed selection keeps at most (64 MiB): for larger scopes (a large model in global
+ * scope) a second pass costs less than the memory.
+ */
+const MAX_KEPT = 1 << 24;
+
+/** Keys a KeyList keeps room for between uses (1 MiB). */
+const KEEP_CAPACITY = 1 << 18;
+
+/** A growable list of keys (reused: `take` hands over a copy and empties it). */
+export class KeyList {
+  private keys = new Uint32Array(KEEP_CAPACITY);
+  length = 0;
+
+  /** Room for `extra` more keys; the array to write them to (valid until the next call). */
+  reserve(extra: number): Uint32Array {
+    if (this.length + extra > this.keys.length) {
+      const grown = new Uint32Array(Math.max(2 * this.keys.length, this.length + extra));
+      grown.set(this.keys.subarray(0, this.length));
+      this.keys = grown;
+    }
+    return this.keys;
+  }
+
+  /** The keys (a view, valid until the list changes). */
+  view(): Uint32Array {
+    return this.keys.subarray(0, this.length);
+  }
+
+  take(): Uint32Array {
+    const out = this.keys.slice(0, this.length);
+    this.length = 0;
+    // A large tensor's keys need not stay allocated for the rest of the run.
+    if (this.keys.length > KEEP_CAPACITY) this.keys = new Uint32Array(KEEP_CAPACITY);
+    return out;
+  }
+}
 
 /** Bins of the histogram a pass fills. */
 export function histogramSize(pass: HistogramPass): number {
   return pass.kind === "high" ? BUCKETS : BUCKETS * pass.buckets.length;
 }
 
-/** Counts `values[start..end)` into `hist` (of `histogramSize(pass)` bins) for one pass. */
-export function histogramInto(pass: HistogramPass, values: Float32Array, start: number, end: number, hist: Float64Array): void {
+/**
+ * Counts `values[start..end)` into `hist` (of `histogramSize(pass)` bins) for one pass, and adds the
+ * keys the pass keeps (if any) to `kept`.
+ */
+export function histogramInto(pass: HistogramPass, values: Float32Array, start: number, end: number, hist: Float64Array, kept?: KeyList): void {
   const bits = bitsView(values);
   const signed = pass.mode === "signed";
-  if (pass.kind === "high") {
+  if (pass.kind === "high" && pass.keep) {
+    if (!kept) throw new Error("order statistics: a pass that keeps keys needs a key list");
+    const keys = kept.reserve(end - start);
+    const { lo, span } = pass.keep;
+    kept.length = signed
+      ? highSignedKeep(bits, start, end, hist, lo, span, keys, kept.length)
+      : highMagnitudeKeep(bits, start, end, hist, lo, span, keys, kept.length);
+  } else if (pass.kind === "high") {
     if (signed) highSigned(bits, start, end, hist);
     else highMagnitude(bits, start, end, hist);
   } else if (pass.buckets.length === 1) {
@@ -65,6 +125,12 @@ export class OrderStatisticSelector {
   private rankBucket: number[] = [];
   private rankInBucket: number[] = [];
   private resultKeys: number[] = [];
+  /** High buckets whose keys the first pass keeps, the keys kept, and whether `narrow` was asked. */
+  private keep: KeptBuckets | null = null;
+  private kept: Uint32Array[] = [];
+  private ownKept: KeyList | null = null;
+  private keptCount = 0;
+  private narrowed = false;
 
   constructor(mode: KeyMode, total: number, ranks: readonly number[]) {
     if (!Number.isSafeInteger(total) || total < 0) throw new RangeError(`order statistics: bad element count ${total}`);
@@ -101,7 +167,13 @@ export class OrderStatisticSelector {
         collectKeys(bits, start, end, this.collected!, this.fed, signed);
         break;
       case "high":
-        if (signed) highSigned(bits, start, end, this.high!);
+        if (this.keep) {
+          const own = (this.ownKept ??= new KeyList());
+          const before = own.length;
+          histogramInto(this.histogramPass()!, values, start, end, this.high!, own);
+          this.tallyKept(own.length - before);
+        }
+        else if (signed) highSigned(bits, start, end, this.high!);
         else highMagnitude(bits, start, end, this.high!);
         break;
       case "low":
@@ -118,18 +190,68 @@ export class OrderStatisticSelector {
     if (this.fed > this.total) throw new Error(`order statistics: fed ${this.fed} elements, expected ${this.total}`);
   }
 
+  /** Whether `narrow` can still act: a first pass that has not started. */
+  get narrowable(): boolean {
+    return this.phase === "high" && this.fed === 0 && !this.narrowed;
+  }
+
+  /**
+   * Before the first pass: from the high-bucket histogram of a sample of `sampleCount` elements
+   * drawn across the scope, picks the buckets the ranks fall in with near certainty (six standard
+   * errors of a sampled quantile either side) for the pass to keep. Keeps nothing when they would
+   * hold more than 1/8 of the elements.
+   */
+  narrow(sampleHigh: Float64Array, sampleCount: number): void {
+    if (!this.narrowable || sampleCount <= 0) return;
+    this.narrowed = true;
+    let lo = BUCKETS;
+    let hi = -1;
+    for (const r of this.ranks) {
+      const q = (r + 0.5) / this.total;
+      const slack = 6 * Math.sqrt((q * (1 - q)) / sampleCount) + 4 / sampleCount;
+      lo = Math.min(lo, bucketAtRank(sampleHigh, Math.max(0, Math.floor((q - slack) * sampleCount))));
+      hi = Math.max(hi, bucketAtRank(sampleHigh, Math.min(sampleCount - 1, Math.ceil((q + slack) * sampleCount))));
+    }
+    let inside = 0;
+    for (let b = lo; b <= hi; b++) inside += sampleHigh[b]!;
+    // Half the cap: the sample only estimates how many keys the buckets hold.
+    if (hi < lo || inside > sampleCount / 8 || (inside / sampleCount) * this.total > MAX_KEPT / 2) return;
+    this.keep = { lo, span: hi - lo };
+  }
+
+  /** Keys another thread kept in the first pass (see `narrow`); past MAX_KEPT keys, none are kept. */
+  addKept(keys: Uint32Array): void {
+    if (this.phase !== "high" || !this.narrowed) throw new Error("order statistics: kept keys for a pass that keeps none");
+    if (this.keep && this.tallyKept(keys.length)) this.kept.push(keys);
+  }
+
+  /** Counts kept keys; past MAX_KEPT keeps none any more (the second pass then runs as usual). */
+  private tallyKept(count: number): boolean {
+    this.keptCount += count;
+    if (this.keptCount <= MAX_KEPT) return true;
+    this.keep = null;
+    this.kept = [];
+    this.ownKept = null;
+    return false;
+  }
+
   /** The current pass as plain data, or null when it collects (small scopes) or is done. */
   histogramPass(): HistogramPass | null {
-    if (this.phase === "high") return { kind: "high", mode: this.mode };
+    if (this.phase === "high") return this.keep ? { kind: "high", mode: this.mode, keep: { ...this.keep } } : { kind: "high", mode: this.mode };
     if (this.phase === "low") return { kind: "low", mode: this.mode, buckets: [...this.slotBuckets] };
     return null;
   }
 
-  /** Adds a histogram of `count` elements that another thread counted for the current pass. */
-  addHistogram(hist: Float64Array, count: number): void {
+  /**
+   * Adds a histogram of `count` elements that another thread counted for the current pass: its
+   * bins from `offset` on (every other bin zero), or all of them.
+   */
+  addHistogram(hist: Float64Array, count: number, offset = 0): void {
     const target = this.phase === "high" ? this.high : this.phase === "low" ? this.low : null;
-    if (!target || hist.length !== target.length) throw new Error("order statistics: a histogram for another pass");
-    for (let i = 0; i < hist.length; i++) target[i] += hist[i]!;
+    if (!target || !(Number.isInteger(offset) && offset >= 0 && offset + hist.length <= target.length)) {
+      throw new Error("order statistics: a histogram for another pass");
+    }
+    for (let i = 0; i < hist.length; i++) target[offset + i] += hist[i]!;
     this.fed += count;
     if (this.fed > this.total) throw new Error(`order statistics: fed ${this.fed} elements, expected ${this.total}`);
   }
@@ -158,19 +280,28 @@ export class OrderStatisticSelector {
 
   private finishHigh(): void {
     const high = this.high!;
-    const slotOf = new Int32Array(BUCKETS).fill(-1);
     for (const r of this.ranks) {
       let cum = 0;
       let b = 0;
       while (cum + high[b]! <= r) cum += high[b++]!;
       this.rankBucket.push(b);
       this.rankInBucket.push(r - cum);
-      if (slotOf[b] === -1) {
-        slotOf[b] = this.slotBuckets.length;
-        this.slotBuckets.push(b);
-      }
+      if (!this.slotBuckets.includes(b)) this.slotBuckets.push(b);
     }
     this.high = null;
+    const keep = this.keep;
+    const kept = this.ownKept ? [...this.kept, this.ownKept.view()] : this.kept;
+    this.keep = null;
+    this.kept = [];
+    this.ownKept = null;
+    // Every rank's bucket was kept whole: the second pass is counted from the kept keys.
+    if (keep && this.slotBuckets.every((b) => b - keep.lo >= 0 && b - keep.lo <= keep.span)) {
+      this.resultKeys = this.ranks.map((_, i) => keyAtRank(kept, this.rankBucket[i]!, this.rankInBucket[i]!));
+      this.phase = "done";
+      return;
+    }
+    const slotOf = new Int32Array(BUCKETS).fill(-1);
+    this.slotBuckets.forEach((b, slot) => (slotOf[b] = slot));
     this.slotOf = slotOf;
     this.low = new Float64Array(BUCKETS * this.slotBuckets.length);
     this.phase = "low";
@@ -192,6 +323,54 @@ export class OrderStatisticSelector {
     this.slotOf = null;
     this.phase = "done";
   }
+}
+
+/** The bucket holding the element of ascending rank `rank` (0-based) of a histogram. */
+function bucketAtRank(hist: Float64Array, rank: number): number {
+  let cum = 0;
+  let b = 0;
+  while (b < BUCKETS - 1 && cum + hist[b]! <= rank) cum += hist[b++]!;
+  return b;
+}
+
+/** Low-bits histogram of one bucket's kept keys (reused: zero between calls). */
+const bucketLow = new Float64Array(BUCKETS);
+
+/** The key of ascending rank `rank` among the kept keys whose high bits are `bucket`. */
+function keyAtRank(kept: readonly Uint32Array[], bucket: number, rank: number): number {
+  for (const keys of kept) {
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      if (k >>> 16 === bucket) bucketLow[k & 0xffff]++;
+    }
+  }
+  let cum = 0;
+  let l = 0;
+  while (cum + bucketLow[l]! <= rank) cum += bucketLow[l++]!;
+  bucketLow.fill(0);
+  return ((bucket << 16) | l) >>> 0;
+}
+
+/** highMagnitude that also keeps keys whose bucket is in [lo, lo + span]; returns the new key count. */
+function highMagnitudeKeep(bits: Uint32Array, start: number, end: number, high: Float64Array, lo: number, span: number, keys: Uint32Array, n: number): number {
+  for (let i = start; i < end; i++) {
+    const k = bits[i]! & 0x7fffffff;
+    const b = k >>> 16;
+    high[b]++;
+    if ((b - lo) >>> 0 <= span) keys[n++] = k;
+  }
+  return n;
+}
+
+function highSignedKeep(bits: Uint32Array, start: number, end: number, high: Float64Array, lo: number, span: number, keys: Uint32Array, n: number): number {
+  for (let i = start; i < end; i++) {
+    const x = bits[i]! | 0;
+    const k = (x < 0 ? ~x : x | 0x80000000) >>> 0;
+    const b = k >>> 16;
+    high[b]++;
+    if ((b - lo) >>> 0 <= span) keys[n++] = k;
+  }
+  return n;
 }
 
 function collectKeys(bits: Uint32Array, start: number, end: number, out: Uint32Array, at: number, signed: boolean): void {

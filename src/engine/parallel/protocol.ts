@@ -1,13 +1,20 @@
 /** Messages between the engine and its worker threads (plain, structured-cloneable data). */
+import type { HalfDType } from "../../io/index.js";
 import type { ChunkInputs } from "../../methods/method.js";
 import type { PassInfo } from "../stats-runner.js";
+import type { ClaimRef } from "./claims.js";
+import type { PendingDecode } from "./decode.js";
+import type { HistogramPart } from "./histogram-parts.js";
 
-/** A Float32Array over shared memory, as it travels to a worker. */
-export interface SharedF32 {
+/** A typed array over shared memory, as it travels to a worker. */
+export interface SharedView {
   buffer: SharedArrayBuffer;
   byteOffset: number;
   length: number;
 }
+
+/** A Float32Array over shared memory. */
+export type SharedF32 = SharedView;
 
 export interface ChunkRef {
   inputs: SharedF32[];
@@ -17,36 +24,67 @@ export interface ChunkRef {
   rowLength: number;
 }
 
+/** An input still in its stored 16-bit form (see decode.ts). */
+export interface DecodeRef {
+  dst: SharedF32;
+  dtype: HalfDType;
+}
+
 interface TaskBase {
   id: number;
+  /** The element ranges to take turns on with the other threads. */
+  claims: ClaimRef;
+  /** Inputs to widen, range by range, before the range is used. */
+  decodes: DecodeRef[];
+}
+
+interface KernelTask extends TaskBase {
   kernel: string;
   backend: string;
   params: unknown;
   chunk: ChunkRef;
-  /** The element range [start, end) of the chunk this task covers. */
-  start: number;
-  end: number;
   tensor: string;
 }
 
-export interface ApplyTask extends TaskBase {
+export interface ApplyTask extends KernelTask {
   kind: "apply";
   stats: unknown;
   out: SharedF32;
+  /** Round each range of `out` to this 16-bit dtype in place once computed (see decode.ts). */
+  encode: HalfDType | null;
 }
 
-export interface CountTask extends TaskBase {
+export interface CountTask extends KernelTask {
   kind: "count";
   pass: PassInfo;
+  /** Per block of BLOCK elements and series, the block's sum (for series that sum). */
+  sums: SharedView | null;
 }
 
-export type WorkerTask = ApplyTask | CountTask;
+export interface DecodeTask extends TaskBase {
+  kind: "decode";
+}
+
+/** Rounds a float32 buffer to 16 bits in place (see decode.ts). */
+export interface EncodeTask extends TaskBase {
+  kind: "encode";
+  buf: SharedF32;
+  dtype: HalfDType;
+}
+
+export type WorkerTask = ApplyTask | CountTask | DecodeTask | EncodeTask;
 
 export type WorkerReply =
-  | { id: number; ok: true; counts?: (Float64Array | null)[] }
+  | { id: number; ok: true; elements: number; counts?: (HistogramPart | null)[]; kept?: (Uint32Array | null)[] }
   | { id: number; ok: false; message: string };
 
-export function toShared(a: Float32Array): SharedF32 {
+type SharedArray = Float32Array | Float64Array;
+
+export function isShared(a: SharedArray): boolean {
+  return a.buffer instanceof SharedArrayBuffer;
+}
+
+export function toShared(a: SharedArray): SharedView {
   if (!(a.buffer instanceof SharedArrayBuffer)) throw new Error("engine: a buffer for worker threads is not shared memory");
   return { buffer: a.buffer, byteOffset: a.byteOffset, length: a.length };
 }
@@ -55,8 +93,8 @@ export function fromShared(s: SharedF32): Float32Array {
   return new Float32Array(s.buffer, s.byteOffset, s.length);
 }
 
-export function isShared(a: Float32Array): boolean {
-  return a.buffer instanceof SharedArrayBuffer;
+export function f64FromShared(s: SharedView): Float64Array {
+  return new Float64Array(s.buffer, s.byteOffset, s.length);
 }
 
 export function chunkRef(chunk: ChunkInputs): ChunkRef {
@@ -77,4 +115,12 @@ export function chunkFromRef(ref: ChunkRef): ChunkInputs {
     offset: ref.offset,
     rowLength: ref.rowLength,
   };
+}
+
+export function decodeRef(d: PendingDecode): DecodeRef {
+  return { dst: toShared(d.dst), dtype: d.dtype };
+}
+
+export function decodeFromRef(ref: DecodeRef): PendingDecode {
+  return { dst: fromShared(ref.dst), dtype: ref.dtype };
 }

@@ -51,6 +51,11 @@ export class WorkerPool {
     });
   }
 
+  /** Runs the same task on every worker (they take turns on its ranges); one promise per worker. */
+  broadcast(task: TaskRequest): Promise<TaskSuccess>[] {
+    return this.workers.map((_, i) => this.run(i, task));
+  }
+
   async close(): Promise<void> {
     const workers = this.workers.splice(0);
     for (const w of workers) w.removeAllListeners("exit");

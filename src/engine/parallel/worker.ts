@@ -1,24 +1,29 @@
-/** A worker thread of the CPU engine: runs kernel ranges on shared memory for the main thread. */
+/** A worker thread of the CPU engine: takes ranges of the main thread's tasks on shared memory. */
 import { parentPort } from "node:worker_threads";
 import { getKernel } from "../../methods/registry.js";
 import { Scratch } from "../kernels/scratch.js";
-import { type WorkerReply, type WorkerTask, chunkFromRef, fromShared } from "./protocol.js";
-import { applyRange, countRange } from "./range-work.js";
+import { HistogramBuffers } from "./histogram-parts.js";
+import { type WorkerReply, type WorkerTask, chunkFromRef, decodeFromRef, f64FromShared, fromShared } from "./protocol.js";
+import { applyClaims, countClaims, decodeClaims, encodeClaims } from "./range-work.js";
 
 const scratch = new Scratch();
 const series = new Scratch();
+const hists = new HistogramBuffers();
 
 function run(task: WorkerTask): WorkerReply {
+  const decodes = task.decodes.map(decodeFromRef);
+  if (task.kind === "decode") return { id: task.id, ok: true, elements: decodeClaims(decodes, task.claims) };
+  if (task.kind === "encode") return { id: task.id, ok: true, elements: encodeClaims(task.dtype, fromShared(task.buf), task.claims) };
   const kernel = getKernel(task.kernel, task.backend);
   if (!kernel) return { id: task.id, ok: false, message: `no ${task.backend} kernel "${task.kernel}" in the worker` };
   const chunk = chunkFromRef(task.chunk);
   const ctx = { scratch, tensor: task.tensor };
   if (task.kind === "apply") {
-    applyRange(kernel, task.params, task.stats, chunk, fromShared(task.out), task.start, task.end, ctx);
-    return { id: task.id, ok: true };
+    const elements = applyClaims(kernel, task.params, task.stats, chunk, fromShared(task.out), decodes, task.encode, task.claims, ctx);
+    return { id: task.id, ok: true, elements };
   }
-  const counts = countRange(kernel, task.params, task.pass, chunk, task.start, task.end, ctx, series);
-  return { id: task.id, ok: true, counts };
+  const sums = task.sums ? f64FromShared(task.sums) : null;
+  return { id: task.id, ok: true, ...countClaims(kernel, task.params, task.pass, chunk, decodes, task.claims, ctx, series, hists, sums) };
 }
 
 parentPort!.on("message", (task: WorkerTask) => {
@@ -28,6 +33,10 @@ parentPort!.on("message", (task: WorkerTask) => {
   } catch (e) {
     reply = { id: task.id, ok: false, message: (e as Error).message };
   }
-  const transfer = reply.ok && reply.counts ? reply.counts.filter((h): h is Float64Array => h !== null).map((h) => h.buffer as ArrayBuffer) : [];
+  const transfer: ArrayBuffer[] = [];
+  if (reply.ok) {
+    for (const h of reply.counts ?? []) if (h) transfer.push(h.bins.buffer as ArrayBuffer);
+    for (const k of reply.kept ?? []) if (k) transfer.push(k.buffer as ArrayBuffer);
+  }
   parentPort!.postMessage(reply, transfer);
 });

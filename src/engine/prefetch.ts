@@ -1,0 +1,97 @@
+/** Reads of the next tensors' inputs, started while the current tensor computes. */
+import type { LoadNode, NodeId } from "../graph/graph.js";
+import type { FamilyTensor } from "./model-set.js";
+import { decodeAll } from "./parallel/decode.js";
+import { type StoredInput, readStored } from "./stored-input.js";
+import type { RunContext } from "./tensor-run.js";
+
+/** Tensors up to this many elements have their inputs read ahead, while the previous one computes. */
+export const PREFETCH_MAX_ELEMENTS = 1 << 24;
+
+/** Reads of a whole tensor's inputs, started ahead of its evaluation. */
+export class Prefetch {
+  private readonly reads = new Map<NodeId, Promise<StoredInput>>();
+
+  constructor(
+    private readonly ctx: RunContext,
+    tensor: FamilyTensor,
+    loads: readonly LoadNode[],
+  ) {
+    for (const load of loads) {
+      const read = readStored(ctx, load, tensor.name, 0, tensor.numel);
+      read.catch(() => undefined); // reported when taken; never an unhandled rejection
+      this.reads.set(load.id, read);
+    }
+  }
+
+  /** Whether a tensor's inputs are worth reading ahead (one chunk, not too large). */
+  static worthIt(ctx: RunContext, tensor: FamilyTensor): boolean {
+    return tensor.float && tensor.numel <= Math.min(PREFETCH_MAX_ELEMENTS, ctx.maxChunkElements);
+  }
+
+  /** The read of a load's tensor as float32 values (widened on this thread when still stored). */
+  take(id: NodeId): Promise<Float32Array> | undefined {
+    return this.takeStored(id)?.then((input) => {
+      if (input.stored) decodeAll([{ dst: input.values, dtype: input.stored }]);
+      return input.values;
+    });
+  }
+
+  /** The read of a load's tensor as it was read (see StoredInput). */
+  takeStored(id: NodeId): Promise<StoredInput> | undefined {
+    const read = this.reads.get(id);
+    this.reads.delete(id);
+    return read;
+  }
+
+  /** Returns the buffers nobody took to the pool. */
+  async discard(): Promise<void> {
+    const left = [...this.reads.values()];
+    this.reads.clear();
+    for (const read of left) {
+      try {
+        this.ctx.pool.release((await read).values);
+      } catch {
+        // the read failed: nothing to release
+      }
+    }
+  }
+}
+
+/**
+ * Read-ahead is kept going until this many elements of the coming tensors are being read: a tiny
+ * tensor (a norm's weights) next does not leave the large one after it unread.
+ */
+export const READ_AHEAD_ELEMENTS = 1 << 20;
+
+/** The read-ahead over a list of tensors processed in order. */
+export class ReadAhead {
+  private readonly started = new Map<number, Prefetch>();
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly tensors: readonly FamilyTensor[],
+    private readonly loads: readonly LoadNode[],
+  ) {}
+
+  /** The reads started for tensor `i` (taken over by the caller), starting those of the tensors after it. */
+  take(i: number): Prefetch | null {
+    const mine = this.started.get(i) ?? null;
+    this.started.delete(i);
+    let ahead = 0;
+    for (let j = i + 1; j < this.tensors.length && ahead < READ_AHEAD_ELEMENTS; j++) {
+      const t = this.tensors[j]!;
+      if (!Prefetch.worthIt(this.ctx, t)) break;
+      if (!this.started.has(j)) this.started.set(j, new Prefetch(this.ctx, t, this.loads));
+      ahead += t.numel;
+    }
+    return mine;
+  }
+
+  /** Returns the buffers of reads nobody took to the pool. */
+  async discard(): Promise<void> {
+    const left = [...this.started.values()];
+    this.started.clear();
+    for (const p of left) await p.discard();
+  }
+}
