@@ -4,12 +4,15 @@
  * the sums into a report. Exact mode reads every element; sampled mode reads a fixed, seeded set of
  * blocks per tensor with ranged reads and gives each metric a confidence interval.
  */
+import { availableParallelism } from "node:os";
 import { basename, dirname } from "node:path";
 import { dtypeSize, isFloatDType } from "../io/dtype.js";
 import type { HeaderCache } from "../io/header-cache.js";
 import { type ModelHeader, type TensorHeader, readModelHeader, SINGLE_FILE } from "../io/model-header.js";
 import { ModelReader } from "../io/model-reader.js";
 import { InterferenceInputError } from "./errors.js";
+import { ExactPool } from "./exact-pool.js";
+import { exactTensorTotals, readWholeDeltas, subtractBase } from "./exact-tensor.js";
 import { compareGroups, type GroupBy, type GroupId, groupOf } from "./groups.js";
 import { VariableLayout } from "./layout.js";
 import { groupMetrics } from "./metrics.js";
@@ -19,7 +22,7 @@ import { DEFAULT_SAMPLE_ELEMENTS, planSample, sampleBounds, sampleRuns, type Ten
 import { linearisedRows, sampleThresholds, thresholdError } from "./threshold-error.js";
 import { tiesBlockTotals } from "./ties-kernel.js";
 import { Totals } from "./totals.js";
-import { keepCount, sampledKeepCount, trimThreshold } from "./trim.js";
+import { keepCount, sampledKeepCount } from "./trim.js";
 
 export interface InterferenceProgress {
   /** Tensors finished, of `total`. */
@@ -47,6 +50,8 @@ export interface InterferenceOptions {
   labels?: string[];
   /** Adds PCB's balancing view (spec §6, per tensor): ratio default 0.1, clip default 0.0001. */
   pcb?: { ratio?: number; clip?: number } | null;
+  /** Worker threads of exact mode (default: one per core; 1 works on the calling thread). */
+  threads?: number;
   /** Reuses parsed headers across calls (the editor asks on every save). */
   headers?: HeaderCache;
   signal?: AbortSignal;
@@ -74,19 +79,31 @@ export async function inspectInterference(options: InterferenceOptions): Promise
     ? planSample(tensors.map((t) => ({ name: t.name, numel: t.numel })), { elements: settings.sampleElements, seed: settings.seed })
     : null;
   const groups = new Map<string, GroupState>();
-  const readers = [baseHeader, ...modelHeaders].map((h) => new ModelReader(h));
+  const groupAt = (t: number): GroupState => {
+    const id = groupOf(tensors[t]!.name, by);
+    let group = groups.get(id.key);
+    if (!group) {
+      group = { id, position: t, totals: new Totals(layout, sampled) };
+      groups.set(id.key, group);
+    }
+    return group;
+  };
   let bytesRead = 0;
+  const pool = sampled ? null : ExactPool.create(options.threads ?? availableParallelism());
+  if (pool) {
+    try {
+      bytesRead = await exactOnWorkers(pool, [options.base, ...models], tensors, settings, groupAt, options);
+    } finally {
+      await pool.close();
+    }
+  }
+  const readers = pool ? [] : [baseHeader, ...modelHeaders].map((h) => new ModelReader(h));
   const samplePool: Float32Array[] = [];
   try {
-    for (let t = 0; t < tensors.length; t++) {
+    for (let t = 0; t < (pool ? 0 : tensors.length); t++) {
       if (options.signal?.aborted) throw abortError(options.signal);
       const tensor = tensors[t]!;
-      const id = groupOf(tensor.name, by);
-      let group = groups.get(id.key);
-      if (!group) {
-        group = { id, position: t, totals: new Totals(layout, sampled) };
-        groups.set(id.key, group);
-      }
+      const group = groupAt(t);
       const plan = plans?.[t];
       const { deltas, bounds, bytes } = plan && plan.population > 1
         ? readSample(readers, plan, samplePool)
@@ -130,6 +147,55 @@ export async function inspectInterference(options: InterferenceOptions): Promise
     elapsedMs: performance.now() - started,
   };
 }
+
+/**
+ * Exact mode on worker threads: one tensor per free worker, the totals added in tensor order as
+ * they complete (the same sums, in the same order, as on one thread). Returns the bytes read.
+ */
+async function exactOnWorkers(
+  pool: ExactPool,
+  paths: string[],
+  tensors: TensorHeader[],
+  settings: Settings,
+  groupAt: (t: number) => GroupState,
+  options: InterferenceOptions,
+): Promise<number> {
+  const results: (Float64Array | null)[] = tensors.map(() => null);
+  let committed = 0;
+  let bytesRead = 0;
+  let failure: Error | null = null;
+  const commit = (): void => {
+    for (; committed < tensors.length && results[committed] !== null; committed++) {
+      const t = tensors[committed]!;
+      groupAt(committed).totals.addTensor(results[committed]!, 1, 1, t.numel, t.numel);
+      results[committed] = EMPTY_ROWS; // done: let the totals go
+      options.onProgress?.({ done: committed + 1, total: tensors.length, tensor: t.name });
+    }
+  };
+  const jobs: Promise<void>[] = [];
+  for (let t = 0; t < tensors.length && failure === null; t++) {
+    if (options.signal?.aborted) throw abortError(options.signal);
+    await pool.free();
+    jobs.push(
+      pool.run({ paths, tensor: tensors[t]!.name, density: settings.density, pcb: settings.pcb }).then(
+        (r) => {
+          results[t] = r.rows;
+          bytesRead += r.bytes;
+          commit();
+        },
+        (e: Error) => {
+          failure ??= e;
+        },
+      ),
+    );
+  }
+  await Promise.all(jobs);
+  if (failure) throw failure;
+  if (options.signal?.aborted) throw abortError(options.signal);
+  return bytesRead;
+}
+
+const EMPTY_ROWS = new Float64Array(0);
 
 interface Settings {
   models: string[];
@@ -224,16 +290,9 @@ interface TensorDeltas {
   bytes: number;
 }
 
-/** δᵢ = mᵢ − base in float32, in place over the task buffers. */
-function subtractBase(base: Float32Array, tasks: Float32Array[]): Float32Array[] {
-  for (const t of tasks) for (let e = 0; e < t.length; e++) t[e] = t[e]! - base[e]!;
-  return tasks;
-}
-
 async function readWhole(readers: ModelReader[], name: string, numel: number): Promise<TensorDeltas> {
-  const buffers = await Promise.all(readers.map((r) => r.readF32(name)));
-  const bytes = readers.reduce((s, r) => s + r.tensor(name).byteLength, 0);
-  return { deltas: subtractBase(buffers[0]!, buffers.slice(1)), bounds: [0, numel], bytes };
+  const { deltas, bytes } = await readWholeDeltas(readers, name);
+  return { deltas, bounds: [0, numel], bytes };
 }
 
 /** The drawn blocks of every model, concatenated; one read per run of adjacent blocks. */
@@ -274,19 +333,13 @@ export function addTensor(
   const K = layout.size;
   const n = layout.tasks;
   const length = bounds[bounds.length - 1]!;
+  if (!plan) {
+    totals.addTensor(exactTensorTotals(layout, deltas, density, pcb), 1, 1, numel, numel);
+    return;
+  }
   const k = keepCount(numel, density);
   const blocks = bounds.length - 1;
   const rows = new Float64Array(blocks * K);
-  if (!plan) {
-    const thresholds = deltas.map((d) => trimThreshold(d, k));
-    tiesBlockTotals(layout, deltas, bounds, thresholds, rows);
-    if (pcb) pcbBlockTotals(layout, deltas, bounds, pcb, rows);
-    // The whole tensor: its blocks (if the caller cut it) simply add up.
-    const sum = new Float64Array(K);
-    for (let b = 0; b < blocks; b++) for (let v = 0; v < K; v++) sum[v]! += rows[b * K + v]!;
-    totals.addTensor(sum, 1, 1, numel, numel);
-    return;
-  }
   const sample = sampleThresholds(deltas, deltas.map(() => sampledKeepCount(length, numel, k)));
   const below = new Float64Array(blocks * n);
   tiesBlockTotals(layout, deltas, bounds, sample.thresholds, rows, below);

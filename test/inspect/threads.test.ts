@@ -1,0 +1,35 @@
+/** Exact mode on worker threads gives the report of one thread, and keeps the errors' file and tensor. */
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { ModelFormatError } from "../../src/io/errors.js";
+import { inspectInterference } from "../../src/inspect/inspect.js";
+import { fixturesDir } from "../support/paths.js";
+
+const models = fixturesDir("reference", "models", "tiny_f32");
+const options = {
+  models: ["task_a", "task_b", "task_c"].map((m) => join(models, m)),
+  base: join(models, "base"),
+  density: 0.3,
+  pcb: { ratio: 0.2 },
+};
+
+test("exact mode: the same report on one thread and on three", async () => {
+  const one = await inspectInterference({ ...options, threads: 1 });
+  const three = await inspectInterference({ ...options, threads: 3 });
+  assert.ok(one.groups.length > 1);
+  assert.deepEqual({ ...three, elapsedMs: 0 }, { ...one, elapsedMs: 0 });
+});
+
+test("exact mode on threads: a damaged model is a ModelFormatError naming its file", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "mergelang-inspect-threads-"));
+  const file = join(dir, "model.safetensors");
+  const bytes = readFileSync(join(models, "task_b", "model.safetensors"));
+  writeFileSync(file, bytes.subarray(0, bytes.length - 64)); // the last tensor is cut short
+  await assert.rejects(
+    inspectInterference({ ...options, models: [options.models[0]!, dir], threads: 2 }),
+    (e: unknown) => e instanceof ModelFormatError && e.file === file,
+  );
+});
