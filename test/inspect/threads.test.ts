@@ -1,10 +1,11 @@
 /** Exact mode on worker threads gives the report of one thread, and keeps the errors' file and tensor. */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ModelFormatError } from "../../src/io/errors.js";
+import { HeaderCache } from "../../src/io/header-cache.js";
 import { inspectInterference } from "../../src/inspect/inspect.js";
 import { fixturesDir } from "../support/paths.js";
 
@@ -32,4 +33,27 @@ test("exact mode on threads: a damaged model is a ModelFormatError naming its fi
     inspectInterference({ ...options, models: [options.models[0]!, dir], threads: 2 }),
     (e: unknown) => e instanceof ModelFormatError && e.file === file,
   );
+});
+
+test("exact mode on threads: a model damaged after its header was read fails in the worker, naming its file", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "mergelang-inspect-threads-"));
+  const file = join(dir, "model.safetensors");
+  const bytes = readFileSync(join(models, "task_b", "model.safetensors"));
+  writeFileSync(file, bytes);
+  const stamp = new Date(1_700_000_000_000); // whole seconds: restored exactly below
+  utimesSync(file, stamp, stamp);
+  const headers = new HeaderCache();
+  headers.get(dir);
+  // Same size and modification time, so the cache keeps the good header (the calling thread never
+  // notices); only the workers, which read the file themselves, find the damage.
+  const damaged = Buffer.from(bytes);
+  damaged[8] = "x".charCodeAt(0); // the header's opening brace
+  writeFileSync(file, damaged);
+  utimesSync(file, stamp, stamp);
+  await assert.rejects(
+    inspectInterference({ ...options, models: [options.models[0]!, dir], headers, threads: 2 }),
+    (e: unknown) => e instanceof ModelFormatError && e.file === file,
+  );
+  // On the calling thread the cached header is used and the data is read as it is: no error.
+  await inspectInterference({ ...options, models: [options.models[0]!, dir], headers, threads: 1 });
 });
