@@ -10,6 +10,7 @@ import type { Backend, SaveBackend } from "../backends/backend.js";
 import { cpuBackend } from "../backends/cpu.js";
 import type { Effect, Graph, LoadNode, SaveEffect } from "../graph/graph.js";
 import { HeaderCache, ModelWriter, dtypeSize, outputDTypeToDType } from "../io/index.js";
+import { conflictWords, inputConflict } from "../io/output-target.js";
 import { BufferPool } from "./buffer-pool.js";
 import { EngineAbortedError, EngineError, atOrigin } from "./errors.js";
 import { Scratch } from "./kernels/scratch.js";
@@ -48,6 +49,10 @@ export interface ExecuteOptions {
   threads?: number;
   /** What evaluates the tensors: the CPU engine (default) or a device from `resolveDevice`. */
   backend?: Backend;
+  /** For every save: replace existing output folders whatever they hold (the CLI's --overwrite). */
+  overwrite?: boolean;
+  /** For every save: allow NaN and ±Inf in inputs and outputs (the CLI's --allow-nonfinite). */
+  allowNonFinite?: boolean;
 }
 
 export interface SaveResult {
@@ -98,7 +103,9 @@ async function runSave(
   backend: Backend,
   opts: ExecuteOptions,
 ): Promise<SaveResult> {
+  refuseSaveOverInput(graph, effect);
   const { nodes, loads, refHeader, tensors, bound, layout } = setupSave(graph, effect, models);
+  const allowNonFinite = effect.allowNonFinite || opts.allowNonFinite === true;
   const ctx: RunContext = {
     graph,
     models,
@@ -111,6 +118,7 @@ async function runSave(
     signal: opts.signal,
     counters: { bytesRead: 0 },
     layout,
+    allowNonFinite,
   };
   const outSize = dtypeSize(outputDTypeToDType(effect.dtype));
   let bytesWritten = 0;
@@ -137,6 +145,8 @@ async function runSave(
       shardSize: effect.shardSize,
       tensors: tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: t.dtype })),
       metadata: modelMetadata(effect),
+      overwrite: effect.overwrite || opts.overwrite === true,
+      allowNonFinite,
     });
     await device.computeGlobalStats(nodes.map((n) => n.id), tensors, report);
     output = new OutputStream(ctx, writer);
@@ -194,6 +204,17 @@ async function runSave(
     device?.end();
     ctx.pool.clear();
     ctx.scratch.clear();
+  }
+}
+
+/** A save never writes over, into or above an input (check reports it first; graphs built by hand too). */
+function refuseSaveOverInput(graph: Graph, effect: SaveEffect): void {
+  for (const n of graph.nodes) {
+    if (n.kind !== "load") continue;
+    const c = inputConflict(effect.path, n.path);
+    if (c !== null) {
+      throw new EngineError(atOrigin(effect.origin, `refusing to save ${conflictWords(c)} the input model ${n.path}: it would be destroyed`), effect.origin);
+    }
   }
 }
 

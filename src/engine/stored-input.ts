@@ -2,6 +2,7 @@
 import type { LoadNode } from "../graph/graph.js";
 import { type HalfDType, dtypeSize, isHalfDType } from "../io/index.js";
 import { EngineError, atOrigin } from "./errors.js";
+import { checkFiniteStored, checkFiniteValues } from "./finite-inputs.js";
 import { storedHalves } from "./parallel/decode.js";
 import type { RunContext } from "./tensor-run.js";
 
@@ -24,12 +25,17 @@ export async function readStored(ctx: RunContext, load: LoadNode, tensor: string
   const reader = ctx.models.reader(load);
   const buf = await ctx.pool.acquireSoon(count);
   try {
-    const dtype = reader.tensor(tensor).dtype;
+    const { dtype, numel } = reader.tensor(tensor);
     let stored: HalfDType | null = null;
     if (isHalfDType(dtype) && widensLater(ctx)) {
-      await reader.readStoredInto(tensor, storedHalves(buf), start, count);
+      const parts = storedHalves(buf);
+      await reader.readStoredInto(tensor, parts, start, count);
+      checkFiniteStored(ctx.allowNonFinite, load, tensor, parts, dtype, { start, count, numel });
       stored = dtype;
-    } else await reader.readF32Into(tensor, buf, start, count);
+    } else {
+      await reader.readF32Into(tensor, buf, start, count);
+      checkFiniteValues(ctx.allowNonFinite, load, tensor, buf, { start, count, numel });
+    }
     ctx.counters.bytesRead += count * dtypeSize(dtype);
     return { values: buf, stored };
   } catch (e) {

@@ -41,6 +41,8 @@ export interface RunContext {
   parallel: Parallel;
   /** Every node's tensor list, when the graph stacks layers (stack nodes read other tensor names). */
   layout?: TensorLayout | null;
+  /** Inputs may hold NaN and ±Inf (save's allow_nonfinite); by default they are an error. */
+  allowNonFinite?: boolean;
 }
 
 export interface ChunkRange {

@@ -134,6 +134,10 @@ export interface SaveEffect {
   dtype: "bf16" | "f16" | "f32";
   shardSize: number; // bytes
   copyTokenizer: boolean;
+  /** Replace an existing output folder whatever it holds (save's `overwrite: true`). */
+  overwrite: boolean;
+  /** NaN and ±Inf in the inputs and the output are allowed (save's `allow_nonfinite: true`). */
+  allowNonFinite: boolean;
   /** The load node whose config.json and tokenizer files are copied (the base, else the first model). */
   configFrom: NodeId;
   /** The recipe text and its hash, for the model card and __metadata__. */

@@ -83,6 +83,8 @@ export function lowerToGraph(analysis: Analysis, text: string): Graph {
         dtype: (e.dtype as "bf16" | "f16" | "f32" | null) ?? defaultDType(configAtom),
         shardSize: e.shardSize,
         copyTokenizer: e.copyTokenizer,
+        overwrite: e.overwrite,
+        allowNonFinite: e.allowNonFinite,
         configFrom: configAtom ? atomNode(configAtom) : formNode(e.model),
         recipe: { file, text, hash },
         summary: summaryOf(e.model, sourceOf, bindingOf),

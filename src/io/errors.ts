@@ -17,7 +17,9 @@ export type ModelFormatErrorCode =
   | "unknown-tensor"
   | "read-range"
   | "dtype-not-float"
-  | "io-error";
+  | "io-error"
+  | "outside-folder"
+  | "non-finite";
 
 export class ModelFormatError extends Error {
   override readonly name = "ModelFormatError";

@@ -8,4 +8,6 @@ export { readSafetensorsHeader, MAX_HEADER_BYTES, type SafetensorsFileHeader, ty
 export * from "./model-writer.js";
 export { planShards, shardFileName, type ShardPlan, type PlannedShard, type PlannedTensor } from "./shard-plan.js";
 export { parseSize, formatSize } from "./size.js";
-export { OutputFolderError } from "./atomic-dir.js";
+export { OutputFolderError, replaceRefusal, MERGELANG_METADATA_PREFIX } from "./atomic-dir.js";
+export { countNonFinite, countNonFiniteF32 } from "./non-finite.js";
+export { allowedRoots, confinedPath } from "./confine.js";

@@ -6,7 +6,9 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { layerIndex } from "../graph/params.js";
 import type { DType } from "./dtype.js";
+import { confinedOwnFile, confinedPath } from "./confine.js";
 import { ModelFormatError } from "./errors.js";
+import { jsonErrorWhere } from "./json-error.js";
 import { readSafetensorsHeader, type SafetensorsFileHeader } from "./safetensors-file.js";
 
 export type { DType } from "./dtype.js";
@@ -88,12 +90,12 @@ export function readModelHeader(path: string): ModelHeader {
 function readFolder(folder: string): ModelHeader {
   const sidecarKey = statKey([join(folder, INDEX_FILE), join(folder, SINGLE_FILE), join(folder, CONFIG_FILE)]);
   const config = readConfig(folder);
-  const indexPath = join(folder, INDEX_FILE);
+  const indexPath = confinedOwnFile(folder, INDEX_FILE);
   if (existsSync(indexPath)) {
     const weightMap = readIndex(indexPath);
     const shardNames = [...new Set(weightMap.values())].sort();
     const headers = shardNames.map((shard) => {
-      const file = join(folder, shard);
+      const file = confinedPath(folder, shard, indexPath, [...weightMap].find(([, s]) => s === shard)![0]);
       if (!existsSync(file)) {
         const tensor = [...weightMap].find(([, s]) => s === shard)![0];
         throw new ModelFormatError(
@@ -108,11 +110,11 @@ function readFolder(folder: string): ModelHeader {
     checkIndexAgainstShards(indexPath, weightMap, folder, headers);
     return assemble(folder, "folder", headers, config, sidecarKey);
   }
-  const single = join(folder, SINGLE_FILE);
+  const single = confinedOwnFile(folder, SINGLE_FILE);
   if (existsSync(single)) return assemble(folder, "folder", [readSafetensorsHeader(single)], config, sidecarKey);
   const candidates = readdirSync(folder).filter((f) => f.endsWith(".safetensors")).sort();
   if (candidates.length === 1) {
-    return assemble(folder, "folder", [readSafetensorsHeader(join(folder, candidates[0]!))], config, sidecarKey);
+    return assemble(folder, "folder", [readSafetensorsHeader(confinedOwnFile(folder, candidates[0]!))], config, sidecarKey);
   }
   const hint = candidates.length > 1
     ? `it has ${candidates.length} .safetensors files but no ${INDEX_FILE} saying which tensor is where`
@@ -123,28 +125,28 @@ function readFolder(folder: string): ModelHeader {
 }
 
 function readConfig(folder: string): Record<string, unknown> | null {
-  const file = join(folder, CONFIG_FILE);
+  const file = confinedOwnFile(folder, CONFIG_FILE);
   if (!existsSync(file)) return null;
+  return readJsonObject(file, "config-json");
+}
+
+/** A JSON object file; errors give the position, never the file's text. */
+export function readJsonObject(file: string, code: "config-json" | "index-json"): Record<string, unknown> {
+  const text = readFileSync(file, "utf8");
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(file, "utf8"));
+    value = JSON.parse(text);
   } catch (e) {
-    throw new ModelFormatError("config-json", file, `${file} is not valid JSON (${(e as Error).message})`);
+    throw new ModelFormatError(code, file, `${file} is not valid JSON (${jsonErrorWhere(e, text)})`);
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new ModelFormatError("config-json", file, `${file} is not a JSON object`);
+    throw new ModelFormatError(code, file, `${file} is not a JSON object`);
   }
   return value as Record<string, unknown>;
 }
 
 function readIndex(indexPath: string): Map<string, string> {
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(indexPath, "utf8"));
-  } catch (e) {
-    throw new ModelFormatError("index-json", indexPath, `${indexPath} is not valid JSON (${(e as Error).message})`);
-  }
-  const wm = (value as { weight_map?: unknown } | null)?.weight_map;
+  const wm = readJsonObject(indexPath, "index-json").weight_map;
   if (wm === null || typeof wm !== "object" || Array.isArray(wm)) {
     throw new ModelFormatError("index-json", indexPath, `${indexPath} has no "weight_map" object`);
   }

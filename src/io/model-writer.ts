@@ -6,12 +6,14 @@
  * stored dtype that are larger than a staging buffer, or come in parts, go to disk from where they
  * lie.
  */
-import { close, closeSync, copyFileSync, existsSync, fsync, fsyncSync, open, openSync, readFileSync, statSync, write, writeFileSync } from "node:fs";
+import { close, closeSync, copyFileSync, existsSync, fsync, fsyncSync, open, openSync, statSync, write, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { createTempSibling, publish, removeTemp } from "./atomic-dir.js";
-import { type DType, type OutputDType, dtypeSize, f32ToBF16, f32ToF16, isFloatDType, outputDTypeToDType, torchDTypeName } from "./dtype.js";
+import { type ReplaceOptions, createTempSibling, publish, removeTemp } from "./atomic-dir.js";
+import { type DType, type OutputDType, dtypeSize, f32ToBF16, f32ToF16, isFloatDType, isHalfDType, outputDTypeToDType, torchDTypeName } from "./dtype.js";
+import { countNonFinite, countNonFiniteF32 } from "./non-finite.js";
 import { ModelFormatError } from "./errors.js";
-import { CONFIG_FILE, INDEX_FILE } from "./model-header.js";
+import { confinedOwnFile } from "./confine.js";
+import { CONFIG_FILE, INDEX_FILE, readJsonObject } from "./model-header.js";
 import { type PlannedShard, type PlannedTensor, type ShardPlan, indexJson, planShards } from "./shard-plan.js";
 import { writeParts } from "./vectored.js";
 
@@ -34,6 +36,10 @@ export interface ModelWriterOptions {
   metadata: Record<string, string>;
   /** Staging buffer size in bytes (two are used). */
   bufferBytes?: number;
+  /** Replace an existing destination whatever it holds (default: only a folder mergelang wrote). */
+  overwrite?: boolean;
+  /** Write float tensors that hold NaN or ±Inf (default: an error naming the tensor and the count). */
+  allowNonFinite?: boolean;
 }
 
 export interface CommitResult {
@@ -88,12 +94,18 @@ export class ModelWriter {
   private extraFiles = new Set<string>();
   private state: "open" | "committed" | "aborted" = "open";
   private busy = false;
+  /** NaN and ±Inf values of the tensor being written, as stored. */
+  private nonFinite = 0;
+  private readonly replace: ReplaceOptions;
+  private readonly allowNonFinite: boolean;
 
-  private constructor(path: string, outputDType: OutputDType, plan: ShardPlan, tmp: string, bufferBytes: number) {
+  private constructor(path: string, outputDType: OutputDType, plan: ShardPlan, tmp: string, bufferBytes: number, opts: ModelWriterOptions) {
     this.path = path;
     this.outputDType = outputDType;
     this.plan = plan;
     this.tmp = tmp;
+    this.replace = { overwrite: opts.overwrite ?? false };
+    this.allowNonFinite = opts.allowNonFinite ?? false;
     this.buffers = [new Uint8Array(new ArrayBuffer(bufferBytes)), new Uint8Array(new ArrayBuffer(bufferBytes))];
   }
 
@@ -116,11 +128,11 @@ export class ModelWriter {
     const bufferBytes = Math.max(64, Math.floor((opts.bufferBytes ?? DEFAULT_BUFFER_BYTES) / 8) * 8);
     let tmp: string;
     try {
-      tmp = createTempSibling(path);
+      tmp = createTempSibling(path, { overwrite: opts.overwrite ?? false });
     } catch (e) {
       throw new ModelWriteError(path, (e as Error).message);
     }
-    return new ModelWriter(path, opts.dtype, plan, tmp, bufferBytes);
+    return new ModelWriter(path, opts.dtype, plan, tmp, bufferBytes, opts);
   }
 
   /** The temporary folder being written (removed on abort, renamed on commit). */
@@ -149,6 +161,7 @@ export class ModelWriter {
     await this.guard(async () => {
       const t = this.expect(name);
       this.checkChunk(t, byteOffset, bytes.length);
+      this.nonFinite += countNonFinite(bytes, t.dtype);
       await this.putBytes(bytes);
       await this.advance(t, bytes.length);
     });
@@ -163,6 +176,7 @@ export class ModelWriter {
       const t = this.expect(name);
       const length = parts.reduce((a, p) => a + p.length, 0);
       this.checkChunk(t, byteOffset, length);
+      for (const part of parts) this.nonFinite += countNonFinite(part, t.dtype);
       await this.ensureShard();
       await this.flush();
       await this.pending;
@@ -179,19 +193,11 @@ export class ModelWriter {
    */
   async copyConfigFrom(folder: string, overrides: Record<string, unknown> = {}): Promise<boolean> {
     return this.guard(async () => {
-      const src = join(folder, CONFIG_FILE);
+      const src = confinedOwnFile(folder, CONFIG_FILE);
       if (!existsSync(src)) return false;
-      let config: unknown;
-      try {
-        config = JSON.parse(readFileSync(src, "utf8"));
-      } catch (e) {
-        throw new ModelFormatError("config-json", src, `${src} is not valid JSON (${(e as Error).message})`);
-      }
-      if (config === null || typeof config !== "object" || Array.isArray(config)) {
-        throw new ModelFormatError("config-json", src, `${src} is not a JSON object`);
-      }
-      Object.assign(config as Record<string, unknown>, overrides);
-      (config as Record<string, unknown>).torch_dtype = torchDTypeName(this.outputDType);
+      const config = readJsonObject(src, "config-json");
+      Object.assign(config, overrides);
+      config.torch_dtype = torchDTypeName(this.outputDType);
       this.writeFileSynced(CONFIG_FILE, JSON.stringify(config, null, 2) + "\n");
       return true;
     });
@@ -202,7 +208,7 @@ export class ModelWriter {
     return this.guard(async () => {
       const copied: string[] = [];
       for (const name of TOKENIZER_FILES) {
-        const src = join(folder, name);
+        const src = confinedOwnFile(folder, name);
         if (!existsSync(src)) continue;
         copyFileSync(src, join(this.tmp, name));
         fsyncFile(join(this.tmp, name));
@@ -245,7 +251,7 @@ export class ModelWriter {
       }
       const names = [...this.plan.shards.map((s) => s.fileName), ...this.extraFiles].sort();
       const bytes = this.plan.shards.reduce((a, s) => a + s.fileBytes, 0) + this.extraBytes();
-      publish(this.tmp, this.path);
+      publish(this.tmp, this.path, this.replace);
       this.state = "committed";
       return { path: this.path, files: names.map((n) => join(this.path, n)), bytes };
     });
@@ -322,10 +328,23 @@ export class ModelWriter {
   private async advance(t: PlannedTensor, length: number): Promise<void> {
     this.written += length;
     if (this.written < t.byteLength) return;
+    if (this.nonFinite > 0 && !this.allowNonFinite) throw this.nonFiniteError(t);
+    this.nonFinite = 0;
     this.cursor++;
     this.written = 0;
     const next = this.plan.tensors[this.cursor];
     if (!next || next.shard !== t.shard) await this.closeShard();
+  }
+
+  private nonFiniteError(t: PlannedTensor): ModelWriteError {
+    const n = this.nonFinite;
+    const overflow = t.dtype === "F16" ? " (f16's largest value is 65504: larger values become ±Inf; save with dtype: \"bf16\" or \"f32\")" : "";
+    return new ModelWriteError(
+      this.path,
+      `tensor "${t.name}" would be saved to ${this.path} with ${n} NaN or ±Inf value${n === 1 ? "" : "s"} as ${t.dtype}${overflow}; ` +
+        "pass allow_nonfinite: true to save(...) (--allow-nonfinite) to write them anyway",
+      t.name,
+    );
   }
 
   private async ensureShard(): Promise<void> {
@@ -417,6 +436,8 @@ export class ModelWriter {
       else if (stored === "F16") f32ToF16(src, new Uint16Array(buf.buffer, buf.byteOffset + this.fill, n));
       else if (stored === "F32") new Float32Array(buf.buffer, buf.byteOffset + this.fill, n).set(src);
       else new Float64Array(buf.buffer, buf.byteOffset + this.fill, n).set(src);
+      // Counted as stored: a value that overflowed the 16-bit range is ±Inf now.
+      this.nonFinite += isHalfDType(stored) ? countNonFinite(buf.subarray(this.fill, this.fill + n * size), stored) : countNonFiniteF32(src);
       this.fill += n * size;
       i += n;
     }

@@ -5,6 +5,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { type DType, dtypeSize, isDType } from "./dtype.js";
 import { ModelFormatError, where } from "./errors.js";
+import { jsonErrorWhere } from "./json-error.js";
 
 /** Headers larger than this are refused (the safetensors reference implementation uses the same limit). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -58,18 +59,19 @@ export function readSafetensorsHeader(file: string): SafetensorsFileHeader {
     const lenBuf = Buffer.allocUnsafe(8);
     readExactSync(fd, file, lenBuf, 0, "header length");
     const headerLen = Number(lenBuf.readBigUInt64LE(0));
+    // The length is not echoed: for a file that is not safetensors at all it is 8 bytes of its text.
     if (headerLen > MAX_HEADER_BYTES) {
       throw new ModelFormatError(
         "header-too-large",
         file,
-        `${file} declares a ${headerLen}-byte header (limit ${MAX_HEADER_BYTES}): it is not a safetensors file or it is damaged`,
+        `${file} does not start with a plausible safetensors header length (at most ${MAX_HEADER_BYTES} bytes): it is not a safetensors file or it is damaged`,
       );
     }
     if (8 + headerLen > st.size) {
       throw new ModelFormatError(
         "truncated",
         file,
-        `${file} declares a ${headerLen}-byte header but the file is only ${st.size} bytes: it is truncated or not a safetensors file`,
+        `${file} declares a header longer than the whole file (${st.size} bytes): it is truncated or not a safetensors file`,
       );
     }
     const headerBuf = Buffer.allocUnsafe(headerLen);
@@ -84,11 +86,12 @@ export function readSafetensorsHeader(file: string): SafetensorsFileHeader {
 }
 
 function parseHeaderJson(file: string, bytes: Buffer): Record<string, unknown> {
+  const text = bytes.toString("utf8");
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString("utf8"));
+    value = JSON.parse(text);
   } catch (e) {
-    throw new ModelFormatError("header-json", file, `the header of ${file} is not valid JSON (${(e as Error).message})`);
+    throw new ModelFormatError("header-json", file, `the header of ${file} is not valid JSON (${jsonErrorWhere(e, text)})`);
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new ModelFormatError("header-json", file, `the header of ${file} is not a JSON object`);

@@ -11,6 +11,7 @@ import type { ModelLookup } from "./model-lookup.js";
 import { closest, didYouMean } from "./suggest.js";
 import { checkCall, type CallInfo } from "./calls.js";
 import { checkFamilies } from "./model-checks.js";
+import { checkSaves, type PlannedSave } from "./save-checks.js";
 import {
   classify,
   combine,
@@ -36,8 +37,15 @@ export interface Binding {
 export interface AnalyzeOptions {
   /** Absolute path of the recipe file (model paths are relative to its folder). */
   file: string;
-  /** Reads model headers; null skips the model-aware checks. */
+  /** Reads model headers; null skips the model-aware checks (and the look at existing output folders). */
   models: ModelLookup | null;
+  /** Saves may replace existing folders mergelang did not write (the CLI's --overwrite). */
+  overwrite?: boolean;
+  /**
+   * Saves before this offset are not run with this text (a notebook's earlier cells, run before):
+   * only the later ones have their folders checked.
+   */
+  effectsFrom?: number;
 }
 
 export interface Analysis {
@@ -77,6 +85,7 @@ export class Analyzer {
     for (const s of program.statements) if (s.kind === "AssignStmt" && !this.laterNames.has(s.name.name)) this.laterNames.set(s.name.name, s.name);
     const statementValues: (Value | null)[] = [];
     for (const s of program.statements) statementValues.push(this.statement(s));
+    this.checkSaveTargets(program, statementValues);
     for (const b of this.bindings) {
       if (b.references.length === 0 && !b.name.startsWith("_")) {
         this.report(
@@ -99,6 +108,20 @@ export class Analyzer {
 
   report(d: Diagnostic): void {
     this.diagnostics.push(d);
+  }
+
+  /** The saves' folders against the inputs, each other and what already lies there. */
+  private checkSaveTargets(program: A.Program, values: readonly (Value | null)[]): void {
+    const saves: PlannedSave[] = [];
+    program.statements.forEach((s, i) => {
+      const v = values[i];
+      if (s.kind === "ExprStmt" && v?.type === "Effect" && v.effect.kind === "save" && s.range.start.offset >= (this.options.effectsFrom ?? 0)) {
+        saves.push({ call: v.call, path: v.effect.path, pathRange: v.effect.pathRange, overwrite: v.effect.overwrite });
+      }
+    });
+    if (saves.length === 0) return;
+    const opts = { dir: this.dir, fileSystem: this.options.models !== null, overwrite: this.options.overwrite ?? false, source: (n: { range: A.Range }) => this.source(n) };
+    for (const d of checkSaves(saves, [...this.loads.values()], opts)) this.report(d);
   }
 
   private statement(s: A.Statement): Value | null {

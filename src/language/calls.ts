@@ -471,6 +471,9 @@ function evaluate(
       const dtype = get("dtype");
       const shard = get("shard_size");
       const copy = get("copy_tokenizer");
+      const overwrite = get("overwrite");
+      const allowNonFinite = get("allow_nonfinite");
+      const pathArg = call.args.find((a) => a.name?.name === "path") ?? call.args.filter((a) => !a.name)[1];
       const shardSize = parseByteSize(shard?.type === "String" || shard?.type === "Number" ? shard.value : "5GB") ?? 5e9;
       return {
         value: {
@@ -480,9 +483,12 @@ function evaluate(
             kind: "save",
             model,
             path: path.value,
+            pathRange: pathArg?.value?.range ?? call.range,
             dtype: dtype?.type === "String" ? dtype.value : null,
             shardSize,
             copyTokenizer: copy?.type === "Bool" ? copy.value : true,
+            overwrite: overwrite?.type === "Bool" ? overwrite.value : false,
+            allowNonFinite: allowNonFinite?.type === "Bool" ? allowNonFinite.value : false,
           },
         },
         family: null,

@@ -465,6 +465,18 @@ export const catalog: readonly FunctionSpec[] = [
       { name: "dtype", types: ["String"], optional: true, choices: ["bf16", "f16", "f32"], doc: "output dtype (default: the base model's floating dtype)" },
       { name: "shard_size", types: ["Size"], default: "5GB", doc: "largest shard, e.g. \"2GB\", \"500MB\" or a number of bytes" },
       { name: "copy_tokenizer", types: ["Bool"], default: true, doc: "copy the tokenizer files from the base model" },
+      {
+        name: "overwrite",
+        types: ["Bool"],
+        default: false,
+        doc: "replace an existing folder even when mergelang did not write it (an input model's folder is never replaced)",
+      },
+      {
+        name: "allow_nonfinite",
+        types: ["Bool"],
+        default: false,
+        doc: "merge inputs that hold NaN or ±Inf and write outputs that do (by default such values are an error naming the model and tensor)",
+      },
     ],
   },
   {

@@ -78,7 +78,30 @@ export class AstBuilder {
     };
   }
 
+  /**
+   * A statement whose expression is deeper than MAX_EXPRESSION_DEPTH loses it, with a diagnostic:
+   * every later stage (analysis, lowering, formatting, the editor's features) walks expressions
+   * recursively, and a chain of thousands of `+ 1` would exhaust their stack.
+   */
   private statement(node: CstNode): A.Statement | null {
+    const st = this.statementUnchecked(node);
+    const expr = st === null ? null : st.kind === "AssignStmt" ? st.value : st.expr;
+    const deep = expr ? tooDeepAt(expr) : null;
+    if (!deep) return st;
+    this.diagnostics.push(
+      diagnostic(
+        "expression-too-deep",
+        "error",
+        deep.kind === "BinaryExpr" ? deep.opRange : { start: deep.range.start, end: { ...deep.range.start, offset: deep.range.start.offset + 1, column: deep.range.start.column + 1 } },
+        `this expression nests more than ${MAX_EXPRESSION_DEPTH} operations deep (operators, signs and brackets) for the recipe to be read: ` +
+          "split it into named steps (a = ...; b = a + ...)",
+      ),
+    );
+    // A binding stays (with no value), so later uses of its name bring no follow-on errors.
+    return st!.kind === "AssignStmt" ? { ...st!, value: null, range: spanRanges(st!.name.range, st!.name.range) } : null;
+  }
+
+  private statementUnchecked(node: CstNode): A.Statement | null {
     const assign = sub(node.children, "assignment");
     if (assign) {
       const c = assign.children;
@@ -315,4 +338,45 @@ export class AstBuilder {
     const end = close ? this.range(close) : entries[entries.length - 1]?.range ?? selector?.range ?? start;
     return { kind: "WhereClause", selector, entries, closed: close !== undefined, range: spanRanges(start!, end!) };
   }
+}
+
+/** Deepest an expression tree may be (measured in nodes from its root). */
+export const MAX_EXPRESSION_DEPTH = 1000;
+
+function childExprs(e: A.Expr, out: A.Expr[]): void {
+  switch (e.kind) {
+    case "ListExpr":
+      for (const i of e.items) out.push(i);
+      return;
+    case "ParenExpr":
+      if (e.expr) out.push(e.expr);
+      return;
+    case "UnaryExpr":
+      if (e.operand) out.push(e.operand);
+      return;
+    case "BinaryExpr":
+      out.push(e.left);
+      if (e.right) out.push(e.right);
+      return;
+    case "CallExpr":
+      for (const a of e.args) if (a.value) out.push(a.value);
+      for (const w of e.where) for (const en of w.entries) if (en.value) out.push(en.value);
+      return;
+    default:
+      return;
+  }
+}
+
+/** The first node found below MAX_EXPRESSION_DEPTH levels, or null; walked with a stack of its own. */
+function tooDeepAt(root: A.Expr): A.Expr | null {
+  const stack: { e: A.Expr; depth: number }[] = [{ e: root, depth: 1 }];
+  const kids: A.Expr[] = [];
+  while (stack.length > 0) {
+    const { e, depth } = stack.pop()!;
+    if (depth > MAX_EXPRESSION_DEPTH) return e;
+    kids.length = 0;
+    childExprs(e, kids);
+    for (const k of kids) stack.push({ e: k, depth: depth + 1 });
+  }
+  return null;
 }

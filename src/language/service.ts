@@ -23,6 +23,10 @@ export interface CheckedRecipe {
 export interface CheckOptions {
   /** Model headers; defaults to a fresh header cache. null skips model-aware checks. */
   models?: ModelLookup | null;
+  /** Saves may replace existing folders mergelang did not write (the CLI's --overwrite). */
+  overwrite?: boolean;
+  /** Only the saves from this offset on are run with this text (see AnalyzeOptions.effectsFrom). */
+  effectsFrom?: number;
 }
 
 let defaultLookup: ModelLookup | null = null;
@@ -31,7 +35,12 @@ export function checkRecipe(text: string, file: string, options: CheckOptions = 
   const abs = resolve(file);
   const parse = parseRecipe(text);
   const models = options.models === undefined ? (defaultLookup ??= headerLookup()) : options.models;
-  const analysis = analyze(parse.program, text, { file: abs, models });
+  const analysis = analyze(parse.program, text, {
+    file: abs,
+    models,
+    ...(options.overwrite ? { overwrite: true } : {}),
+    ...(options.effectsFrom !== undefined ? { effectsFrom: options.effectsFrom } : {}),
+  });
   const diagnostics = [...parse.diagnostics, ...analysis.diagnostics].sort(compareDiagnostics);
   const clean = !diagnostics.some((d) => d.severity === "error");
   return { file: abs, text, parse, analysis, diagnostics, graph: clean ? lowerToGraph(analysis, text) : null };

@@ -90,7 +90,18 @@ export interface ReportRequest {
 }
 
 export type EffectRequest =
-  | { kind: "save"; model: ModelLike; path: string; dtype: string | null; shardSize: number; copyTokenizer: boolean }
+  | {
+      kind: "save";
+      model: ModelLike;
+      path: string;
+      /** Where the path string is, for diagnostics about the output folder. */
+      pathRange: Range;
+      dtype: string | null;
+      shardSize: number;
+      copyTokenizer: boolean;
+      overwrite: boolean;
+      allowNonFinite: boolean;
+    }
   | { kind: "print"; values: Value[] };
 
 export const UNKNOWN: Value = { type: "Unknown" };

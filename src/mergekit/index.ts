@@ -22,6 +22,8 @@ export interface MergekitImportOptions {
   output?: string;
   /** Model headers (default: read from disk). null: no header checks. */
   models?: ModelLookup | null;
+  /** The save may replace an existing folder mergelang did not write (--overwrite). */
+  overwrite?: boolean;
 }
 
 export interface MergekitImport {
@@ -74,7 +76,10 @@ export function checkMergekitYaml(yamlText: string, file: string, options: Merge
   const imported = recipeFromMergekitYaml(yamlText, abs, options);
   const result: CheckedMergekit = { file: abs, text: yamlText, recipe: imported.recipe, diagnostics: imported.diagnostics, graph: null };
   if (imported.recipe === null || imported.diagnostics.some((d) => d.severity === "error")) return result;
-  const checked = checkRecipe(imported.recipe, abs, options.models === undefined ? {} : { models: options.models });
+  const checked = checkRecipe(imported.recipe, abs, {
+    ...(options.models === undefined ? {} : { models: options.models }),
+    ...(options.overwrite ? { overwrite: true } : {}),
+  });
   // Hints (unused bindings) are about the generated text, not the YAML.
   const mapped = checked.diagnostics.filter((d) => d.severity !== "hint").map((d) => imported.sourceMap!.toYaml(d));
   result.diagnostics = [...imported.diagnostics, ...mapped].sort(compareDiagnostics);

@@ -23,6 +23,10 @@ export interface RunHooks {
   threads?: number;
   /** Interference reports: the exact pass (default) or the sampled estimate. */
   inspectMode?: "exact" | "sampled";
+  /** Every save may replace existing folders mergelang did not write (--overwrite). */
+  overwrite?: boolean;
+  /** Every save allows NaN and ±Inf in its inputs and output (--allow-nonfinite). */
+  allowNonFinite?: boolean;
 }
 
 export interface RunOutcome {
@@ -80,6 +84,8 @@ export async function runGraph(graph: Graph, hooks: RunHooks = {}): Promise<RunO
       ...(hooks.threads ? { threads: hooks.threads } : {}),
       ...(hooks.backend ? { backend: hooks.backend } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
+      ...(hooks.overwrite ? { overwrite: true } : {}),
+      ...(hooks.allowNonFinite ? { allowNonFinite: true } : {}),
     });
     return { saved: result.saved, reports };
   } catch (e) {

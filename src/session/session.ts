@@ -164,7 +164,7 @@ export class Session {
     if (code.trim() === "") return { status: "ok" };
 
     const composed = this.prelude.compose(code);
-    const checked = checkRecipe(composed.text, this.file, { models: this.lookup });
+    const checked = checkRecipe(composed.text, this.file, { models: this.lookup, effectsFrom: composed.cellOffset });
     const locate: Locator = (pos) => this.prelude.locate(composed, code, pos);
     const errors = checked.diagnostics.filter((d) => d.severity === "error");
     if (errors.length > 0 || !checked.graph) {

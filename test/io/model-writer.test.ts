@@ -87,7 +87,7 @@ for (const dtype of ["f32", "bf16", "f16"] as const) {
 
 test("bf16 output rounds to nearest even and keeps NaN/Inf", async () => {
   const out = join(tempDir(), "m");
-  const w = await ModelWriter.create({ path: out, dtype: "bf16", shardSize: 1e9, tensors: [{ name: "x", shape: [5], dtype: "F32" }], metadata: {} });
+  const w = await ModelWriter.create({ path: out, dtype: "bf16", shardSize: 1e9, tensors: [{ name: "x", shape: [5], dtype: "F32" }], metadata: {}, allowNonFinite: true });
   const bits = new Uint32Array([0x3f808000, 0x3f818000, 0x7f7fffff, 0x7fc00000, 0xff800000]);
   await w.writeF32("x", new Float32Array(bits.buffer));
   await w.commit();
@@ -202,15 +202,18 @@ test("abort removes the temporary folder and creates nothing", async () => {
 test("an existing output stays untouched on abort and on failure, and is replaced on commit", async () => {
   const parent = tempDir();
   const out = join(parent, "merged");
-  mkdirSync(out);
-  writeFileSync(join(out, "model.safetensors"), "old weights");
+  // An earlier output of mergelang's (its metadata says so): the one kind of folder replaced by default.
+  const w0 = await ModelWriter.create({ path: out, dtype: "f32", shardSize: 1e9, tensors: [{ name: "old", shape: [1], dtype: "F32" }], metadata: { "mergelang.recipe_hash": "0" } });
+  await w0.writeF32("old", new Float32Array([1]));
+  await w0.commit();
   writeFileSync(join(out, "config.json"), "{}");
+  const oldWeights = readFileSync(join(out, "model.safetensors"));
 
   const w1 = await ModelWriter.create({ path: out, dtype: "f32", shardSize: 1e9, tensors: TENSORS, metadata: {} });
   await w1.writeF32(TENSORS[0]!.name, dataFor(TENSORS[0]!, 1));
   await w1.abort();
   assert.deepEqual(siblings(parent), ["merged"]);
-  assert.equal(readFileSync(join(out, "model.safetensors"), "utf8"), "old weights");
+  assert.ok(readFileSync(join(out, "model.safetensors")).equals(oldWeights));
 
   // A failure (writing out of order) aborts by itself.
   const w2 = await ModelWriter.create({ path: out, dtype: "f32", shardSize: 1e9, tensors: TENSORS, metadata: {} });
@@ -223,7 +226,7 @@ test("an existing output stays untouched on abort and on failure, and is replace
   const w3 = await ModelWriter.create({ path: out, dtype: "f32", shardSize: 1e9, tensors: TENSORS, metadata: {} });
   await assert.rejects(w3.commit(), (e: unknown) => e instanceof ModelWriteError && /never written/.test(e.message));
   assert.deepEqual(siblings(parent), ["merged"]);
-  assert.equal(readFileSync(join(out, "model.safetensors"), "utf8"), "old weights");
+  assert.ok(readFileSync(join(out, "model.safetensors")).equals(oldWeights));
 
   const w4 = await ModelWriter.create({ path: out, dtype: "f32", shardSize: 1e9, tensors: TENSORS, metadata: {} });
   await writeAll(w4);

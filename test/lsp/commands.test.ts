@@ -63,7 +63,7 @@ test("inlay hints: tensors matched by where selectors, parameters left at their 
   assert.deepEqual(at(3), [', lambda: 1, scope: "tensor", consensus: "sum", normalize: true']);
   const defaults = hints.find((h) => h.position.line === 3)!;
   assert.deepEqual(defaults.position, positionOf(TEXT, ")\n  where"));
-  assert.deepEqual(at(8), [", shard_size: \"5GB\", copy_tokenizer: true"]);
+  assert.deepEqual(at(8), [", shard_size: \"5GB\", copy_tokenizer: true, overwrite: false, allow_nonfinite: false"]);
 });
 
 test("the inspect request measures the call at a position and returns the heat map page", async () => {

@@ -50,6 +50,10 @@ const BROKEN = [
   "x = " + "(".repeat(300) + "1" + ")".repeat(300),
   "x = " + "[".repeat(300),
   "m = ties(" + "a, ".repeat(2000),
+  // Chains past the depth limit, and one just under it (every feature walks expressions).
+  "x = 1\n" + "+ 1\n".repeat(10_000),
+  "x = " + "-".repeat(10_000) + "1",
+  "x = 1" + " + 1".repeat(990) + "\ny = -x",
   GOOD.slice(0, GOOD.length / 2),
 ];
 

@@ -11,6 +11,7 @@ import { dtypeSize } from "../../io/index.js";
 import type { TensorChunk } from "../../methods/tfjs/kernel.js";
 import { sumOver } from "../../methods/tfjs/ops.js";
 import { EngineError, atOrigin } from "../../engine/errors.js";
+import { checkFiniteValues } from "../../engine/finite-inputs.js";
 import { postOrder } from "../../engine/graph-walk.js";
 import type { FamilyTensor } from "../../engine/model-set.js";
 import { type ChunkRange, type Prefetch, type RunContext, checkAborted, chunkRanges, rowLength } from "../../engine/tensor-run.js";
@@ -149,6 +150,7 @@ export class DeviceTensorRun implements TensorEvaluator {
       host = new Float32Array(count);
       try {
         await reader.readF32Into(this.tensor.name, host, start, count);
+        checkFiniteValues(this.ctx.allowNonFinite, load, this.tensor.name, host, { start, count, numel: this.tensor.numel });
       } catch (e) {
         if (e instanceof EngineError) throw e;
         throw new EngineError(atOrigin(load.origin, (e as Error).message), load.origin, this.tensor.name);

@@ -15,7 +15,7 @@ import { describePlan } from "../plan-output.js";
 export const runCommand: Command = {
   name: "run",
   summary: "run a recipe: merge the models and write the outputs",
-  usage: `usage: mergelang run FILE [--threads N] [--dry-run] [--sampled] [--out DIR]
+  usage: `usage: mergelang run FILE [--threads N] [--dry-run] [--sampled] [--out DIR] [--overwrite] [--allow-nonfinite]
 
 Checks the recipe, then runs its statements in order: save(...) writes model folders
 (atomically: a failed run leaves no output), interference(...) prints a per-layer table,
@@ -27,12 +27,25 @@ it runs as the recipe \`mergelang import\` prints, into --out (default: FILE-mer
   --device-memory SIZE  device memory budget for tfjs devices (default 1GiB)
   --out DIR     for a mergekit config: the output folder
   --dry-run     print the plan (tensors, bytes read and written, peak memory) and stop
-  --sampled     interference reports from the fast sampled estimate instead of the exact pass`,
+  --sampled     interference reports from the fast sampled estimate instead of the exact pass
+  --overwrite   replace existing output folders even when mergelang did not write them
+                (an input model's folder is never replaced)
+  --allow-nonfinite  merge inputs holding NaN or ±Inf and write outputs that do
+                (by default they are an error naming the model, tensor and count)`,
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { threads: { type: "string" }, "dry-run": { type: "boolean" }, sampled: { type: "boolean" }, out: { type: "string" }, device: { type: "string" }, "device-memory": { type: "string" } },
+      options: {
+        threads: { type: "string" },
+        "dry-run": { type: "boolean" },
+        sampled: { type: "boolean" },
+        out: { type: "string" },
+        device: { type: "string" },
+        "device-memory": { type: "string" },
+        overwrite: { type: "boolean" },
+        "allow-nonfinite": { type: "boolean" },
+      },
     });
     const file = positionals[0];
     if (!file || positionals.length > 1) throw new UsageError("run takes one recipe file\n" + this.usage);
@@ -43,7 +56,10 @@ it runs as the recipe \`mergelang import\` prints, into --out (default: FILE-mer
     const text = readFileSync(file, "utf8");
     const yaml = isMergekitConfigPath(file);
     if (values.out !== undefined && !yaml) throw new UsageError("--out is for mergekit configs: a recipe names its outputs in save(...)");
-    const checked = yaml ? checkMergekitYaml(text, file, values.out !== undefined ? { output: resolve(values.out) } : {}) : checkRecipe(text, file);
+    const overwrite = values.overwrite === true;
+    const checked = yaml
+      ? checkMergekitYaml(text, file, { ...(values.out !== undefined ? { output: resolve(values.out) } : {}), overwrite })
+      : checkRecipe(text, file, { overwrite });
     for (const d of checked.diagnostics) if (d.severity === "error" || d.severity === "warning") console.error(formatDiagnostic(file, d, text));
     if (hasErrors(checked.diagnostics) || !checked.graph) {
       console.error(`mergelang run: ${file} has errors; nothing was run`);
@@ -86,6 +102,8 @@ it runs as the recipe \`mergelang import\` prints, into --out (default: FILE-mer
       const outcome = await runGraph(checked.graph, {
         signal: controller.signal,
         inspectMode: values.sampled ? "sampled" : "exact",
+        overwrite,
+        allowNonFinite: values["allow-nonfinite"] === true,
         ...(threads ? { threads } : {}),
         ...(backend ? { backend } : {}),
         text: (t) => {
