@@ -1,6 +1,5 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -9,12 +8,11 @@ import { renderHtml } from "../../src/inspect/render-html.js";
 import { renderSvg } from "../../src/inspect/render-svg.js";
 import { fixturesDir } from "../support/paths.js";
 import { decodePng, greyVariance } from "./support.js";
+import { CHROMIUM, CHROMIUM_PATH, requiring } from "../support/requirements.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-// CI installs Chromium (.ci/run); elsewhere the test says why it did not run, rather than failing.
-const skip = !existsSync(CHROMIUM) && !process.env.CI ? `${CHROMIUM} is not installed (apt-get install chromium)` : false;
+const { test } = requiring(CHROMIUM);
 
-test("the HTML report renders in headless Chromium: one heat-map row per layer, not blank, both themes", { skip, timeout: 120_000 }, async () => {
+test("the HTML report renders in headless Chromium: one heat-map row per layer, not blank, both themes", { timeout: 120_000 }, async () => {
   const dir = fixturesDir("reference", "models", "tiny_f32");
   const report = await inspectInterference({
     base: join(dir, "base"),
@@ -24,7 +22,7 @@ test("the HTML report renders in headless Chromium: one heat-map row per layer, 
   const html = renderHtml(report);
   const profile = mkdtempSync(join(tmpdir(), "inspect-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: CHROMIUM_PATH,
     headless: true,
     args: [
       "--no-sandbox",

@@ -2,9 +2,11 @@
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
 import { repoRoot } from "../support/paths.js";
 import { jupyterEnv, modelsDir, PYTHON, run } from "./support.js";
+import { JUPYTER, JUPYTER_KERNEL_TEST, requiring } from "../support/requirements.js";
+
+const { test } = requiring(JUPYTER, JUPYTER_KERNEL_TEST);
 
 test("jupyter_kernel_test.KernelTests passes", { timeout: 300_000 }, async () => {
   const dir = modelsDir();

@@ -2,9 +2,12 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { before, describe, test } from "node:test";
+import { describe } from "node:test";
 import { writeBigFamily } from "./big-models.js";
 import { answered, drive, tempDir, type DriverRun, type StepRecord } from "./support.js";
+import { JUPYTER, requiring } from "../support/requirements.js";
+
+const { before, test } = requiring(JUPYTER);
 
 const DECLARE = 'base = model("base")\na = model("task_a")\nb = model("task_b")';
 

@@ -5,8 +5,11 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { before, describe, test } from "node:test";
+import { describe } from "node:test";
 import { answered, drive, modelsDir, outputs, type DriverRun, type JupyterMessage, type Step, type StepRecord } from "./support.js";
+import { JUPYTER, requiring } from "../support/requirements.js";
+
+const { before, test } = requiring(JUPYTER);
 
 const DECLARE = 'base = model("models/tiny_f32/base")\na = model("models/tiny_f32/task_a")\nb = model("models/tiny_f32/task_b")';
 const EMOJI_CODE = "# 🙂 models\nties(a, b, den";

@@ -5,10 +5,13 @@
 import assert from "node:assert/strict";
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { before, describe, test } from "node:test";
+import { describe } from "node:test";
 import { generateExampleModels } from "../../src/demo/example-models.js";
 import { repoRoot } from "../support/paths.js";
 import { jupyterEnv, PYTHON, run, tempDir } from "./support.js";
+import { JUPYTER, requiring } from "../support/requirements.js";
+
+const { before, test } = requiring(JUPYTER);
 
 interface CellSummary {
   source: string;

@@ -1,8 +1,11 @@
 /** The Session API in tslab's own TypeScript notebooks: run recipe cells from TypeScript and show them richly. */
 import assert from "node:assert/strict";
-import { before, describe, test } from "node:test";
+import { describe } from "node:test";
 import { fileURLToPath } from "node:url";
 import { answered, drive, modelsDir, type DriverRun } from "./support.js";
+import { JUPYTER, requiring } from "../support/requirements.js";
+
+const { before, test } = requiring(JUPYTER);
 
 const SESSION = fileURLToPath(new URL("../../src/session/index.js", import.meta.url));
 

@@ -8,11 +8,14 @@ import assert from "node:assert/strict";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { before, describe, test } from "node:test";
+import { describe } from "node:test";
 import { DEFAULT_METHODS } from "../../bench/quality/recipes.js";
 import { repoRoot } from "../support/paths.js";
 import { jupyterEnv, PYTHON, run, tempDir } from "../kernel/support.js";
 import { killProcessesMentioning } from "./processes.js";
+import { JUPYTER, requiring } from "../support/requirements.js";
+
+const { before, test } = requiring(JUPYTER);
 
 interface Output {
   output_type: string;

@@ -57,6 +57,10 @@ export const kernelCommand: Command = {
           ...(values.cache !== undefined ? { env: { MERGELANG_CACHE: values.cache } } : {}),
         });
         console.log(`installed the mergelang kernel in ${dir}`);
+        // The kernelspec needs no transport, but a notebook would find a kernel that cannot start.
+        const { transportProblem } = await import("../../../kernel/transport.js");
+        const problem = transportProblem();
+        if (problem !== null) console.error(`mergelang kernel: warning: ${problem}`);
         return 0;
       }
       case "remove": {
@@ -73,8 +77,9 @@ export const kernelCommand: Command = {
       case "start": {
         const file = positionals[0];
         if (!file || positionals.length > 1) throw new UsageError(`start needs one connection file\n${usage}`);
-        // Loaded only here: tslab's transport brings its TypeScript fork (~0.3 s).
-        const { startKernel } = await import("../../../kernel/main.js");
+        // Loaded only here: tslab's transport brings its TypeScript fork (~0.3 s) and the native zeromq.
+        const { loadKernel } = await import("../../../kernel/transport.js");
+        const { startKernel } = await loadKernel();
         await startKernel(file, values.cache !== undefined ? { cache: values.cache } : {});
         return 0;
       }
