@@ -170,6 +170,13 @@ const scope: ParamSpec = {
   choices: ["tensor", "global"],
   doc: "thresholds per tensor, or over the whole model flattened into one vector (as the papers' code does)",
 };
+const agreement: ParamSpec = {
+  name: "agreement",
+  types: ["String"],
+  default: "delta",
+  choices: ["delta", "weighted"],
+  doc: "with consensus, whose sign must match the elected one: the delta's (section 6), or the weighted delta's wᵢ·δᵢ (mergekit; differs only for negative weights)",
+};
 const seed: ParamSpec = { name: "seed", types: ["Number"], default: 0, integer: true, range: { min: 0 }, doc: "seed of the random drop: same seed, same model" };
 
 export const catalog: readonly FunctionSpec[] = [
@@ -224,6 +231,7 @@ export const catalog: readonly FunctionSpec[] = [
       weights,
       scope,
       { name: "consensus", types: ["String"], default: "sum", choices: ["sum", "count"], doc: "elect the sign of the weighted sum (mass) or of the count of signs" },
+      agreement,
       { name: "normalize", types: ["Bool"], default: true, doc: "divide by the weights of the agreeing models (disjoint mean)" },
     ],
   },
@@ -259,6 +267,7 @@ export const catalog: readonly FunctionSpec[] = [
       weights,
       rescale(true, "true: divide the kept entries by density (the paper); false: keep them as they are"),
       { name: "consensus", types: ["String"], default: "none", choices: ["none", "sum", "count"], doc: "sign election as in TIES (DARE-TIES), or none" },
+      agreement,
       { name: "normalize", types: ["Bool"], default: false, doc: "with consensus, divide by the weights of the agreeing models" },
       seed,
     ],
@@ -278,6 +287,7 @@ export const catalog: readonly FunctionSpec[] = [
       lambda,
       weights,
       { name: "consensus", types: ["String"], default: "none", choices: ["none", "sum", "count"], doc: "sign election as in TIES, or none" },
+      agreement,
       { name: "normalize", types: ["Bool"], default: false, doc: "with consensus, divide by the weights of the agreeing models" },
       rescale(false, "false: keep the entries as they are; true: the same as \"l1\""),
     ],
@@ -298,6 +308,7 @@ export const catalog: readonly FunctionSpec[] = [
       weights,
       rescale(true, "true: divide each kept entry by its keep probability (the paper); false: keep them as they are"),
       { name: "consensus", types: ["String"], default: "sum", choices: ["none", "sum", "count"], doc: "sign election as in TIES (della), or none (della_linear)" },
+      agreement,
       { name: "normalize", types: ["Bool"], default: true, doc: "divide by the weights of the agreeing models" },
       seed,
     ],

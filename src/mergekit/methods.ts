@@ -39,7 +39,9 @@ export type BaseUse =
   /** The method has no base: every listed model is merged. */
   | "none"
   /** Two models, one of them the base (slerp, nearswap): the base is the starting point. */
-  | "pair";
+  | "pair"
+  /** No base of its own: a base_model is one more model merged (mergekit adds it to the inputs). */
+  | "joins";
 
 export interface MethodSpec {
   ours: string;
@@ -212,7 +214,7 @@ export const METHODS: Record<string, MethodSpec> = {
   karcher: {
     ours: "karcher",
     fixed: {},
-    base: "none",
+    base: "joins",
     minModels: 2,
     globals: { max_iter: { ours: "max_iter", type: "number", default: 10 }, tol: { ours: "tol", type: "number", default: 1e-5 } },
     tensors: {},
