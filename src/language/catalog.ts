@@ -127,6 +127,12 @@ const papers = {
     venue: "Communications on Pure and Applied Mathematics 1977",
     url: "https://doi.org/10.1002/cpa.3160300502",
   },
+  ram: {
+    title: "Reinforced Agent Merging",
+    authors: "Arcee AI (mergekit)",
+    venue: "arXiv 2026",
+    url: "https://arxiv.org/abs/2601.13572",
+  },
 } satisfies Record<string, Paper>;
 
 const unit: NumberRange = { min: 0, max: 1 };
@@ -204,7 +210,18 @@ export const catalog: readonly FunctionSpec[] = [
     summary: "Weighted average of models (a model soup).",
     formula: "Σ wᵢ·mᵢ / Σ wᵢ  (without normalize: Σ wᵢ·mᵢ)",
     paper: papers.soups,
-    params: [models(1), weights, { name: "normalize", types: ["Bool"], default: true, doc: "divide by the sum of the weights" }],
+    params: [
+      models(1),
+      weights,
+      { name: "normalize", types: ["Bool"], default: true, doc: "divide by the sum of the weights" },
+      {
+        name: "precision",
+        types: ["String"],
+        default: "f32",
+        choices: ["f32", "bf16", "f16"],
+        doc: "the arithmetic: float32 with exact coefficients, or each step rounded to bf16/f16 as PyTorch computes on such tensors (mergekit with dtype: bfloat16)",
+      },
+    ],
   },
   {
     name: "task_arithmetic",
@@ -332,7 +349,11 @@ export const catalog: readonly FunctionSpec[] = [
     summary: "Model Stock: interpolate the average of fine-tuned models towards the base by the angle between their deltas.",
     formula: "cos θ = mean pairwise cosine of δᵢ; t = n·cos θ / (1 + (n−1)·cos θ); t·mean(mᵢ) + (1−t)·base",
     paper: papers.modelStock,
-    params: [models(2), base],
+    params: [
+      models(2),
+      base,
+      { name: "filter_wise", types: ["Bool"], default: false, doc: "one t per row (output filter) instead of one per tensor, as mergekit's filter_wise" },
+    ],
   },
   {
     name: "nuslerp",
@@ -398,6 +419,19 @@ export const catalog: readonly FunctionSpec[] = [
       { ...models(1), maxCount: 1, doc: "the model whose close parameters are taken" },
       base,
       { name: "t", types: ["Number"], range: { min: 0, minExclusive: true }, perTensor: true, doc: "sameness threshold: differences below t are taken entirely" },
+    ],
+  },
+  {
+    name: "ram",
+    kind: "merge",
+    returns: "Model",
+    summary: "RAM (Reinforced Agent Merging): take an entry only one task changes whole, average the entries several tasks change (mergekit's ram).",
+    formula: "cᵢ = [|δᵢ| > ε]; base + Σ cᵢ·δᵢ / max(1, Σ cᵢ)",
+    paper: papers.ram,
+    params: [
+      models(1),
+      base,
+      { name: "epsilon", types: ["Number"], default: 1e-5, range: { min: 0 }, doc: "a task vector entry counts as changed when its magnitude is above epsilon" },
     ],
   },
   {

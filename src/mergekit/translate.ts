@@ -141,7 +141,7 @@ export class Translator {
   private method(): MethodSpec | null {
     const name = this.cfg.method.value;
     const spec = METHODS[name];
-    if (spec) return spec;
+    if (spec) return spec.whenRescaled && this.rescaleRequested() ? spec.whenRescaled : spec;
     const range = this.cfg.method.range;
     if (UNSUPPORTED_METHODS[name]) this.yaml.error(range, `merge_method: ${UNSUPPORTED_METHODS[name]}`, "mergekit-unsupported");
     else {
@@ -149,6 +149,15 @@ export class Translator {
       this.yaml.error(range, `'${name}' is not a mergekit merge method mergelang knows${s ? `: did you mean '${s}'?` : ""} (it runs ${Object.keys(METHODS).join(", ")})`);
     }
     return null;
+  }
+
+  /** `rescale: true` at the top level or in a slice's parameters (one value for the merge). */
+  private rescaleRequested(): boolean {
+    const on = (m: ParamMap | null | undefined): boolean => {
+      const s = m?.get("rescale")?.setting;
+      return s?.kind === "scalar" && s.value === true;
+    };
+    return on(this.cfg.params) || (this.cfg.slices ?? []).some((s) => on(s.params));
   }
 
   private units(method: MethodSpec): Unit[] | null {
@@ -387,6 +396,8 @@ export class Translator {
       out.push({ name: gp.ours, plan, range: settingRange(u.levels, name, null) });
     }
     this.checkPairs(method, u, globals);
+    const precision = this.computePrecision(method, u);
+    if (precision) out.push({ name: "precision", plan: { value: precision, clauses: [] }, range: (this.cfg.dtype ?? this.cfg.method).range });
 
     // Per-model parameters.
     for (const [name, tp] of Object.entries(method.tensors)) {
@@ -405,6 +416,16 @@ export class Translator {
       out.push({ name: tp.ours, plan, range: settingRange(u.levels, name, u.indices[0] ?? null) });
     }
     return out;
+  }
+
+  /**
+   * mergekit computes in the config's `dtype` (or, without one, the models' own): linear in bf16 or
+   * f16 is written with that precision, so that the numbers are mergekit's, rounding steps included.
+   */
+  private computePrecision(method: MethodSpec, u: Unit): "bf16" | "f16" | null {
+    if (method.ours !== "linear") return null;
+    const d = this.cfg.dtype ? DTYPES[this.cfg.dtype.value.toLowerCase()] : u.family?.floatDType === "BF16" ? "bf16" : u.family?.floatDType === "F16" ? "f16" : undefined;
+    return d === "bf16" || d === "f16" ? d : null;
   }
 
   /**
