@@ -41,7 +41,7 @@ export const linearKernel: MethodKernel<LinearParams, null> = {
 };
 
 /** The weighted sum with PyTorch's 16-bit rounding steps (see the header). */
-function roundedLinear(params: LinearParams, chunk: ChunkInputs, out: Float32Array, product: Float32Array, bits: Uint16Array): void {
+export function roundedLinear(params: LinearParams, chunk: ChunkInputs, out: Float32Array, product: Float32Array, bits: Uint16Array): void {
   const p = params.precision;
   const len = chunk.length;
   const weights = params.weights.map((w) => roundScalar(p, w));
