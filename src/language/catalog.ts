@@ -127,6 +127,12 @@ const papers = {
     venue: "Communications on Pure and Applied Mathematics 1977",
     url: "https://doi.org/10.1002/cpa.3160300502",
   },
+  ram: {
+    title: "Reinforced Agent Merging",
+    authors: "Arcee AI (mergekit)",
+    venue: "arXiv 2026",
+    url: "https://arxiv.org/abs/2601.13572",
+  },
 } satisfies Record<string, Paper>;
 
 const unit: NumberRange = { min: 0, max: 1 };
@@ -170,6 +176,13 @@ const scope: ParamSpec = {
   choices: ["tensor", "global"],
   doc: "thresholds per tensor, or over the whole model flattened into one vector (as the papers' code does)",
 };
+const agreement: ParamSpec = {
+  name: "agreement",
+  types: ["String"],
+  default: "delta",
+  choices: ["delta", "weighted"],
+  doc: "with consensus, whose sign must match the elected one: the delta's (section 6), or the weighted delta's wᵢ·δᵢ (mergekit; differs only for negative weights)",
+};
 const seed: ParamSpec = { name: "seed", types: ["Number"], default: 0, integer: true, range: { min: 0 }, doc: "seed of the random drop: same seed, same model" };
 
 export const catalog: readonly FunctionSpec[] = [
@@ -197,7 +210,18 @@ export const catalog: readonly FunctionSpec[] = [
     summary: "Weighted average of models (a model soup).",
     formula: "Σ wᵢ·mᵢ / Σ wᵢ  (without normalize: Σ wᵢ·mᵢ)",
     paper: papers.soups,
-    params: [models(1), weights, { name: "normalize", types: ["Bool"], default: true, doc: "divide by the sum of the weights" }],
+    params: [
+      models(1),
+      weights,
+      { name: "normalize", types: ["Bool"], default: true, doc: "divide by the sum of the weights" },
+      {
+        name: "precision",
+        types: ["String"],
+        default: "f32",
+        choices: ["f32", "bf16", "f16"],
+        doc: "the arithmetic: float32 with exact coefficients, or each step rounded to bf16/f16 as PyTorch computes on such tensors (mergekit with dtype: bfloat16)",
+      },
+    ],
   },
   {
     name: "task_arithmetic",
@@ -224,6 +248,7 @@ export const catalog: readonly FunctionSpec[] = [
       weights,
       scope,
       { name: "consensus", types: ["String"], default: "sum", choices: ["sum", "count"], doc: "elect the sign of the weighted sum (mass) or of the count of signs" },
+      agreement,
       { name: "normalize", types: ["Bool"], default: true, doc: "divide by the weights of the agreeing models (disjoint mean)" },
     ],
   },
@@ -259,6 +284,7 @@ export const catalog: readonly FunctionSpec[] = [
       weights,
       rescale(true, "true: divide the kept entries by density (the paper); false: keep them as they are"),
       { name: "consensus", types: ["String"], default: "none", choices: ["none", "sum", "count"], doc: "sign election as in TIES (DARE-TIES), or none" },
+      agreement,
       { name: "normalize", types: ["Bool"], default: false, doc: "with consensus, divide by the weights of the agreeing models" },
       seed,
     ],
@@ -278,6 +304,7 @@ export const catalog: readonly FunctionSpec[] = [
       lambda,
       weights,
       { name: "consensus", types: ["String"], default: "none", choices: ["none", "sum", "count"], doc: "sign election as in TIES, or none" },
+      agreement,
       { name: "normalize", types: ["Bool"], default: false, doc: "with consensus, divide by the weights of the agreeing models" },
       rescale(false, "false: keep the entries as they are; true: the same as \"l1\""),
     ],
@@ -298,6 +325,7 @@ export const catalog: readonly FunctionSpec[] = [
       weights,
       rescale(true, "true: divide each kept entry by its keep probability (the paper); false: keep them as they are"),
       { name: "consensus", types: ["String"], default: "sum", choices: ["none", "sum", "count"], doc: "sign election as in TIES (della), or none (della_linear)" },
+      agreement,
       { name: "normalize", types: ["Bool"], default: true, doc: "divide by the weights of the agreeing models" },
       seed,
     ],
@@ -321,7 +349,11 @@ export const catalog: readonly FunctionSpec[] = [
     summary: "Model Stock: interpolate the average of fine-tuned models towards the base by the angle between their deltas.",
     formula: "cos θ = mean pairwise cosine of δᵢ; t = n·cos θ / (1 + (n−1)·cos θ); t·mean(mᵢ) + (1−t)·base",
     paper: papers.modelStock,
-    params: [models(2), base],
+    params: [
+      models(2),
+      base,
+      { name: "filter_wise", types: ["Bool"], default: false, doc: "one t per row (output filter) instead of one per tensor, as mergekit's filter_wise" },
+    ],
   },
   {
     name: "nuslerp",
@@ -387,6 +419,19 @@ export const catalog: readonly FunctionSpec[] = [
       { ...models(1), maxCount: 1, doc: "the model whose close parameters are taken" },
       base,
       { name: "t", types: ["Number"], range: { min: 0, minExclusive: true }, perTensor: true, doc: "sameness threshold: differences below t are taken entirely" },
+    ],
+  },
+  {
+    name: "ram",
+    kind: "merge",
+    returns: "Model",
+    summary: "RAM (Reinforced Agent Merging): take an entry only one task changes whole, average the entries several tasks change (mergekit's ram).",
+    formula: "cᵢ = [|δᵢ| > ε]; base + Σ cᵢ·δᵢ / max(1, Σ cᵢ)",
+    paper: papers.ram,
+    params: [
+      models(1),
+      base,
+      { name: "epsilon", types: ["Number"], default: 1e-5, range: { min: 0 }, doc: "a task vector entry counts as changed when its magnitude is above epsilon" },
     ],
   },
   {

@@ -1,10 +1,13 @@
 /**
  * A mergekit merge configuration read from its YAML tree (mergekit's `MergeConfiguration`): the
  * merge method, the models or output slices, the parameters with their filters and gradients, the
- * dtypes and the tokenizer source. Keys mergelang cannot honour, and keys that are not mergekit's,
- * are errors that name the key and its line.
+ * dtypes and the tokenizer source. Keys mergelang cannot honour are errors that name the key and its
+ * line; keys that are not mergekit's are warnings (mergekit's pydantic models ignore them too), with
+ * the key meant where it looks like a typo or a misplaced parameter.
  */
 import type { Range } from "../language/ast.js";
+import { closest } from "../language/suggest.js";
+import { METHODS } from "./methods.js";
 import { describeYaml, type YamlEntry, type YamlFile, type YamlValue } from "./yaml-doc.js";
 
 export interface Located<T> {
@@ -57,20 +60,39 @@ export interface MergekitConfig {
   dtype: Located<string> | null;
   outDtype: Located<string> | null;
   tokenizerSource: Located<string> | null;
+  /** `tokenizer:` (mergekit's TokenizerConfig), or null when absent. */
+  tokenizer: TokenizerDef | null;
+  /**
+   * An entry (a model, a base, a slice) was left out after an error that names it: counts and
+   * presence checks would only repeat that error, so the translation skips them.
+   */
+  incomplete: boolean;
+}
+
+export interface TokenizerDef {
+  /** `source:` (base, union or a model), or null for none. */
+  source: Located<string> | null;
+  /** Keys that build a new tokenizer (tokens:, pad_to_multiple_of:), with their ranges. */
+  building: { key: string; range: Range }[];
+  range: Range;
 }
 
 const UNSUPPORTED: Record<string, string> = {
   modules: "multi-module merges (modules:) are not supported: merge each module's models separately",
-  tokenizer: "tokenizer: (building a merged tokenizer) is not supported: mergelang copies the base model's tokenizer (tokenizer_source: base)",
   chat_template: "chat_template is not supported: mergelang copies the base model's tokenizer files as they are",
   residual_weight: "residual_weight is not supported",
 };
+
+/** Every parameter name of mergekit's methods, to point a misplaced one to `parameters:`. */
+const PARAMETER_NAMES = new Set(Object.values(METHODS).flatMap((m) => [...Object.keys(m.globals), ...Object.keys(m.tensors)]));
 
 function lookup(map: YamlValue & { kind: "map" }, key: string): YamlEntry | undefined {
   return map.entries.find((e) => e.key === key);
 }
 
 export class ConfigReader {
+  private incomplete = false;
+
   constructor(private readonly yaml: YamlFile) {}
 
   read(root: YamlValue): MergekitConfig | null {
@@ -78,7 +100,7 @@ export class ConfigReader {
       this.yaml.error(root.range, `a mergekit config is a mapping of keys (merge_method, models, ...), not ${describeYaml(root)}`);
       return null;
     }
-    this.checkKeys(root, ["merge_method", "models", "slices", "base_model", "parameters", "dtype", "out_dtype", "tokenizer_source"], "the config");
+    this.checkKeys(root, ["merge_method", "models", "slices", "base_model", "parameters", "dtype", "out_dtype", "tokenizer_source", "tokenizer"], "the config");
     const methodEntry = lookup(root, "merge_method");
     const method = methodEntry ? this.string(methodEntry) : null;
     if (!methodEntry) this.yaml.error(root.range, "merge_method is missing: name the merge method, e.g. merge_method: ties");
@@ -86,7 +108,8 @@ export class ConfigReader {
     const slicesEntry = lookup(root, "slices");
     if (modelsEntry && slicesEntry) {
       this.yaml.error(slicesEntry.keyRange, "give either models: or slices:, not both (as mergekit requires)");
-    } else if (!modelsEntry && !slicesEntry) {
+    } else if (!modelsEntry && !slicesEntry && !lookup(root, "modules")) {
+      // With modules: (refused above) the models are in the modules.
       this.yaml.error(root.range, "the config has neither models: nor slices: to merge");
     }
     const models = modelsEntry ? this.sources(modelsEntry, false) : null;
@@ -96,27 +119,53 @@ export class ConfigReader {
     const dtype = lookup(root, "dtype");
     const outDtype = lookup(root, "out_dtype");
     const tok = lookup(root, "tokenizer_source");
+    const tokenizer = lookup(root, "tokenizer");
+    const baseModel = base ? this.modelRef(base) : null;
+    if (base && !baseModel) this.incomplete = true;
     if (!method) return null;
     return {
       method,
       models,
       slices,
-      baseModel: base ? this.modelRef(base) : null,
+      baseModel,
       params: params ? this.params(params) : new Map(),
       dtype: dtype ? this.string(dtype) : null,
       outDtype: outDtype ? this.string(outDtype) : null,
       tokenizerSource: tok ? this.string(tok) : null,
+      tokenizer: tokenizer ? this.tokenizer(tokenizer) : null,
+      incomplete: this.incomplete,
     };
   }
 
-  /** Reports keys that are not among `known` (unsupported mergekit keys with their reason). */
+  /**
+   * Keys that are not among `known`: mergekit's keys mergelang cannot run are errors (with their
+   * reason); other keys are warnings, as mergekit ignores them.
+   */
   private checkKeys(map: YamlValue & { kind: "map" }, known: readonly string[], where: string): void {
     for (const e of map.entries) {
       if (known.includes(e.key)) continue;
       const reason = UNSUPPORTED[e.key];
-      if (reason) this.yaml.error(e.keyRange, reason, "mergekit-unsupported");
-      else this.yaml.error(e.keyRange, `'${e.key}' is not a mergekit key in ${where} (it takes ${known.join(", ")})`);
+      if (reason) {
+        this.yaml.error(e.keyRange, reason, "mergekit-unsupported");
+        continue;
+      }
+      const typo = closest(e.key, known);
+      const hint = typo ? `: did you mean '${typo}'?` : PARAMETER_NAMES.has(e.key) && known.includes("parameters") ? `: parameters go under parameters:` : ` (it takes ${known.join(", ")})`;
+      this.yaml.report("mergekit-ignored", "warning", e.keyRange, `'${e.key}' is not a mergekit key in ${where}, so mergekit ignores it too${hint}`);
     }
+  }
+
+  /** `tokenizer:`: its source, and the keys that would build a new tokenizer. */
+  private tokenizer(e: YamlEntry): TokenizerDef | null {
+    if (e.value.kind === "scalar" && e.value.value === null) return { source: null, building: [], range: e.keyRange };
+    if (e.value.kind !== "map") {
+      this.yaml.error(e.value.range, `tokenizer is a mapping (source:, tokens:, pad_to_multiple_of:), not ${describeYaml(e.value)}`);
+      return null;
+    }
+    this.checkKeys(e.value, ["source", "tokens", "pad_to_multiple_of"], "tokenizer:");
+    const source = lookup(e.value, "source");
+    const building = e.value.entries.filter((x) => (x.key === "tokens" || x.key === "pad_to_multiple_of") && !(x.value.kind === "scalar" && x.value.value === null));
+    return { source: source ? this.string(source) : null, building: building.map((x) => ({ key: x.key, range: x.keyRange })), range: e.keyRange };
   }
 
   private string(e: YamlEntry): Located<string> | null {
@@ -148,12 +197,14 @@ export class ConfigReader {
     for (const item of e.value.items) {
       if (item.kind !== "map") {
         this.yaml.error(item.range, `each entry of ${e.key} is a mapping with model:${inSlice ? " and layer_range:" : ""}, not ${describeYaml(item)}`);
+        this.incomplete = true;
         continue;
       }
       this.checkKeys(item, inSlice ? ["model", "layer_range", "parameters"] : ["model", "parameters"], `an entry of ${e.key}`);
       const modelEntry = lookup(item, "model");
       if (!modelEntry) {
         this.yaml.error(item.range, `this entry of ${e.key} has no model:`);
+        this.incomplete = true;
         continue;
       }
       const model = this.modelRef(modelEntry);
@@ -164,7 +215,10 @@ export class ConfigReader {
         if (!rangeEntry) this.yaml.error(item.range, "a slice source needs layer_range: [start, end] (end excluded)");
         else layerRange = this.layerRange(rangeEntry);
       }
-      if (!model || (inSlice && !layerRange)) continue;
+      if (!model || (inSlice && !layerRange)) {
+        this.incomplete = true;
+        continue;
+      }
       out.push({ model, layerRange, params: paramsEntry ? this.params(paramsEntry) : new Map(), range: item.range });
     }
     return out;
@@ -193,17 +247,21 @@ export class ConfigReader {
     for (const item of e.value.items) {
       if (item.kind !== "map") {
         this.yaml.error(item.range, `each slice is a mapping with sources:, not ${describeYaml(item)}`);
+        this.incomplete = true;
         continue;
       }
       this.checkKeys(item, ["sources", "parameters", "base_model"], "a slice");
       const sourcesEntry = lookup(item, "sources");
       if (!sourcesEntry) {
         this.yaml.error(item.range, "this slice has no sources:");
+        this.incomplete = true;
         continue;
       }
       const base = lookup(item, "base_model");
       const params = lookup(item, "parameters");
-      out.push({ sources: this.sources(sourcesEntry, true), params: params ? this.params(params) : new Map(), baseModel: base ? this.modelRef(base) : null, range: item.range });
+      const baseModel = base ? this.modelRef(base) : null;
+      if (base && !baseModel) this.incomplete = true;
+      out.push({ sources: this.sources(sourcesEntry, true), params: params ? this.params(params) : new Map(), baseModel, range: item.range });
     }
     return out;
   }

@@ -39,7 +39,9 @@ export type BaseUse =
   /** The method has no base: every listed model is merged. */
   | "none"
   /** Two models, one of them the base (slerp, nearswap): the base is the starting point. */
-  | "pair";
+  | "pair"
+  /** No base of its own: a base_model is one more model merged (mergekit adds it to the inputs). */
+  | "joins";
 
 export interface MethodSpec {
   ours: string;
@@ -50,6 +52,8 @@ export interface MethodSpec {
   maxModels?: number;
   globals: Record<string, GlobalParam>;
   tensors: Record<string, TensorParam>;
+  /** The translation when the config sets `rescale: true` (mergekit's L1 rescale), if it differs. */
+  whenRescaled?: MethodSpec;
 }
 
 const ok = (value: ParamScalar): Converted => ({ ok: true, value });
@@ -92,17 +96,17 @@ export const METHODS: Record<string, MethodSpec> = {
     fixed: { consensus: "sum" },
     base: "required",
     minModels: 1,
-    globals: {
-      ...gta(true),
-      rescale: {
-        ours: null,
-        type: "bool",
-        default: false,
-        convert: (v) =>
-          v === true ? { ok: false, unsupported: true, message: "rescale: true with ties (rescaling the trimmed task vectors) is not supported; dare_ties, breadcrumbs_ties and della support it" } : ok(false),
-      },
-    },
+    globals: { ...gta(true), rescale: { ours: null, type: "bool", default: false } },
     tensors: { weight, density },
+    // TIES's trim with the L1 rescale is breadcrumbs without outliers: gamma 0 keeps the top density.
+    whenRescaled: {
+      ours: "breadcrumbs",
+      fixed: { consensus: "sum", gamma: 0 },
+      base: "required",
+      minModels: 1,
+      globals: { ...gta(true), rescale: { ours: "rescale", type: "bool", default: false, convert: normRescale } },
+      tensors: { weight, density },
+    },
   },
   dare_ties: {
     ours: "dare",
@@ -166,14 +170,7 @@ export const METHODS: Record<string, MethodSpec> = {
     fixed: {},
     base: "required",
     minModels: 2,
-    globals: {
-      filter_wise: {
-        ours: null,
-        type: "bool",
-        default: false,
-        convert: (v) => (v === true ? { ok: false, unsupported: true, message: "filter_wise: true (one Model Stock ratio per row) is not supported; model_stock works per tensor" } : ok(false)),
-      },
-    },
+    globals: { filter_wise: { ours: "filter_wise", type: "bool", default: false } },
     tensors: {},
   },
   slerp: {
@@ -212,7 +209,7 @@ export const METHODS: Record<string, MethodSpec> = {
   karcher: {
     ours: "karcher",
     fixed: {},
-    base: "none",
+    base: "joins",
     minModels: 2,
     globals: { max_iter: { ours: "max_iter", type: "number", default: 10 }, tol: { ours: "tol", type: "number", default: 1e-5 } },
     tensors: {},
@@ -224,6 +221,14 @@ export const METHODS: Record<string, MethodSpec> = {
     minModels: 1,
     maxModels: 1,
     globals: { t: { ours: "t", type: "number" } },
+    tensors: {},
+  },
+  ram: {
+    ours: "ram",
+    fixed: {},
+    base: "required",
+    minModels: 1,
+    globals: { epsilon: { ours: "epsilon", type: "number", default: 1e-5 } },
     tensors: {},
   },
   passthrough: {
@@ -240,7 +245,6 @@ export const METHODS: Record<string, MethodSpec> = {
 /** mergekit methods mergelang does not have, with what to use instead. */
 export const UNSUPPORTED_METHODS: Record<string, string> = {
   arcee_fusion: "arcee_fusion is not supported",
-  ram: "ram is not supported",
   core_space: "core_space is not supported",
   task_adapter: "task_adapter is not supported",
   lrp: "lrp is not supported",

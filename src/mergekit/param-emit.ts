@@ -2,8 +2,8 @@
  * Writing one parameter of a merge call: from the value mergekit gives every tensor, a call value
  * and `where` clauses that reproduce them exactly. A structured first guess follows mergekit's own
  * layout (filters become name patterns, gradients become gradient(...)); every tensor is then
- * resolved the way the engine will resolve it, and each one that still differs (e.g. the final
- * norm and head, which mergekit evaluates at the end of a gradient) gets a clause of its own name.
+ * resolved the way the engine will resolve it, and each one that still differs (e.g. a tensor whose
+ * filter matches only there) gets a clause of its own name.
  */
 import type { ParamValue, Selector, WhereClause } from "../graph/graph.js";
 import { resolveParams, type ResolvedValue } from "../graph/params.js";

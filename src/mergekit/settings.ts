@@ -1,7 +1,7 @@
 /**
  * mergekit's parameter resolution, per tensor (mergekit `evaluate_setting` and `ConfigReader`):
  * - a list of numbers is a gradient, interpolated at the tensor's position t ∈ [0, 1] in its slice
- *   (layer i of n: i/(n − 1), 1 for a single layer; embeddings 0; final norm and head 1);
+ *   (`gradientPosition`);
  * - a list of other values takes the entry at ⌊t·(len − 1)⌋;
  * - a list of {filter, value} takes the first whose filter is a substring of the tensor name;
  * - a per-model parameter is looked up in the model's own parameters, then the slice's, then the
@@ -10,6 +10,16 @@
 import type { ParamMap, PlainSetting, Setting, SourceDef } from "./config.js";
 
 export type SettingValue = number | string | boolean;
+
+/**
+ * mergekit's t of a tensor: layer i of n at i/(n − 1) (1 for a single layer); every tensor outside
+ * the layers (embeddings, final norm, head) at 0, as mergekit's planner reads them since its
+ * multi-module rewrite (March 2025; before it the final norm and head were at 1).
+ */
+export function gradientPosition(layer: number | null, layerCount: number): number {
+  if (layer === null) return 0;
+  return layerCount > 1 ? layer / (layerCount - 1) : 1;
+}
 
 export function evaluatePlain(s: PlainSetting, t: number): SettingValue {
   if (s.kind === "scalar") return s.value;

@@ -13,13 +13,13 @@ import { closest } from "../language/suggest.js";
 import { formatNumber, type ModelFamily } from "../language/values.js";
 import type { ParamScalar, ParamValue, Selector } from "../graph/graph.js";
 import { layerIndex } from "../graph/params.js";
-import { isEmbeddingTensor, renumberLayer, stackTensors, StackError } from "../graph/stack.js";
-import type { MergekitConfig, ParamMap, PlainSetting, Setting, SourceDef } from "./config.js";
+import { renumberLayer, stackTensors, StackError } from "../graph/stack.js";
+import type { Located, MergekitConfig, ParamMap, PlainSetting, Setting, SourceDef } from "./config.js";
 import { METHODS, UNSUPPORTED_METHODS, type GlobalParam, type MethodSpec } from "./methods.js";
 import { ModelRefs, type ModelRef } from "./model-refs.js";
 import { exactPlan, genericPlan, type Expected, type ParamPlan, type TensorSlot } from "./param-emit.js";
 import { RecipeWriter, type RecipeSourceMap } from "./recipe-writer.js";
-import { globalValue, modelValue, settingRange, type ParamLevels, type SettingValue } from "./settings.js";
+import { globalValue, gradientPosition, modelValue, settingRange, type ParamLevels, type SettingValue } from "./settings.js";
 import type { YamlFile } from "./yaml-doc.js";
 
 export interface TranslateOptions {
@@ -141,7 +141,7 @@ export class Translator {
   private method(): MethodSpec | null {
     const name = this.cfg.method.value;
     const spec = METHODS[name];
-    if (spec) return spec;
+    if (spec) return spec.whenRescaled && this.rescaleRequested() ? spec.whenRescaled : spec;
     const range = this.cfg.method.range;
     if (UNSUPPORTED_METHODS[name]) this.yaml.error(range, `merge_method: ${UNSUPPORTED_METHODS[name]}`, "mergekit-unsupported");
     else {
@@ -151,12 +151,21 @@ export class Translator {
     return null;
   }
 
+  /** `rescale: true` at the top level or in a slice's parameters (one value for the merge). */
+  private rescaleRequested(): boolean {
+    const on = (m: ParamMap | null | undefined): boolean => {
+      const s = m?.get("rescale")?.setting;
+      return s?.kind === "scalar" && s.value === true;
+    };
+    return on(this.cfg.params) || (this.cfg.slices ?? []).some((s) => on(s.params));
+  }
+
   private units(method: MethodSpec): Unit[] | null {
     const cfg = this.cfg;
     const units: Unit[] = [];
     if (cfg.models) {
       if (cfg.models.length === 0) {
-        this.yaml.error(cfg.method.range, "models: is empty");
+        this.followOn(cfg.method.range, "models: is empty");
         return null;
       }
       const u = this.unit(method, cfg.models, null, cfg.baseModel, cfg.method.range, 0);
@@ -166,7 +175,7 @@ export class Translator {
       let offset = 0;
       for (const s of cfg.slices) {
         if (s.sources.length === 0) {
-          this.yaml.error(s.range, "this slice has no sources");
+          this.followOn(s.range, "this slice has no sources");
           return null;
         }
         const u = this.unit(method, s.sources, s.params, s.baseModel ?? cfg.baseModel, s.range, offset);
@@ -186,22 +195,28 @@ export class Translator {
       const model = this.refs.get(source.model.value, source.model.range);
       return { source, model, layers: this.layers(source, model) };
     });
-    const levels: ParamLevels = { sources, slice: sliceParams, top: this.cfg.params };
     const isBase = (p: Part): boolean => baseRef !== null && p.source.model.value === baseRef.value;
+    // mergekit merges a base that is not among the listed models as one more input (normalize_config).
+    if (method.base === "joins" && baseRef && !parts.some(isBase) && !this.cfg.slices) {
+      const source: SourceDef = { model: baseRef, layerRange: null, params: new Map(), range: baseRef.range };
+      sources = [...sources, source];
+      parts.push({ source, model: this.refs.get(baseRef.value, baseRef.range), layers: null });
+    }
+    const levels: ParamLevels = { sources, slice: sliceParams, top: this.cfg.params };
     let merged = parts.filter((p) => !isBase(p));
     let base: Part | null = parts.find(isBase) ?? null;
     const inSlices = this.cfg.slices !== null;
-    if (baseRef && !base && inSlices && method.base !== "none") {
-      this.yaml.error(baseRef.range, `the base model '${baseRef.value}' must be one of this slice's sources (with its layer_range), as mergekit requires`);
+    if (baseRef && !base && inSlices && method.base !== "none" && method.base !== "joins") {
+      this.followOn(baseRef.range, `the base model '${baseRef.value}' must be one of this slice's sources (with its layer_range), as mergekit requires`);
       return null;
     }
-    if (baseRef && !base && method.base !== "none") base = { source: { model: baseRef, layerRange: null, params: new Map(), range: baseRef.range }, model: this.refs.get(baseRef.value, baseRef.range), layers: null };
+    if (baseRef && !base && method.base !== "none" && method.base !== "joins") base = { source: { model: baseRef, layerRange: null, params: new Map(), range: baseRef.range }, model: this.refs.get(baseRef.value, baseRef.range), layers: null };
     const label = `merge_method: ${this.cfg.method.value}`;
     switch (method.base) {
       case "required":
       case "pair":
         if (!base) {
-          this.yaml.error(this.cfg.method.range, `${label} needs base_model: the model the task vectors are taken from`);
+          this.followOn(this.cfg.method.range, `${label} needs base_model: the model the task vectors are taken from`);
           return null;
         }
         break;
@@ -212,6 +227,11 @@ export class Translator {
         merged = parts;
         base = null;
         break;
+      case "joins":
+        if (baseRef && !parts.some(isBase)) this.yaml.report("mergekit-ignored", "warning", baseRef.range, `${label} merges only a slice's sources: this base_model is not one of them`);
+        merged = parts;
+        base = null;
+        break;
       case "optional":
         break;
     }
@@ -219,7 +239,7 @@ export class Translator {
     if (count < method.minModels || (method.maxModels !== undefined && count > method.maxModels)) {
       const want = method.maxModels === method.minModels ? `exactly ${method.minModels}` : method.maxModels !== undefined ? `${method.minModels} to ${method.maxModels}` : `at least ${method.minModels}`;
       const besides = method.base === "none" ? "" : " besides the base model";
-      this.yaml.error(range, `${label} merges ${want} model${method.minModels === 1 && method.maxModels === 1 ? "" : "s"}${besides}; this ${inSlices ? "slice" : "config"} has ${count}`);
+      this.followOn(range, `${label} merges ${want} model${method.minModels === 1 && method.maxModels === 1 ? "" : "s"}${besides}; this ${inSlices ? "slice" : "config"} has ${count}`);
       return null;
     }
     // Every source of a slice covers the same number of layers.
@@ -232,6 +252,14 @@ export class Translator {
     const family = this.slicedFamily(first);
     const layerCount = family?.layerCount ?? lengths[0] ?? null;
     return { levels, merged, indices: merged.map((p) => sources.indexOf(p.source)), base, baseRange: baseRef?.range ?? null, range, offset, layerCount, family };
+  }
+
+  /**
+   * An error about what the config lacks (models, a base, sources): not repeated when an entry was
+   * left out after its own error, which is the cause.
+   */
+  private followOn(range: Range, message: string): void {
+    if (!this.cfg.incomplete) this.yaml.error(range, message);
   }
 
   /** The inclusive layers a source takes, or null for the whole model; checked against the model. */
@@ -329,7 +357,7 @@ export class Translator {
     const n = u.family.layerCount;
     return [...u.family.tensors.keys()].map((name) => {
       const layer = layerIndex(name);
-      const t = layer === null ? (isEmbeddingTensor(name) ? 0 : 1) : n > 1 ? layer / (n - 1) : 1;
+      const t = gradientPosition(layer, n);
       const outName = layer === null ? name : renumberLayer(name, u.offset + layer);
       const sourceNames = u.levels.sources.map((s) => {
         if (layer === null) return name;
@@ -368,12 +396,15 @@ export class Translator {
       out.push({ name: gp.ours, plan, range: settingRange(u.levels, name, null) });
     }
     this.checkPairs(method, u, globals);
+    const precision = this.computePrecision(method, u);
+    if (precision) out.push({ name: "precision", plan: { value: precision, clauses: [] }, range: (this.cfg.dtype ?? this.cfg.method).range });
 
     // Per-model parameters.
     for (const [name, tp] of Object.entries(method.tensors)) {
       if (tp.ours === null) continue;
       const perTensor = this.modelValues(name, tp, u, slots, method, globals);
       if (perTensor === null) continue;
+      if (name === "weight" && this.weightedAgreement(method, perTensor)) out.push({ name: "agreement", plan: { value: "weighted", clauses: [] }, range: settingRange(u.levels, name, u.indices[0] ?? null) });
       const collapsed = perTensor.map((l) => (l.every((x) => x === l[0]) ? l[0]! : l));
       const uniform = collapsed.every((v) => JSON.stringify(v) === JSON.stringify(collapsed[0]));
       const dflt = oursDefault(tp.ours);
@@ -385,6 +416,25 @@ export class Translator {
       out.push({ name: tp.ours, plan, range: settingRange(u.levels, name, u.indices[0] ?? null) });
     }
     return out;
+  }
+
+  /**
+   * mergekit computes in the config's `dtype` (or, without one, the models' own): linear in bf16 or
+   * f16 is written with that precision, so that the numbers are mergekit's, rounding steps included.
+   */
+  private computePrecision(method: MethodSpec, u: Unit): "bf16" | "f16" | null {
+    if (method.ours !== "linear") return null;
+    const d = this.cfg.dtype ? DTYPES[this.cfg.dtype.value.toLowerCase()] : u.family?.floatDType === "BF16" ? "bf16" : u.family?.floatDType === "F16" ? "f16" : undefined;
+    return d === "bf16" || d === "f16" ? d : null;
+  }
+
+  /**
+   * mergekit compares the signs of the weighted deltas wᵢ·δᵢ with the elected sign; a recipe compares
+   * those of δᵢ unless told `agreement: "weighted"`. They differ only where a weight is negative.
+   */
+  private weightedAgreement(method: MethodSpec, weights: number[][]): boolean {
+    const consensus = method.fixed["consensus"];
+    return (consensus === "sum" || consensus === "count") && weights.some((l) => l.some((w) => w < 0));
   }
 
   /** Warns about parameters the method does not take (mergekit ignores them). */
@@ -640,7 +690,7 @@ export class Translator {
       const u = units[t.part]!;
       const layer = layerIndex(t.source);
       const n = u.family!.layerCount;
-      const tt = layer === null ? (isEmbeddingTensor(t.source) ? 0 : 1) : n > 1 ? layer / (n - 1) : 1;
+      const tt = gradientPosition(layer, n);
       const from = u.levels.sources[0]!.layerRange?.value[0] ?? 0;
       const v = modelValue(u.levels, 0, "scale", layer === null ? t.source : renumberLayer(t.source, from + layer), tt) ?? 1;
       if (typeof v !== "number") {
@@ -670,19 +720,31 @@ export class Translator {
     return mapped;
   }
 
-  /** tokenizer_source: base (or the base's own path) copies the base's tokenizer, as save does. */
+  /**
+   * tokenizer_source: base (or the base's own path) copies the base's tokenizer, as save does; so
+   * does `tokenizer: {source: base}` (which takes precedence, as in mergekit) and a `tokenizer:`
+   * without a source. Building a tokenizer (union, another model's, added tokens) is not supported.
+   */
   private tokenizer(): boolean {
-    const t = this.cfg.tokenizerSource;
-    if (!t) return true;
+    const tk = this.cfg.tokenizer;
+    if (tk) {
+      for (const b of tk.building) this.yaml.error(b.range, `tokenizer: ${b.key} (building a tokenizer with added tokens or padding) is not supported: mergelang copies the base model's tokenizer`, "mergekit-unsupported");
+      if (this.cfg.tokenizerSource) this.yaml.report("mergekit-ignored", "warning", this.cfg.tokenizerSource.range, "tokenizer: is given, so mergekit ignores tokenizer_source");
+      return tk.source ? this.tokenizerSource(tk.source, "tokenizer: source") : true;
+    }
+    return this.cfg.tokenizerSource ? this.tokenizerSource(this.cfg.tokenizerSource, "tokenizer_source") : true;
+  }
+
+  private tokenizerSource(t: Located<string>, key: string): boolean {
     const base = this.cfg.baseModel?.value;
     if (t.value === "base" || (base !== undefined && t.value === base)) {
-      if (!base) this.yaml.error(t.range, "tokenizer_source: base needs a base_model");
+      if (!base) this.followOn(t.range, `${key}: base needs a base_model`);
       return true;
     }
     if (t.value === "union") {
-      this.yaml.error(t.range, "tokenizer_source: union (a tokenizer merged from every model's vocabulary) is not supported: use tokenizer_source: base", "mergekit-unsupported");
+      this.yaml.error(t.range, `${key}: union (a tokenizer merged from every model's vocabulary) is not supported: use ${key}: base`, "mergekit-unsupported");
     } else {
-      this.yaml.error(t.range, `tokenizer_source: '${t.value}' is not supported: mergelang copies the base model's tokenizer (tokenizer_source: base)`, "mergekit-unsupported");
+      this.yaml.error(t.range, `${key}: '${t.value}' is not supported: mergelang copies the base model's tokenizer (${key}: base)`, "mergekit-unsupported");
     }
     return true;
   }

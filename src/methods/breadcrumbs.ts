@@ -14,7 +14,7 @@ import type { ResolvedParams } from "../graph/params.js";
 import { ParamReader } from "./param-reader.js";
 import { isNorm, normOf, normSelection, normTerm, readRescale, rescaleFactor, type RescaleNorm } from "./shared/norm-rescale.js";
 import { deltaSeries } from "./shared/series.js";
-import { type Consensus, sparseMergeBlock } from "./shared/sparse-merge.js";
+import { type Agreement, type Consensus, readAgreement, sparseMergeBlock, sparseMergeParams } from "./shared/sparse-merge.js";
 
 export interface BreadcrumbsParams {
   density: number[];
@@ -22,6 +22,7 @@ export interface BreadcrumbsParams {
   lambda: number;
   weights: number[];
   consensus: Consensus;
+  agreement: Agreement;
   normalize: boolean;
   rescale: RescaleNorm | null;
 }
@@ -100,6 +101,7 @@ export const breadcrumbsKernel: MethodKernel<BreadcrumbsParams, BreadcrumbsBound
       lambda: r.number("lambda", 1),
       weights: r.perModel("weights", inputCount, 1),
       consensus: r.string("consensus", ["none", "sum", "count"] as const, "none"),
+      agreement: readAgreement(r),
       normalize: r.bool("normalize", false),
       rescale: breadcrumbsRescale(params),
     };
@@ -151,7 +153,7 @@ export const breadcrumbsKernel: MethodKernel<BreadcrumbsParams, BreadcrumbsBound
     const low = Float64Array.from(stats!.low);
     const high = Float64Array.from(stats!.high);
     const scale = Float64Array.from(stats!.scale);
-    const merge = { weights: Float64Array.from(params.weights), consensus: params.consensus, normalize: params.normalize, lambda: params.lambda };
+    const merge = sparseMergeParams(params);
     for (let s = 0; s < chunk.length; s += BLOCK) {
       const len = Math.min(chunk.length, s + BLOCK) - s;
       const kept: Float32Array[] = [];

@@ -11,7 +11,7 @@ import type { ChunkInputs, KernelContext, MethodKernel, SeriesSelection } from "
 import { ParamError, ParamReader } from "./param-reader.js";
 import { isNorm, normOf, normSelection, normTerm, readRescale, rescaleFactor, type Rescale } from "./shared/norm-rescale.js";
 import { streamKey, uniformAt } from "./shared/random.js";
-import { type Consensus, sparseMergeBlock } from "./shared/sparse-merge.js";
+import { type Agreement, type Consensus, readAgreement, sparseMergeBlock, sparseMergeParams } from "./shared/sparse-merge.js";
 
 export interface DareParams {
   density: number[];
@@ -19,6 +19,7 @@ export interface DareParams {
   weights: number[];
   rescale: Rescale;
   consensus: Consensus;
+  agreement: Agreement;
   normalize: boolean;
   seed: number;
 }
@@ -80,6 +81,7 @@ export const dareKernel: MethodKernel<DareParams, DareScales> = {
       weights: r.perModel("weights", inputCount, 1),
       rescale: readRescale(params, "dare", true),
       consensus: r.string("consensus", ["none", "sum", "count"] as const, "none"),
+      agreement: readAgreement(r),
       normalize: r.bool("normalize", false),
       seed,
     };
@@ -101,7 +103,7 @@ export const dareKernel: MethodKernel<DareParams, DareScales> = {
     const n = chunk.inputs.length;
     const base = chunk.base!;
     const keys = chunk.inputs.map((_, i) => streamKey(params.seed, ctx.tensor, i));
-    const merge = { weights: Float64Array.from(params.weights), consensus: params.consensus, normalize: params.normalize, lambda: params.lambda };
+    const merge = sparseMergeParams(params);
     for (let s = 0; s < chunk.length; s += BLOCK) {
       const len = Math.min(chunk.length, s + BLOCK) - s;
       const kept: Float32Array[] = [];

@@ -12,7 +12,7 @@ import type { ChunkInputs, KernelContext, MethodKernel, SeriesSelection } from "
 import { ParamError, ParamReader } from "./param-reader.js";
 import { isNorm, normOf, normSelection, normTerm, readRescale, rescaleFactor, type Rescale } from "./shared/norm-rescale.js";
 import { streamKey, uniformAt } from "./shared/random.js";
-import { type Consensus, sparseMergeBlock } from "./shared/sparse-merge.js";
+import { type Agreement, type Consensus, readAgreement, sparseMergeBlock, sparseMergeParams } from "./shared/sparse-merge.js";
 
 export interface DellaParams {
   density: number[];
@@ -21,6 +21,7 @@ export interface DellaParams {
   weights: number[];
   rescale: Rescale;
   consensus: Consensus;
+  agreement: Agreement;
   normalize: boolean;
   seed: number;
 }
@@ -130,6 +131,7 @@ export const dellaKernel: MethodKernel<DellaParams, DellaScales> = {
       weights: r.perModel("weights", inputCount, 1),
       rescale: readRescale(params, "della", true),
       consensus: r.string("consensus", ["none", "sum", "count"] as const, "sum"),
+      agreement: readAgreement(r),
       normalize: r.bool("normalize", true),
       seed,
     };
@@ -155,7 +157,7 @@ export const dellaKernel: MethodKernel<DellaParams, DellaScales> = {
       throw new Error(`della works on whole rows of ${row} elements; this tensor's rows do not fit in one chunk`);
     }
     const keys = chunk.inputs.map((_, i) => streamKey(params.seed, ctx.tensor, i));
-    const merge = { weights: Float64Array.from(params.weights), consensus: params.consensus, normalize: params.normalize, lambda: params.lambda };
+    const merge = sparseMergeParams(params);
     const p = ctx.scratch.f64(5, row);
     const ranks = ctx.scratch.f64(3, row);
     const packed = ctx.scratch.f64(4, row);

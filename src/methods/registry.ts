@@ -16,6 +16,7 @@ import { nearswapKernel } from "./nearswap.js";
 import { nuslerpKernel } from "./nuslerp.js";
 import { passthroughKernel } from "./passthrough.js";
 import { pcbKernel } from "./pcb.js";
+import { ramKernel } from "./ram.js";
 import { sceKernel } from "./sce.js";
 import { slerpKernel } from "./slerp.js";
 import { taskArithmeticKernel } from "./task-arithmetic.js";
@@ -55,6 +56,7 @@ const builtIn = [
   karcherKernel,
   sceKernel,
   nearswapKernel,
+  ramKernel,
   passthroughKernel,
   trimKernel,
   electKernel,

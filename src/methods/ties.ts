@@ -2,11 +2,13 @@
  * `ties(m..., base, density: 0.2, lambda: 1.0, weights?, scope, consensus: "sum", normalize: true)`:
  * TIES-Merging (spec §6). Trim each δᵢ = mᵢ − base to the elements whose magnitude is at least the
  * k-th largest of the scope; elect γ = sign(Σ wᵢ·δᵢ) (or of Σ sign δᵢ for "count"; 0 → +1); merge
- * τ = Σ wᵢ·δᵢ·[sign δᵢ = γ] / Σ wᵢ·[sign δᵢ = γ]; result base + lambda·τ.
+ * τ = Σ wᵢ·δᵢ·[sign δᵢ = γ] / Σ wᵢ·[sign δᵢ = γ]; result base + lambda·τ. With `agreement:
+ * "weighted"` (mergekit) the signs compared and counted are those of wᵢ·δᵢ (shared/sparse-merge.ts).
  */
 import type { Scratch } from "../engine/kernels/scratch.js";
 import type { MethodKernel } from "./method.js";
 import { ParamReader } from "./param-reader.js";
+import { type Agreement, agreementSigns, readAgreement } from "./shared/sparse-merge.js";
 import { deltaSeries } from "./shared/series.js";
 import { type TrimThresholds, trimSelections, trimThresholds } from "./shared/trim-threshold.js";
 
@@ -15,6 +17,7 @@ export interface TiesParams {
   lambda: number;
   weights: number[];
   consensus: "sum" | "count";
+  agreement: Agreement;
   normalize: boolean;
 }
 
@@ -33,6 +36,7 @@ export const tiesKernel: MethodKernel<TiesParams, TrimThresholds> = {
       lambda: r.number("lambda", 1),
       weights: r.perModel("weights", inputCount, 1),
       consensus: r.string("consensus", ["sum", "count"] as const, "sum"),
+      agreement: readAgreement(r),
       normalize: r.bool("normalize", true),
     };
   },
@@ -59,6 +63,7 @@ type TiesLoop = (
   base: Float32Array,
   thresholds: Float64Array,
   weights: Float64Array,
+  signs: Float64Array,
   lambda: number,
   out: Float32Array,
   length: number,
@@ -67,25 +72,26 @@ type TiesLoop = (
 const MAX_UNROLLED = 8;
 const loops = new Map<string, TiesLoop>();
 
-function unrolledLoop(n: number, byCount: boolean, normalize: boolean, unitWeights: boolean, unitLambda: boolean): TiesLoop {
-  const key = `${n}:${byCount}:${normalize}:${unitWeights}:${unitLambda}`;
+function unrolledLoop(n: number, byCount: boolean, normalize: boolean, unitWeights: boolean, unitLambda: boolean, unitSigns: boolean): TiesLoop {
+  const key = `${n}:${byCount}:${normalize}:${unitWeights}:${unitLambda}:${unitSigns}`;
   let loop = loops.get(key);
   if (loop) return loop;
   const each = (f: (i: number) => string, sep = "\n"): string => Array.from({ length: n }, (_, i) => f(i)).join(sep);
   const w = (i: number): string => (unitWeights ? "" : `w${i} * `);
   const scaled = (x: string): string => (unitLambda ? x : `lambda * ${x}`);
+  const sg = (i: number): string => (unitSigns ? "" : `s${i} * `);
   const source = `
-    ${each((i) => `const m${i} = models[${i}], t${i} = thresholds[${i}], w${i} = weights[${i}];`)}
+    ${each((i) => `const m${i} = models[${i}], t${i} = thresholds[${i}], w${i} = weights[${i}], s${i} = signs[${i}];`)}
     for (let j = 0; j < length; j++) {
       const b = base[j];
       ${each((i) => `const d${i} = Math.fround(m${i}[j] - b); const k${i} = d${i} * +(Math.abs(d${i}) >= t${i});`)}
-      let v = ${byCount ? each((i) => `(+(k${i} > 0) - +(k${i} < 0))`, " + ") : each((i) => `${w(i)}k${i}`, " + ")};
+      let v = ${byCount ? each((i) => `${sg(i)}(+(k${i} > 0) - +(k${i} < 0))`, " + ") : each((i) => `${w(i)}k${i}`, " + ")};
       v += +(v === 0);
-      ${each((i) => `const a${i} = ${w(i)}+(k${i} * v > 0);`)}
+      ${each((i) => `const a${i} = ${w(i)}+(${sg(i)}k${i} * v > 0);`)}
       const num = ${each((i) => `a${i} * k${i}`, " + ")};
       ${normalize ? `const den = ${each((i) => `a${i}`, " + ")}; out[j] = b + ${scaled("(num / (den + +(den === 0)))")};` : `out[j] = b + ${scaled("num")};`}
     }`;
-  loop = new Function("models", "base", "thresholds", "weights", "lambda", "out", "length", source) as TiesLoop;
+  loop = new Function("models", "base", "thresholds", "weights", "signs", "lambda", "out", "length", source) as TiesLoop;
   loops.set(key, loop);
   return loop;
 }
@@ -101,12 +107,14 @@ export function tiesMerge(
   scratch: Scratch,
 ): void {
   const w = Float64Array.from(params.weights);
+  const signs = agreementSigns(params.weights, params.agreement);
   const t = Float64Array.from(thresholds);
   const byCount = params.consensus === "count";
   if (models.length <= MAX_UNROLLED) {
     const unitWeights = params.weights.every((x) => x === 1);
-    unrolledLoop(models.length, byCount, params.normalize, unitWeights, params.lambda === 1)(models, base, t, w, params.lambda, out, length);
-  } else blockedMerge(models, base, t, w, byCount, params.normalize, params.lambda, out, length, scratch);
+    const unitSigns = signs.every((x) => x === 1);
+    unrolledLoop(models.length, byCount, params.normalize, unitWeights, params.lambda === 1, unitSigns)(models, base, t, w, signs, params.lambda, out, length);
+  } else blockedMerge(models, base, t, w, signs, byCount, params.normalize, params.lambda, out, length, scratch);
 }
 
 /** Elements per block of the blocked loop: its scratch (n float32 + 3 float64 rows) stays in cache. */
@@ -118,6 +126,7 @@ function blockedMerge(
   base: Float32Array,
   t: Float64Array,
   w: Float64Array,
+  signs: Float64Array,
   byCount: boolean,
   normalize: boolean,
   lambda: number,
@@ -134,7 +143,7 @@ function blockedMerge(
     for (let i = 0; i < n; i++) {
       const kept = scratch.f32(i, len);
       trimBlock(models[i]!, base, s, len, t[i]!, kept);
-      if (byCount) voteCount(kept, vote, len);
+      if (byCount) voteCount(kept, signs[i]!, vote, len);
       else voteSum(kept, w[i]!, vote, len);
     }
     // A zero vote elects +1: make it positive so that "agrees" is simply x·vote > 0.
@@ -142,7 +151,7 @@ function blockedMerge(
       const v = vote[k]!;
       vote[k] = v + +(v === 0);
     }
-    for (let i = 0; i < n; i++) mergeAgreeing(scratch.f32(i, len), w[i]!, vote, num, den, len);
+    for (let i = 0; i < n; i++) mergeAgreeing(scratch.f32(i, len), w[i]!, signs[i]!, vote, num, den, len);
     for (let k = 0; k < len; k++) {
       const d = den[k]!;
       const tau = normalize ? num[k]! / (d + +(d === 0)) : num[k]!;
@@ -162,17 +171,17 @@ function voteSum(kept: Float32Array, w: number, vote: Float64Array, len: number)
   for (let k = 0; k < len; k++) vote[k] += w * kept[k]!;
 }
 
-function voteCount(kept: Float32Array, vote: Float64Array, len: number): void {
+function voteCount(kept: Float32Array, sign: number, vote: Float64Array, len: number): void {
   for (let k = 0; k < len; k++) {
     const x = kept[k]!;
-    vote[k] += +(x > 0) - +(x < 0);
+    vote[k] += sign * (+(x > 0) - +(x < 0));
   }
 }
 
-function mergeAgreeing(kept: Float32Array, w: number, vote: Float64Array, num: Float64Array, den: Float64Array, len: number): void {
+function mergeAgreeing(kept: Float32Array, w: number, sign: number, vote: Float64Array, num: Float64Array, den: Float64Array, len: number): void {
   for (let k = 0; k < len; k++) {
     const x = kept[k]!;
-    const a = w * +(x * vote[k]! > 0);
+    const a = w * +(sign * x * vote[k]! > 0);
     num[k] += a * x;
     den[k] += a;
   }

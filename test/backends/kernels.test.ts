@@ -100,10 +100,13 @@ const signOf = (d: Float32Array[]): Float32Array => d[0]!.map((_, j) => (d.reduc
 const cases: Case[] = [
   { method: "linear", params: { weights: [1, 2, 3] }, n: 3 },
   { method: "linear", params: { weights: [1, -0.5], normalize: false }, n: 2 },
+  { method: "linear", params: { weights: [0.3, 0.9, 0.45], precision: "bf16" }, n: 3 },
   { method: "task_arithmetic", params: { lambda: 0.7, weights: [1, 0.5, 2] }, n: 3 },
   { method: "ties", params: { density: 0.3 }, n: 3, exactStats: true },
   { method: "ties", params: { density: 0.3, consensus: "count", normalize: false, lambda: 1.3 }, n: 3, exactStats: true },
   { method: "ties", params: { density: [0.1, 0.5, 1], weights: [1, -0.5, 0.8] }, n: 3, exactStats: true },
+  { method: "ties", params: { density: 0.6, weights: [1, -0.5, 0.8], agreement: "weighted" }, n: 3, exactStats: true },
+  { method: "ties", params: { density: 0.6, weights: [-1, 0.5, 0.8], agreement: "weighted", consensus: "count" }, n: 3, exactStats: true },
   { method: "ties", params: { density: 0 }, n: 2, exactStats: true },
   { method: "ties", params: { density: 0.4 }, n: 4, odd: true, exactStats: true },
   { method: "ties", params: { density: 0.25 }, n: 9, exactStats: true },

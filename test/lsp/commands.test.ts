@@ -60,7 +60,7 @@ test("inlay hints: tensors matched by where selectors, parameters left at their 
   const at = (line: number): string[] => hints.filter((h) => h.position.line === line).map(label);
   assert.deepEqual(at(4), ["16 tensors"]);
   assert.deepEqual(at(5), ["18 tensors"]);
-  assert.deepEqual(at(3), [', lambda: 1, scope: "tensor", consensus: "sum", normalize: true']);
+  assert.deepEqual(at(3), [', lambda: 1, scope: "tensor", consensus: "sum", agreement: "delta", normalize: true']);
   const defaults = hints.find((h) => h.position.line === 3)!;
   assert.deepEqual(defaults.position, positionOf(TEXT, ")\n  where"));
   assert.deepEqual(at(8), [", shard_size: \"5GB\", copy_tokenizer: true, overwrite: false, allow_nonfinite: false"]);

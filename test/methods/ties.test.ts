@@ -104,3 +104,26 @@ test("ties with unit weights and lambda 1 gives the bits of the general formula,
   const expected = general([1, 1, 1], 1, t);
   for (let j = 0; j < n; j++) assert.ok(Object.is(got[j], expected[j]), `element ${j}: ${got[j]} vs ${expected[j]}`);
 });
+
+test("agreement: \"weighted\" tests the sign of wᵢ·δᵢ (mergekit), for the unrolled and the blocked loop and the sparse methods", () => {
+  // Weights [1, −1]: w·δ = δa, −δb = [3, −1, 2, 0.5, −2], [1, 2, −2, 0.5, −1]; votes [4, 1, 0, 1, −3]
+  // → γ = [+, +, +, +, −]. Agreeing w·δ: [3+1, 2, 2, 0.5+0.5, −2−1]; weights of the agreeing: [0, −1, 1, 0, 0].
+  const weighted = { density: 1, weights: [1, -1], agreement: "weighted" };
+  // normalize divides by the agreeing weights (a sum of 0 divides by 1).
+  const mixed = [4, 2, 2, 1, -3];
+  const divisors = [0, -1, 1, 0, 0];
+  const want = mixed.map((m, i) => 1 + m / (divisors[i] === 0 ? 1 : divisors[i]!));
+  assert.deepEqual([...applyMethod("ties", weighted, [a, b], base)], want);
+  // The default tests δ itself: a different result with a negative weight.
+  assert.notDeepEqual([...applyMethod("ties", { density: 1, weights: [1, -1] }, [a, b], base)], want);
+  // Nine models (the blocked loop): a, b and seven copies of the base (zero deltas agree with nothing).
+  const many = [a, b, ...Array.from({ length: 7 }, () => base)];
+  const weights9 = [1, -1, ...Array.from({ length: 7 }, () => 0.5)];
+  assert.deepEqual([...applyMethod("ties", { density: 1, weights: weights9, agreement: "weighted" }, many, base)], want);
+  // dare and breadcrumbs share the rule (density 1 keeps every entry; no rescaling).
+  const sparse = { density: 1, weights: [1, -1], agreement: "weighted", consensus: "sum", normalize: true };
+  assert.deepEqual([...applyMethod("dare", { ...sparse, rescale: false }, [a, b], base)], want);
+  assert.deepEqual([...applyMethod("breadcrumbs", { ...sparse, gamma: 0 }, [a, b], base)], want);
+  // count: the vote is Σ sign(wᵢ·δᵢ) = [2, 0, 0, 2, −2] → γ = [+, +, +, +, −], the same agreeing sets here.
+  assert.deepEqual([...applyMethod("ties", { ...weighted, consensus: "count" }, [a, b], base)], want);
+});

@@ -4,16 +4,40 @@
  * ("sum": sign of Σ wᵢ·δ̂ᵢ, "count": sign of Σ sign δ̂ᵢ, 0 → +1) and disjoint merge. With normalize,
  * the sum is divided by the weights that took part (all, or the agreeing ones; 0 → no division).
  * Result base + lambda·τ. Branch-free loops, parameters in Float64Arrays (see ties.ts).
+ *
+ * Which sign is compared with the elected one is `agreement`: the delta's (spec §6, "delta") or the
+ * weighted delta's (mergekit, "weighted"). They differ only for negative weights: sign(wᵢ·δᵢ) is
+ * sign(wᵢ)·sign(δᵢ), so the loops multiply each delta's sign by a per-model factor sᵢ = ±1.
  */
 import type { Scratch } from "../../engine/kernels/scratch.js";
+import type { ParamReader } from "../param-reader.js";
 
 export type Consensus = "none" | "sum" | "count";
 
+export type Agreement = "delta" | "weighted";
+
 export interface SparseMergeParams {
   weights: Float64Array;
+  /** Per model, the factor of its delta's sign in the election and agreement (±1, see above). */
+  signs: Float64Array;
   consensus: Consensus;
   normalize: boolean;
   lambda: number;
+}
+
+/** Reads `agreement` ("delta", the default, or "weighted"). */
+export function readAgreement(r: ParamReader): Agreement {
+  return r.string("agreement", ["delta", "weighted"] as const, "delta");
+}
+
+/** The sign factors sᵢ: −1 for a negative weight under "weighted" agreement, else 1. */
+export function agreementSigns(weights: readonly number[], agreement: Agreement): Float64Array {
+  return Float64Array.from(weights, (w) => (agreement === "weighted" && w < 0 ? -1 : 1));
+}
+
+/** The merge step's parameters from a method's parsed ones. */
+export function sparseMergeParams(p: { weights: readonly number[]; agreement: Agreement; consensus: Consensus; normalize: boolean; lambda: number }): SparseMergeParams {
+  return { weights: Float64Array.from(p.weights), signs: agreementSigns(p.weights, p.agreement), consensus: p.consensus, normalize: p.normalize, lambda: p.lambda };
 }
 
 /** out[s + k] for k in [0, len), from the block's sparsified deltas `kept[i][0..len)`. */
@@ -47,7 +71,8 @@ export function sparseMergeBlock(
   for (let i = 0; i < n; i++) {
     const x = kept[i]!;
     const wi = w[i]!;
-    if (p.consensus === "count") for (let k = 0; k < len; k++) vote[k] += +(x[k]! > 0) - +(x[k]! < 0);
+    const si = p.signs[i]!;
+    if (p.consensus === "count") for (let k = 0; k < len; k++) vote[k] += si * (+(x[k]! > 0) - +(x[k]! < 0));
     else for (let k = 0; k < len; k++) vote[k] += wi * x[k]!;
   }
   for (let k = 0; k < len; k++) {
@@ -57,9 +82,10 @@ export function sparseMergeBlock(
   for (let i = 0; i < n; i++) {
     const x = kept[i]!;
     const wi = w[i]!;
+    const si = p.signs[i]!;
     for (let k = 0; k < len; k++) {
       const xk = x[k]!;
-      const a = wi * +(xk * vote[k]! > 0);
+      const a = wi * +(si * xk * vote[k]! > 0);
       num[k] += a * xk;
       den[k] += a;
     }

@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { TrimThresholds } from "../shared/trim-threshold.js";
+import { agreementSigns } from "../shared/sparse-merge.js";
 import { type TiesParams, tiesKernel } from "../ties.js";
 import { type TensorChunk, tfjsKernel } from "./kernel.js";
 import { type T1, compensatedSumOver, delta, electedSign, mask, sumOver, sumPairOver } from "./ops.js";
@@ -21,16 +22,18 @@ export function tiesMergeTensors(params: TiesParams, thresholds: TrimThresholds,
   const base = chunk.base!;
   const n = inputs.length;
   const kept = (i: number): T1 => trimmed(delta(inputs[i]!, base), thresholds[i]!);
+  // The sign factor of each delta under the agreement rule (ties.ts).
+  const signs = agreementSigns(params.weights, params.agreement);
   const vote =
     params.consensus === "count"
-      ? sumOver(n, length, (i) => tf.sign(kept(i)))
+      ? sumOver(n, length, (i) => tf.mul(tf.sign(kept(i)), signs[i]!))
       : compensatedSumOver(n, length, (i) => tf.mul(kept(i), params.weights[i]!));
   const elected = electedSign(vote);
   vote.dispose();
   const [num, den] = sumPairOver(n, length, (i) => {
     const k = kept(i);
     // k·(±1) > 0: the signs agree (exact, no underflow); a NaN vote (sign 0) agrees with nothing.
-    const a = tf.mul(mask(tf.greater(tf.mul(k, elected), 0)), params.weights[i]!);
+    const a = tf.mul(mask(tf.greater(tf.mul(tf.mul(k, signs[i]!), elected), 0)), params.weights[i]!);
     return [tf.mul(a, k), a];
   });
   elected.dispose();
