@@ -17,6 +17,7 @@ import { modelCard, modelMetadata } from "./model-card.js";
 import { OutputStream } from "./output-stream.js";
 import { type FamilyTensor, ModelSet } from "./model-set.js";
 import { setupSave } from "./save-setup.js";
+import { writeConfigAndTokenizer } from "./save-tokenizer.js";
 import { Parallel } from "./parallel/parallel.js";
 import { WorkerPool } from "./parallel/worker-pool.js";
 import { ReadAhead } from "./prefetch.js";
@@ -98,7 +99,7 @@ async function runSave(
   backend: Backend,
   opts: ExecuteOptions,
 ): Promise<SaveResult> {
-  const { nodes, loads, refHeader, tensors, bound, layout } = setupSave(graph, effect, models);
+  const { nodes, loads, reference, refHeader, tensors, bound, layout, vocab } = setupSave(graph, effect, models);
   const ctx: RunContext = {
     graph,
     models,
@@ -166,12 +167,7 @@ async function runSave(
     }
     await output.drain();
     checkAborted(opts.signal);
-    // A single .safetensors file has no config or tokenizer of its own to copy.
-    if (refHeader.kind === "folder") {
-      // A stacked model has its own number of layers.
-      await writer.copyConfigFrom(refHeader.path, layout ? layerCountOverrides(refHeader.config, layout.layerCount(effect.node)) : {});
-      if (effect.copyTokenizer) await writer.copyTokenizerFrom(refHeader.path);
-    }
+    await writeConfigAndTokenizer(writer, effect, models, reference, loads, vocab, layout ? layerCountOverrides(refHeader.config, layout.layerCount(effect.node)) : {});
     const parameters = tensors.reduce((a, t) => a + t.numel, 0);
     await writer.writeText("README.md", modelCard(effect, tensors.length, parameters));
     checkAborted(opts.signal);
@@ -191,6 +187,7 @@ async function runSave(
     if (e instanceof EngineError || e instanceof EngineAbortedError) throw e;
     throw new EngineError(atOrigin(effect.origin, (e as Error).message), effect.origin, (e as { tensor?: string }).tensor);
   } finally {
+    models.align(null);
     device?.end();
     ctx.pool.clear();
     ctx.scratch.clear();

@@ -83,6 +83,18 @@ export function lowerToGraph(analysis: Analysis, text: string): Graph {
         dtype: (e.dtype as "bf16" | "f16" | "f32" | null) ?? defaultDType(configAtom),
         shardSize: e.shardSize,
         copyTokenizer: e.copyTokenizer,
+        tokenizer: e.tokenizer && {
+          source: typeof e.tokenizer.source === "string" ? e.tokenizer.source : atomNode(e.tokenizer.source),
+          padToMultipleOf: e.tokenizer.padToMultipleOf,
+          tokens: e.tokenizer.tokens.map((r) => ({
+            token: r.token,
+            source: r.source === "zero" ? "zero" : atomNode(r.source),
+            force: r.force,
+            row: r.row,
+            fromToken: r.fromToken,
+          })),
+        },
+        chatTemplate: e.chatTemplate,
         configFrom: configAtom ? atomNode(configAtom) : formNode(e.model),
         recipe: { file, text, hash },
         summary: summaryOf(e.model, sourceOf, bindingOf),

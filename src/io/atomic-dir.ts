@@ -18,7 +18,7 @@ function isModelOutputFile(name: string): boolean {
   return (
     name.endsWith(".safetensors") || name.endsWith(".json") || name.endsWith(".md") || name.endsWith(".yml") ||
     name.endsWith(".yaml") || name === "tokenizer.model" || name === "merges.txt" || name === "vocab.txt" ||
-    name === ".gitattributes"
+    name === "chat_template.jinja" || name === ".gitattributes"
   );
 }
 

@@ -101,6 +101,11 @@ export class Analyzer {
     this.diagnostics.push(d);
   }
 
+  /** The recipe's folder (paths in it are relative to it). */
+  get folder(): string {
+    return this.dir;
+  }
+
   private statement(s: A.Statement): Value | null {
     if (s.kind === "AssignStmt") {
       const value = s.value ? this.use(this.expr(s.value), s.value) : UNKNOWN;

@@ -70,6 +70,8 @@ export const diagnosticCodes = {
   "selector-matches-nothing": "a where selector that matches no tensor of the models",
   "layers-out-of-range": "a layer range beyond the models' layers",
   "value-unused": "an expression statement whose value is discarded",
+  "bad-tokenizer": "a tokenizer:, tokens: or token(...) setting that cannot apply to the saved models",
+  "bad-chat-template": "a chat template that is not a known name, is missing, or fails to parse or render",
   "yaml-syntax": "a mergekit YAML file that is not valid YAML",
   "mergekit-invalid": "a mergekit YAML setting of the wrong shape or value",
   "mergekit-unsupported": "a mergekit YAML setting mergelang cannot run (named with its key and line)",

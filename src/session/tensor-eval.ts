@@ -141,6 +141,8 @@ export class TensorEvaluator {
         dtype: "f32",
         shardSize: 5e9,
         copyTokenizer: false,
+        tokenizer: null,
+        chatTemplate: null,
         configFrom: this.reference!.id,
         recipe: { file: node.origin.file, text: "", hash: "" },
         summary: "intermediate result of a notebook",

@@ -56,6 +56,8 @@ export class GraphBuilder {
       dtype,
       shardSize,
       copyTokenizer: true,
+      tokenizer: null,
+      chatTemplate: null,
       configFrom,
       recipe: { file: "test.merge", text: "# built by hand in a test\n", hash: "0" },
       summary: "a test merge",
