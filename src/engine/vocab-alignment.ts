@@ -42,6 +42,9 @@ export function alignVocabularies(graph: Graph, effect: SaveEffect, models: Mode
   const rows = (i: (typeof info)[number]): number => i.tensors!.rows;
   const sameRows = info.every((i) => rows(i) === rows(info[0]!));
   if (!effect.tokenizer && sameRows) return null;
+  // The base's vocabulary with nothing to re-index: a base without vocabulary files is taken as it is.
+  const req = effect.tokenizer;
+  if (req?.source === "base" && sameRows && !req.tokens.length && !req.padToMultipleOf && !hasVocabulary(modelFolder(models.storedHeader(reference)))) return null;
   try {
     const vocabModels: VocabModel[] = info.map((i) => {
       const folder = modelFolder(i.header);

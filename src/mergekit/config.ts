@@ -5,6 +5,7 @@
  * are errors that name the key and its line.
  */
 import type { Range } from "../language/ast.js";
+import { type TokenizerDef, TokenizerConfigReader } from "./tokenizer-config.js";
 import { describeYaml, type YamlEntry, type YamlFile, type YamlValue } from "./yaml-doc.js";
 
 export interface Located<T> {
@@ -56,13 +57,13 @@ export interface MergekitConfig {
   params: ParamMap;
   dtype: Located<string> | null;
   outDtype: Located<string> | null;
-  tokenizerSource: Located<string> | null;
+  /** tokenizer_source: or the tokenizer: section. */
+  tokenizer: TokenizerDef | null;
+  chatTemplate: Located<string> | null;
 }
 
 const UNSUPPORTED: Record<string, string> = {
   modules: "multi-module merges (modules:) are not supported: merge each module's models separately",
-  tokenizer: "tokenizer: (building a merged tokenizer) is not supported: mergelang copies the base model's tokenizer (tokenizer_source: base)",
-  chat_template: "chat_template is not supported: mergelang copies the base model's tokenizer files as they are",
   residual_weight: "residual_weight is not supported",
 };
 
@@ -78,7 +79,7 @@ export class ConfigReader {
       this.yaml.error(root.range, `a mergekit config is a mapping of keys (merge_method, models, ...), not ${describeYaml(root)}`);
       return null;
     }
-    this.checkKeys(root, ["merge_method", "models", "slices", "base_model", "parameters", "dtype", "out_dtype", "tokenizer_source"], "the config");
+    this.checkKeys(root, ["merge_method", "models", "slices", "base_model", "parameters", "dtype", "out_dtype", "tokenizer_source", "tokenizer", "chat_template"], "the config");
     const methodEntry = lookup(root, "merge_method");
     const method = methodEntry ? this.string(methodEntry) : null;
     if (!methodEntry) this.yaml.error(root.range, "merge_method is missing: name the merge method, e.g. merge_method: ties");
@@ -95,7 +96,9 @@ export class ConfigReader {
     const params = lookup(root, "parameters");
     const dtype = lookup(root, "dtype");
     const outDtype = lookup(root, "out_dtype");
-    const tok = lookup(root, "tokenizer_source");
+    const tokenizers = new TokenizerConfigReader(this.yaml);
+    const tokenizer = tokenizers.read(lookup(root, "tokenizer_source"), lookup(root, "tokenizer"));
+    const chatTemplate = tokenizers.chatTemplate(lookup(root, "chat_template"));
     if (!method) return null;
     return {
       method,
@@ -105,7 +108,8 @@ export class ConfigReader {
       params: params ? this.params(params) : new Map(),
       dtype: dtype ? this.string(dtype) : null,
       outDtype: outDtype ? this.string(outDtype) : null,
-      tokenizerSource: tok ? this.string(tok) : null,
+      tokenizer,
+      chatTemplate,
     };
   }
 

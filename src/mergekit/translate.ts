@@ -104,7 +104,7 @@ export class Translator {
     const units = this.units(method);
     if (!units) return null;
     const dtype = this.outputDType();
-    const copyTokenizer = this.tokenizer();
+    const tokenizer = this.tokenizerArgs();
 
     this.out.write(`# Imported from the mergekit config ${basename(this.file)} (merge_method: ${this.cfg.method.value}) by mergelang import.\n`);
     for (const m of this.refs.all()) this.out.from(m.range, `${m.binding} = model(${JSON.stringify(m.ref)})`).write("\n");
@@ -131,7 +131,7 @@ export class Translator {
     const dtypeRange = (this.cfg.outDtype ?? this.cfg.dtype)?.range ?? null;
     this.out.write(`save(${result}, ${JSON.stringify(output)}`);
     if (dtype) this.out.from(dtypeRange, `, dtype: "${dtype}"`);
-    if (!copyTokenizer) this.out.write(", copy_tokenizer: false");
+    for (const [range, text] of tokenizer) this.out.from(range, text);
     this.out.write(")\n");
     return this.out.finish(this.cfg.method.range);
   }
@@ -670,20 +670,34 @@ export class Translator {
     return mapped;
   }
 
-  /** tokenizer_source: base (or the base's own path) copies the base's tokenizer, as save does. */
-  private tokenizer(): boolean {
-    const t = this.cfg.tokenizerSource;
-    if (!t) return true;
-    const base = this.cfg.baseModel?.value;
-    if (t.value === "base" || (base !== undefined && t.value === base)) {
-      if (!base) this.yaml.error(t.range, "tokenizer_source: base needs a base_model");
-      return true;
+  /**
+   * save's tokenizer:, tokens:, pad_to_multiple_of: and chat_template: arguments, each with the YAML
+   * range it comes from. A model reference names the model's binding (the base for the base's path).
+   */
+  private tokenizerArgs(): [Range, string][] {
+    const out: [Range, string][] = [];
+    const t = this.cfg.tokenizer;
+    const model = (ref: { value: string; range: Range }): string => this.refs.get(ref.value, ref.range).binding;
+    if (t) {
+      const s = t.source;
+      const base = this.cfg.baseModel?.value;
+      if (s.value === "base" && !base) this.yaml.error(s.range, "tokenizer source base needs a base_model");
+      const source = s.value === "base" || s.value === "union" ? JSON.stringify(s.value) : model(s);
+      out.push([s.range, `, tokenizer: ${source}`]);
+      const rules = t.tokens.flatMap((tok) => {
+        if (!tok.source) return []; // no source and no force: mergekit's default rule
+        const args = [JSON.stringify(tok.token), tok.source.kind === "zero" ? '"zero"' : model(tok.source.ref)];
+        if (tok.force) args.push("force: true");
+        if (tok.source.kind === "model" && tok.source.tokenId !== null) args.push(`row: ${tok.source.tokenId}`);
+        if (tok.source.kind === "model" && tok.source.token !== null) args.push(`from_token: ${JSON.stringify(tok.source.token)}`);
+        return [`token(${args.join(", ")})`];
+      });
+      if (rules.length) out.push([t.range, `, tokens: [${rules.join(", ")}]`]);
+      if (t.padToMultipleOf !== null) out.push([t.range, `, pad_to_multiple_of: ${t.padToMultipleOf}`]);
     }
-    if (t.value === "union") {
-      this.yaml.error(t.range, "tokenizer_source: union (a tokenizer merged from every model's vocabulary) is not supported: use tokenizer_source: base", "mergekit-unsupported");
-    } else {
-      this.yaml.error(t.range, `tokenizer_source: '${t.value}' is not supported: mergelang copies the base model's tokenizer (tokenizer_source: base)`, "mergekit-unsupported");
-    }
-    return true;
+    const c = this.cfg.chatTemplate;
+    if (c) out.push([c.range, `, chat_template: ${JSON.stringify(c.value)}`]);
+    return out;
   }
+
 }
