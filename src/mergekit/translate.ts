@@ -679,9 +679,8 @@ export class Translator {
     const t = this.cfg.tokenizer;
     const model = (ref: { value: string; range: Range }): string => this.refs.get(ref.value, ref.range).binding;
     if (t) {
+      // mergekit's "base" without a base_model is the first model's, as save's "base" is.
       const s = t.source;
-      const base = this.cfg.baseModel?.value;
-      if (s.value === "base" && !base) this.yaml.error(s.range, "tokenizer source base needs a base_model");
       const source = s.value === "base" || s.value === "union" ? JSON.stringify(s.value) : model(s);
       out.push([s.range, `, tokenizer: ${source}`]);
       const rules = t.tokens.flatMap((tok) => {
