@@ -3,7 +3,7 @@
  * over two models with different added tokens, the tokenizer: section, and their errors at YAML lines.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -12,7 +12,7 @@ import { checkMergekitYaml, recipeFromMergekitYaml } from "../../src/mergekit/in
 import { runGraph } from "../../src/runner/recipe-runner.js";
 import { NAMED_TEMPLATES } from "../../src/vocab/chat-templates.js";
 import { readF32 } from "../mergekit/support.js";
-import { HIDDEN, bpeTokenizerJson, bpeVocab, rowValue, writeFamilyModel } from "./tokenizer-models.js";
+import { HIDDEN, bpeTokenizerJson, bpeVocab, readJson, rowValue, writeFamilyModel } from "./tokenizer-models.js";
 
 let dir: string;
 const V = bpeVocab();
@@ -36,7 +36,7 @@ async function runYaml(name: string, yaml: string): Promise<string> {
   return join(dir, `${name}-merged`);
 }
 
-const json = (file: string): Record<string, unknown> => JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+const json = readJson;
 const row = (w: Float32Array, r: number): number[] => Array.from(w.subarray(r * HIDDEN, (r + 1) * HIDDEN));
 
 test("tokenizer_source: union and chat_template: chatml: tokenizer, config and embeddings agree", async () => {

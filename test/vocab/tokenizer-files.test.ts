@@ -8,9 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { checkRecipe } from "../../src/language/service.js";
-import { runGraph } from "../../src/runner/recipe-runner.js";
 import { NAMED_TEMPLATES } from "../../src/vocab/chat-templates.js";
-import { bpeTokenizerJson, bpeVocab, writeFamilyModel, writeRecipe } from "./tokenizer-models.js";
+import { bpeTokenizerJson, bpeVocab, readJson, runRecipe, writeFamilyModel, writeRecipe } from "./tokenizer-models.js";
 
 let dir: string;
 const V = bpeVocab();
@@ -28,15 +27,8 @@ before(async () => {
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(name: string, text: string): Promise<string> {
-  const file = writeRecipe(dir, `${name}.merge`, text);
-  const checked = checkRecipe(text, file);
-  assert.deepEqual(checked.diagnostics.filter((d) => d.severity === "error"), []);
-  await runGraph(checked.graph!, { threads: 1 });
-  return join(dir, name);
-}
-
-const json = (file: string): Record<string, unknown> => JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+const run = (name: string, text: string): Promise<string> => runRecipe(dir, name, text);
+const json = readJson;
 
 test("chat_template.jinja travels with the tokenizer files", async () => {
   const out = await run("copy", `save(linear(model("a"), model("b")), "copy")`);

@@ -14,7 +14,7 @@ import { checkRecipe } from "../../src/language/service.js";
 import { runGraph } from "../../src/runner/recipe-runner.js";
 import { NAMED_TEMPLATES } from "../../src/vocab/chat-templates.js";
 import { readF32 } from "../mergekit/support.js";
-import { HIDDEN, UNIGRAM_PIECES, bpeTokenizerJson, bpeVocab, rowValue, unigramTokenizerJson, writeFamilyModel, writeRecipe } from "./tokenizer-models.js";
+import { HIDDEN, UNIGRAM_PIECES, bpeTokenizerJson, bpeVocab, rowValue, unigramTokenizerJson, readJson, runRecipe, writeFamilyModel, writeRecipe } from "./tokenizer-models.js";
 
 let dir: string;
 const BASE = bpeVocab();
@@ -43,15 +43,8 @@ before(async () => {
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(name: string, text: string): Promise<string> {
-  const file = writeRecipe(dir, `${name}.merge`, text);
-  const checked = checkRecipe(text, file);
-  assert.deepEqual(checked.diagnostics.filter((d) => d.severity === "error"), []);
-  await runGraph(checked.graph!, { threads: 1 });
-  return join(dir, name);
-}
-
-const json = (file: string): Record<string, unknown> => JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+const run = (name: string, text: string): Promise<string> => runRecipe(dir, name, text);
+const json = readJson;
 const row = (data: Float32Array, r: number): number[] => Array.from(data.subarray(r * HIDDEN, (r + 1) * HIDDEN));
 const expected = (f: (c: number) => number): number[] => Array.from({ length: HIDDEN }, (_, c) => Math.fround(f(c)));
 const close = (a: number[], b: number[]): void => a.forEach((x, i) => assert.ok(Math.abs(x - b[i]!) < 1e-3, `${a} vs ${b}`));

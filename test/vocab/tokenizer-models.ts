@@ -4,9 +4,12 @@
  * Embedding row r of model k holds k·1000 + r + c/100 in column c, so every output row can be traced
  * to the model and row it came from.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ModelWriter } from "../../src/io/index.js";
+import { checkRecipe } from "../../src/language/service.js";
+import { runGraph } from "../../src/runner/recipe-runner.js";
 
 export const HIDDEN = 4;
 
@@ -100,3 +103,14 @@ export function writeRecipe(dir: string, name: string, text: string): string {
   writeFileSync(file, text);
   return file;
 }
+
+/** Checks (no errors allowed) and runs a recipe written to `dir`; returns `dir/name`, its output. */
+export async function runRecipe(dir: string, name: string, text: string): Promise<string> {
+  const file = writeRecipe(dir, `${name}.merge`, text);
+  const checked = checkRecipe(text, file);
+  assert.deepEqual(checked.diagnostics.filter((d) => d.severity === "error"), []);
+  await runGraph(checked.graph!, { threads: 1 });
+  return join(dir, name);
+}
+
+export const readJson = (file: string): Record<string, unknown> => JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
