@@ -18,6 +18,7 @@ import { modelCard, modelMetadata } from "./model-card.js";
 import { OutputStream } from "./output-stream.js";
 import { type FamilyTensor, ModelSet } from "./model-set.js";
 import { setupSave } from "./save-setup.js";
+import { writeConfigAndTokenizer } from "./save-tokenizer.js";
 import { Parallel } from "./parallel/parallel.js";
 import { WorkerPool } from "./parallel/worker-pool.js";
 import { ReadAhead } from "./prefetch.js";
@@ -104,7 +105,7 @@ async function runSave(
   opts: ExecuteOptions,
 ): Promise<SaveResult> {
   refuseSaveOverInput(graph, effect);
-  const { nodes, loads, refHeader, tensors, bound, layout } = setupSave(graph, effect, models);
+  const { nodes, loads, reference, refHeader, tensors, bound, layout, vocab } = setupSave(graph, effect, models);
   const allowNonFinite = effect.allowNonFinite || opts.allowNonFinite === true;
   const ctx: RunContext = {
     graph,
@@ -176,12 +177,7 @@ async function runSave(
     }
     await output.drain();
     checkAborted(opts.signal);
-    // A single .safetensors file has no config or tokenizer of its own to copy.
-    if (refHeader.kind === "folder") {
-      // A stacked model has its own number of layers.
-      await writer.copyConfigFrom(refHeader.path, layout ? layerCountOverrides(refHeader.config, layout.layerCount(effect.node)) : {});
-      if (effect.copyTokenizer) await writer.copyTokenizerFrom(refHeader.path);
-    }
+    await writeConfigAndTokenizer(writer, effect, models, reference, loads, vocab, layout ? layerCountOverrides(refHeader.config, layout.layerCount(effect.node)) : {});
     const parameters = tensors.reduce((a, t) => a + t.numel, 0);
     await writer.writeText("README.md", modelCard(effect, tensors.length, parameters));
     checkAborted(opts.signal);
@@ -201,6 +197,7 @@ async function runSave(
     if (e instanceof EngineError || e instanceof EngineAbortedError) throw e;
     throw new EngineError(atOrigin(effect.origin, (e as Error).message), effect.origin, (e as { tensor?: string }).tensor);
   } finally {
+    models.align(null);
     device?.end();
     ctx.pool.clear();
     ctx.scratch.clear();

@@ -4,6 +4,8 @@
  */
 import type { LoadNode } from "../graph/graph.js";
 import { type DType, HeaderCache, type ModelHeader, ModelReader, isFloatDType } from "../io/index.js";
+import { AlignedReader } from "../vocab/aligned-reader.js";
+import type { VocabAlignment } from "./vocab-alignment.js";
 import { EngineError, atOrigin } from "./errors.js";
 
 export interface FamilyTensor {
@@ -17,10 +19,19 @@ export interface FamilyTensor {
 
 export class ModelSet {
   private readonly readers = new Map<string, ModelReader>();
+  /** While a save merges over an aligned vocabulary: its headers and readers (embedding rows re-indexed). */
+  private alignment: { vocab: VocabAlignment; readers: Map<string, AlignedReader> } | null = null;
 
   constructor(readonly headers: HeaderCache = new HeaderCache()) {}
 
+  /** The model's header as the merge sees it (vocabulary tensors at the aligned size while aligned). */
   header(load: LoadNode): ModelHeader {
+    const aligned = this.alignment?.vocab.headers.get(load.path);
+    return aligned ?? this.storedHeader(load);
+  }
+
+  /** The header as stored. */
+  storedHeader(load: LoadNode): ModelHeader {
     try {
       return this.headers.get(load.path);
     } catch (e) {
@@ -29,15 +40,36 @@ export class ModelSet {
   }
 
   reader(load: LoadNode): ModelReader {
-    let r = this.readers.get(load.path);
+    const a = this.alignment;
+    if (a?.vocab.headers.has(load.path)) {
+      let r = a.readers.get(load.path);
+      if (!r) {
+        r = new AlignedReader(a.vocab.headers.get(load.path)!, load.path, a.vocab.names, a.vocab.plan, (key) => this.storedReader(key));
+        a.readers.set(load.path, r);
+      }
+      return r;
+    }
+    if (!this.readers.has(load.path)) this.storedHeader(load); // an unreadable model is reported at its recipe line
+    return this.storedReader(load.path);
+  }
+
+  /** Reads of one save see `vocab`'s aligned rows; null ends that. */
+  align(vocab: VocabAlignment | null): void {
+    for (const r of this.alignment?.readers.values() ?? []) r.close();
+    this.alignment = vocab ? { vocab, readers: new Map() } : null;
+  }
+
+  private storedReader(path: string): ModelReader {
+    let r = this.readers.get(path);
     if (!r) {
-      r = new ModelReader(this.header(load));
-      this.readers.set(load.path, r);
+      r = new ModelReader(this.headers.get(path));
+      this.readers.set(path, r);
     }
     return r;
   }
 
   close(): void {
+    this.align(null);
     for (const r of this.readers.values()) r.close();
     this.readers.clear();
   }

@@ -137,6 +137,7 @@ export function planGraph(graph: Graph, opts: PlanOptions = {}): GraphPlan {
       statistics,
       peakMemoryBytes: peakMemory(setup.nodes, setup.bound, floats, maxChunk, threads),
     });
+    models.align(null);
   });
   return { saves, otherEffects, threads };
 }

@@ -9,6 +9,7 @@ import { EngineError, atOrigin } from "./errors.js";
 import { nodeAt, nodeInputs, postOrder, sameNameNodes } from "./graph-walk.js";
 import { type FamilyTensor, type ModelSet, familyTensors } from "./model-set.js";
 import { TensorLayout } from "./tensor-layout.js";
+import { type VocabAlignment, alignVocabularies } from "./vocab-alignment.js";
 
 export interface SaveSetup {
   /** Every node under the saved one, inputs first. */
@@ -21,6 +22,8 @@ export interface SaveSetup {
   bound: Map<NodeId, BoundNode>;
   /** Every node's tensor list, when the saved value stacks layers (slice, passthrough); else null. */
   layout: TensorLayout | null;
+  /** The output vocabulary the models' embedding rows are aligned to (set on `models` until `models.align(null)`). */
+  vocab: VocabAlignment | null;
 }
 
 export function setupSave(graph: Graph, effect: SaveEffect, models: ModelSet): SaveSetup {
@@ -30,14 +33,17 @@ export function setupSave(graph: Graph, effect: SaveEffect, models: ModelSet): S
   const reference = referenceLoad(graph, effect, loads);
   const refHeader = models.header(reference);
   if (nodes.some((n) => n.kind === "stack")) {
+    if (effect.tokenizer) throw new EngineError(atOrigin(effect.origin, "save: tokenizer: is not supported yet for stacked layers (slice, passthrough)"), effect.origin);
     // The tensor list is the saved node's own; each merge's ramps span its own models' layers.
     const layout = new TensorLayout(graph, models);
     const direct = sameNameNodes(graph, [effect.node]).filter((n): n is LoadNode => n.kind === "load");
     const layers = (node: GraphNode): number => layout.layerCount(nodeInputs(node)[0]!);
-    return { nodes, loads: direct, reference, refHeader, tensors: layout.tensors(effect.node), bound: bindNodes(graph, [effect.node], layers), layout };
+    return { nodes, loads: direct, reference, refHeader, tensors: layout.tensors(effect.node), bound: bindNodes(graph, [effect.node], layers), layout, vocab: null };
   }
+  const vocab = alignVocabularies(graph, effect, models, reference, loads);
+  models.align(vocab);
   const tensors = familyTensors(models, reference, loads);
-  return { nodes, loads, reference, refHeader, tensors, bound: bindNodes(graph, [effect.node], refHeader.layerCount), layout: null };
+  return { nodes, loads, reference, refHeader: models.header(reference), tensors, bound: bindNodes(graph, [effect.node], refHeader.layerCount), layout: null, vocab };
 }
 
 /** The load node a save takes its tensor list, config and tokenizer from. */

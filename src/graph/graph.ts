@@ -138,6 +138,10 @@ export interface SaveEffect {
   overwrite: boolean;
   /** NaN and ±Inf in the inputs and the output are allowed (save's `allow_nonfinite: true`). */
   allowNonFinite: boolean;
+  /** The output vocabulary (embedding rows re-indexed to it); null: the base's tokenizer copied as it is. */
+  tokenizer: TokenizerRequest | null;
+  /** `chat_template:` as given: a template name, "auto", Jinja text, or a .jinja file (absolute). */
+  chatTemplate: string | null;
   /** The load node whose config.json and tokenizer files are copied (the base, else the first model). */
   configFrom: NodeId;
   /** The recipe text and its hash, for the model card and __metadata__. */
@@ -145,6 +149,26 @@ export interface SaveEffect {
   /** The method and models, for the model card. */
   summary: string;
   origin: Origin;
+}
+
+export interface TokenizerRequest {
+  /** The base's vocabulary, the union of every model's, or the vocabulary of one model (its load node). */
+  source: "base" | "union" | NodeId;
+  /** Output rows rounded up to a multiple of this (mergekit's pad_to_multiple_of). */
+  padToMultipleOf: number | null;
+  /** Per-token row sources (mergekit's tokenizer.tokens). */
+  tokens: TokenRowRule[];
+}
+
+export interface TokenRowRule {
+  token: string;
+  /** A load node, or "zero". */
+  source: NodeId | "zero";
+  /** Take the row from the source even for models that have the token. */
+  force: boolean;
+  /** The source model's row with this id, or of this other token, instead of the token's own. */
+  row: number | null;
+  fromToken: string | null;
 }
 
 export interface InterferenceEffect {

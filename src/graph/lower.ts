@@ -85,6 +85,18 @@ export function lowerToGraph(analysis: Analysis, text: string): Graph {
         copyTokenizer: e.copyTokenizer,
         overwrite: e.overwrite,
         allowNonFinite: e.allowNonFinite,
+        tokenizer: e.tokenizer && {
+          source: typeof e.tokenizer.source === "string" ? e.tokenizer.source : atomNode(e.tokenizer.source),
+          padToMultipleOf: e.tokenizer.padToMultipleOf,
+          tokens: e.tokenizer.tokens.map((r) => ({
+            token: r.token,
+            source: r.source === "zero" ? "zero" : atomNode(r.source),
+            force: r.force,
+            row: r.row,
+            fromToken: r.fromToken,
+          })),
+        },
+        chatTemplate: e.chatTemplate,
         configFrom: configAtom ? atomNode(configAtom) : formNode(e.model),
         recipe: { file, text, hash },
         summary: summaryOf(e.model, sourceOf, bindingOf),

@@ -60,7 +60,7 @@ export class ModelWriteError extends Error {
 
 export const TOKENIZER_FILES = [
   "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model",
-  "generation_config.json", "vocab.json", "merges.txt", "added_tokens.json",
+  "generation_config.json", "vocab.json", "merges.txt", "added_tokens.json", "chat_template.jinja",
 ] as const;
 
 const DEFAULT_BUFFER_BYTES = 8 << 20;

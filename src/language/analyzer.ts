@@ -124,6 +124,11 @@ export class Analyzer {
     for (const d of checkSaves(saves, [...this.loads.values()], opts)) this.report(d);
   }
 
+  /** The recipe's folder (paths in it are relative to it). */
+  get folder(): string {
+    return this.dir;
+  }
+
   private statement(s: A.Statement): Value | null {
     if (s.kind === "AssignStmt") {
       const value = s.value ? this.use(this.expr(s.value), s.value) : UNKNOWN;

@@ -8,6 +8,7 @@ import { parseSize } from "../io/size.js";
 import { checkSelector } from "./model-checks.js";
 import { classify, formatNumber, isModelLike, typeName, UNKNOWN, type ModelFamily, type ModelLike, type Value } from "./values.js";
 import { stackPartsOf, stackValue, type LayerPart } from "./stacking.js";
+import { saveVocabulary, tokenRule } from "./save-vocabulary.js";
 import type { ParamTable, ParamValue, Selector, WhereClause } from "../graph/graph.js";
 
 export interface CallInfo {
@@ -179,6 +180,10 @@ export function checkValue(an: Analyzer, spec: FunctionSpec, param: ParamSpec, v
     if (!numeric || !param.perTensor) return fail("ramp-misuse", `'${param.name}' of ${spec.name}() cannot vary per layer, so ramp(...) is not allowed here`);
     return (value.points ?? [value.from, value.to]).every((x) => checkNumber(param, x, fail));
   }
+  if (value.type === "List" && param.items === "Token") {
+    const bad = value.items.find((i) => i.type !== "Token");
+    return !bad || fail("wrong-type", `'${param.name}' takes a list of token(...) rules; this list holds ${typeName(bad)}`);
+  }
   if (value.type === "List" && (param.perModel || accepts("List"))) {
     for (const item of value.items) {
       if (item.type !== "Number") return fail("wrong-type", `'${param.name}' takes numbers, one per model; this list holds ${typeName(item)}`);
@@ -207,6 +212,7 @@ export function checkValue(an: Analyzer, spec: FunctionSpec, param: ParamSpec, v
   }
   if (value.type === "Bool" && accepts("Bool")) return true;
   if (value.type === "Layers" && accepts("Layers")) return true;
+  if (value.type === "Token" && accepts("Token")) return true;
   if (value.type === "Model" && accepts("Model")) return true;
   if (value.type === "Delta" && accepts("Delta")) return true;
   if (accepts("Any") && value.type !== "Function") return true;
@@ -475,6 +481,8 @@ function evaluate(
       const allowNonFinite = get("allow_nonfinite");
       const pathArg = call.args.find((a) => a.name?.name === "path") ?? call.args.filter((a) => !a.name)[1];
       const shardSize = parseByteSize(shard?.type === "String" || shard?.type === "Number" ? shard.value : "5GB") ?? 5e9;
+      const vocab = saveVocabulary(an, call, get, model);
+      if (!vocab) return { value: UNKNOWN, family: null };
       return {
         value: {
           type: "Effect",
@@ -489,12 +497,14 @@ function evaluate(
             copyTokenizer: copy?.type === "Bool" ? copy.value : true,
             overwrite: overwrite?.type === "Bool" ? overwrite.value : false,
             allowNonFinite: allowNonFinite?.type === "Bool" ? allowNonFinite.value : false,
+            ...vocab,
           },
         },
         family: null,
       };
     }
     case "helper": {
+      if (spec.name === "token") return { value: tokenRule(an, call, get), family: null };
       if (spec.name === "gradient") {
         const points = positionalModels.map((v) => (v.type === "Number" ? v.value : NaN));
         if (points.length < 2 || points.some((x) => Number.isNaN(x))) return { value: UNKNOWN, family: null };

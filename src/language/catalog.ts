@@ -4,7 +4,7 @@
  */
 
 /** Value types of the language (spec §4). `Size` is a byte size: "5GB" or a number of bytes. */
-export type ValueType = "Number" | "String" | "Bool" | "List" | "Model" | "Delta" | "Report" | "Effect" | "Ramp" | "Size" | "Layers" | "Any";
+export type ValueType = "Number" | "String" | "Bool" | "List" | "Model" | "Delta" | "Report" | "Effect" | "Ramp" | "Size" | "Layers" | "Token" | "Any";
 
 export interface NumberRange {
   min?: number;
@@ -33,6 +33,8 @@ export interface ParamSpec {
   choices?: readonly string[];
   /** A list with one value per positional model is allowed. */
   perModel?: boolean;
+  /** The type of a List parameter's items, when not numbers. */
+  items?: ValueType;
   /** May differ per tensor: allowed in where clauses and as ramp(...). */
   perTensor?: boolean;
 }
@@ -522,6 +524,34 @@ export const catalog: readonly FunctionSpec[] = [
         default: false,
         doc: "merge inputs that hold NaN or ±Inf and write outputs that do (by default such values are an error naming the model and tensor)",
       },
+      {
+        name: "tokenizer",
+        types: ["String", "Model"],
+        optional: true,
+        choices: ["base", "union"],
+        doc: "the output vocabulary: \"base\" (the base's), \"union\" (the base's plus every token another model adds) or one of the merged models; embedding and head rows are re-indexed to it before the merge",
+      },
+      { name: "tokens", types: ["List"], items: "Token", optional: true, doc: "per-token row sources for the output vocabulary: a list of token(...)" },
+      { name: "pad_to_multiple_of", types: ["Number"], optional: true, integer: true, range: { min: 1 }, doc: "round the output vocabulary's rows up to a multiple of this (needs tokenizer:)" },
+      {
+        name: "chat_template",
+        types: ["String"],
+        optional: true,
+        doc: `the output's chat template: ${["chatml", "llama3", "alpaca", "mistral", "gemma", "zephyr"].map((n) => `"${n}"`).join(", ")}, "auto" (the template most models share), a .jinja file, or Jinja text`,
+      },
+    ],
+  },
+  {
+    name: "token",
+    kind: "helper",
+    returns: "Token",
+    summary: "Where one token's embedding row comes from, for save(..., tokens: [...]) (mergekit's tokenizer.tokens).",
+    params: [
+      { name: "text", types: ["String"], positional: true, doc: "the token, as the output vocabulary has it" },
+      { name: "source", types: ["Model", "String"], positional: true, choices: ["zero"], doc: "a merged model whose row is taken, or \"zero\"" },
+      { name: "force", types: ["Bool"], default: false, doc: "use the source's row for every model, also those that have the token" },
+      { name: "row", types: ["Number"], optional: true, integer: true, range: { min: 0 }, doc: "take the source model's row with this id instead of the token's own" },
+      { name: "from_token", types: ["String"], optional: true, doc: "take the source model's row of this other token" },
     ],
   },
   {

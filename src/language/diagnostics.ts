@@ -74,6 +74,8 @@ export const diagnosticCodes = {
   "save-twice": "two saves that write the same folder",
   "output-exists": "a save over an existing folder that mergelang did not write",
   "expression-too-deep": "an expression with more operators or nesting than the recipe reader allows",
+  "bad-tokenizer": "a tokenizer:, tokens: or token(...) setting that cannot apply to the saved models",
+  "bad-chat-template": "a chat template that is not a known name, is missing, or fails to parse or render",
   "yaml-syntax": "a mergekit YAML file that is not valid YAML",
   "mergekit-invalid": "a mergekit YAML setting of the wrong shape or value",
   "mergekit-unsupported": "a mergekit YAML setting mergelang cannot run (named with its key and line)",

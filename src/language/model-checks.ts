@@ -5,6 +5,7 @@ import { diagnostic } from "./diagnostics.js";
 import type { Atom, ModelFamily, ModelLike } from "./values.js";
 import { selectorMatches } from "../graph/params.js";
 import type { Selector } from "../graph/graph.js";
+import { isVocabTensorName } from "../vocab/embedding-tensors.js";
 
 const shapeText = (s: readonly number[]): string => `[${s.join(", ")}]`;
 
@@ -33,7 +34,9 @@ function computeDifference(a: ModelFamily, b: ModelFamily): Difference {
   for (const [name, t] of a.tensors) {
     const u = b.tensors.get(name);
     if (!u) return { tensor: name, left: shapeText(t.shape), right: "missing", code: "tensor-mismatch" };
-    if (t.shape.length !== u.shape.length || t.shape.some((d, i) => d !== u.shape[i])) {
+    // Embedding and head rows follow the vocabulary: save aligns them (tokenizer:, or padding rows).
+    const rowsOnly = isVocabTensorName(name) && t.shape.length === u.shape.length && t.shape.every((d, i) => i === 0 || d === u.shape[i]);
+    if (!rowsOnly && (t.shape.length !== u.shape.length || t.shape.some((d, i) => d !== u.shape[i]))) {
       return { tensor: name, left: shapeText(t.shape), right: shapeText(u.shape), code: "shape-mismatch" };
     }
   }

@@ -76,6 +76,8 @@ export type Value =
   /** ramp(from, to); gradient(v...) also has its evenly spaced `points` (first = from, last = to). */
   | { type: "Ramp"; from: number; to: number; points?: number[] }
   | { type: "Layers"; from: number; to: number }
+  /** token(...): where one output token's embedding row comes from. */
+  | { type: "Token"; rule: TokenRule }
   | ModelLike
   | { type: "Report"; call: CallExpr; report: ReportRequest }
   | { type: "Effect"; call: CallExpr; effect: EffectRequest }
@@ -87,6 +89,20 @@ export interface ReportRequest {
   base: ModelLike;
   density: number;
   by: "layer" | "tensor";
+}
+
+export interface TokenRule {
+  token: string;
+  source: LoadAtom | "zero";
+  force: boolean;
+  row: number | null;
+  fromToken: string | null;
+}
+
+export interface TokenizerChoice {
+  source: "base" | "union" | LoadAtom;
+  tokens: TokenRule[];
+  padToMultipleOf: number | null;
 }
 
 export type EffectRequest =
@@ -101,6 +117,9 @@ export type EffectRequest =
       copyTokenizer: boolean;
       overwrite: boolean;
       allowNonFinite: boolean;
+      tokenizer: TokenizerChoice | null;
+      /** As given; a .jinja file made absolute. */
+      chatTemplate: string | null;
     }
   | { kind: "print"; values: Value[] };
 
@@ -163,6 +182,8 @@ export function typeName(v: Value): string {
       return "a ramp";
     case "Layers":
       return "a layer range";
+    case "Token":
+      return "a token rule";
     case "Report":
       return "a report";
     case "Effect":

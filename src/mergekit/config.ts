@@ -8,6 +8,7 @@
 import type { Range } from "../language/ast.js";
 import { closest } from "../language/suggest.js";
 import { METHODS } from "./methods.js";
+import { type TokenizerDef, TokenizerConfigReader } from "./tokenizer-config.js";
 import { describeYaml, type YamlEntry, type YamlFile, type YamlValue } from "./yaml-doc.js";
 
 export interface Located<T> {
@@ -59,9 +60,9 @@ export interface MergekitConfig {
   params: ParamMap;
   dtype: Located<string> | null;
   outDtype: Located<string> | null;
-  tokenizerSource: Located<string> | null;
-  /** `tokenizer:` (mergekit's TokenizerConfig), or null when absent. */
+  /** tokenizer_source: or the tokenizer: section. */
   tokenizer: TokenizerDef | null;
+  chatTemplate: Located<string> | null;
   /**
    * An entry (a model, a base, a slice) was left out after an error that names it: counts and
    * presence checks would only repeat that error, so the translation skips them.
@@ -69,17 +70,8 @@ export interface MergekitConfig {
   incomplete: boolean;
 }
 
-export interface TokenizerDef {
-  /** `source:` (base, union or a model), or null for none. */
-  source: Located<string> | null;
-  /** Keys that build a new tokenizer (tokens:, pad_to_multiple_of:), with their ranges. */
-  building: { key: string; range: Range }[];
-  range: Range;
-}
-
 const UNSUPPORTED: Record<string, string> = {
   modules: "multi-module merges (modules:) are not supported: merge each module's models separately",
-  chat_template: "chat_template is not supported: mergelang copies the base model's tokenizer files as they are",
   residual_weight: "residual_weight is not supported",
 };
 
@@ -100,7 +92,7 @@ export class ConfigReader {
       this.yaml.error(root.range, `a mergekit config is a mapping of keys (merge_method, models, ...), not ${describeYaml(root)}`);
       return null;
     }
-    this.checkKeys(root, ["merge_method", "models", "slices", "base_model", "parameters", "dtype", "out_dtype", "tokenizer_source", "tokenizer"], "the config");
+    this.checkKeys(root, ["merge_method", "models", "slices", "base_model", "parameters", "dtype", "out_dtype", "tokenizer_source", "tokenizer", "chat_template"], "the config");
     const methodEntry = lookup(root, "merge_method");
     const method = methodEntry ? this.string(methodEntry) : null;
     if (!methodEntry) this.yaml.error(root.range, "merge_method is missing: name the merge method, e.g. merge_method: ties");
@@ -118,10 +110,11 @@ export class ConfigReader {
     const params = lookup(root, "parameters");
     const dtype = lookup(root, "dtype");
     const outDtype = lookup(root, "out_dtype");
-    const tok = lookup(root, "tokenizer_source");
-    const tokenizer = lookup(root, "tokenizer");
     const baseModel = base ? this.modelRef(base) : null;
     if (base && !baseModel) this.incomplete = true;
+    const tokenizers = new TokenizerConfigReader(this.yaml);
+    const tokenizer = tokenizers.read(lookup(root, "tokenizer_source"), lookup(root, "tokenizer"));
+    const chatTemplate = tokenizers.chatTemplate(lookup(root, "chat_template"));
     if (!method) return null;
     return {
       method,
@@ -131,8 +124,8 @@ export class ConfigReader {
       params: params ? this.params(params) : new Map(),
       dtype: dtype ? this.string(dtype) : null,
       outDtype: outDtype ? this.string(outDtype) : null,
-      tokenizerSource: tok ? this.string(tok) : null,
-      tokenizer: tokenizer ? this.tokenizer(tokenizer) : null,
+      tokenizer,
+      chatTemplate,
       incomplete: this.incomplete,
     };
   }
@@ -156,18 +149,6 @@ export class ConfigReader {
   }
 
   /** `tokenizer:`: its source, and the keys that would build a new tokenizer. */
-  private tokenizer(e: YamlEntry): TokenizerDef | null {
-    if (e.value.kind === "scalar" && e.value.value === null) return { source: null, building: [], range: e.keyRange };
-    if (e.value.kind !== "map") {
-      this.yaml.error(e.value.range, `tokenizer is a mapping (source:, tokens:, pad_to_multiple_of:), not ${describeYaml(e.value)}`);
-      return null;
-    }
-    this.checkKeys(e.value, ["source", "tokens", "pad_to_multiple_of"], "tokenizer:");
-    const source = lookup(e.value, "source");
-    const building = e.value.entries.filter((x) => (x.key === "tokens" || x.key === "pad_to_multiple_of") && !(x.value.kind === "scalar" && x.value.value === null));
-    return { source: source ? this.string(source) : null, building: building.map((x) => ({ key: x.key, range: x.keyRange })), range: e.keyRange };
-  }
-
   private string(e: YamlEntry): Located<string> | null {
     if (e.value.kind === "scalar" && typeof e.value.value === "string") return { value: e.value.value, range: e.value.range };
     if (e.value.kind === "scalar" && typeof e.value.value === "number") return { value: String(e.value.value), range: e.value.range };

@@ -104,7 +104,7 @@ export class Translator {
     const units = this.units(method);
     if (!units) return null;
     const dtype = this.outputDType();
-    const copyTokenizer = this.tokenizer();
+    const tokenizer = this.tokenizerArgs();
 
     this.out.write(`# Imported from the mergekit config ${basename(this.file)} (merge_method: ${this.cfg.method.value}) by mergelang import.\n`);
     for (const m of this.refs.all()) this.out.from(m.range, `${m.binding} = model(${JSON.stringify(m.ref)})`).write("\n");
@@ -131,7 +131,7 @@ export class Translator {
     const dtypeRange = (this.cfg.outDtype ?? this.cfg.dtype)?.range ?? null;
     this.out.write(`save(${result}, ${JSON.stringify(output)}`);
     if (dtype) this.out.from(dtypeRange, `, dtype: "${dtype}"`);
-    if (!copyTokenizer) this.out.write(", copy_tokenizer: false");
+    for (const [range, text] of tokenizer) this.out.from(range, text);
     this.out.write(")\n");
     return this.out.finish(this.cfg.method.range);
   }
@@ -721,31 +721,32 @@ export class Translator {
   }
 
   /**
-   * tokenizer_source: base (or the base's own path) copies the base's tokenizer, as save does; so
-   * does `tokenizer: {source: base}` (which takes precedence, as in mergekit) and a `tokenizer:`
-   * without a source. Building a tokenizer (union, another model's, added tokens) is not supported.
+   * save's tokenizer:, tokens:, pad_to_multiple_of: and chat_template: arguments, each with the YAML
+   * range it comes from. A model reference names the model's binding (the base for the base's path).
    */
-  private tokenizer(): boolean {
-    const tk = this.cfg.tokenizer;
-    if (tk) {
-      for (const b of tk.building) this.yaml.error(b.range, `tokenizer: ${b.key} (building a tokenizer with added tokens or padding) is not supported: mergelang copies the base model's tokenizer`, "mergekit-unsupported");
-      if (this.cfg.tokenizerSource) this.yaml.report("mergekit-ignored", "warning", this.cfg.tokenizerSource.range, "tokenizer: is given, so mergekit ignores tokenizer_source");
-      return tk.source ? this.tokenizerSource(tk.source, "tokenizer: source") : true;
+  private tokenizerArgs(): [Range, string][] {
+    const out: [Range, string][] = [];
+    const t = this.cfg.tokenizer;
+    const model = (ref: { value: string; range: Range }): string => this.refs.get(ref.value, ref.range).binding;
+    if (t) {
+      // mergekit's "base" without a base_model is the first model's, as save's "base" is.
+      const s = t.source;
+      const source = s.value === "base" || s.value === "union" ? JSON.stringify(s.value) : model(s);
+      out.push([s.range, `, tokenizer: ${source}`]);
+      const rules = t.tokens.flatMap((tok) => {
+        if (!tok.source) return []; // no source and no force: mergekit's default rule
+        const args = [JSON.stringify(tok.token), tok.source.kind === "zero" ? '"zero"' : model(tok.source.ref)];
+        if (tok.force) args.push("force: true");
+        if (tok.source.kind === "model" && tok.source.tokenId !== null) args.push(`row: ${tok.source.tokenId}`);
+        if (tok.source.kind === "model" && tok.source.token !== null) args.push(`from_token: ${JSON.stringify(tok.source.token)}`);
+        return [`token(${args.join(", ")})`];
+      });
+      if (rules.length) out.push([t.range, `, tokens: [${rules.join(", ")}]`]);
+      if (t.padToMultipleOf !== null) out.push([t.range, `, pad_to_multiple_of: ${t.padToMultipleOf}`]);
     }
-    return this.cfg.tokenizerSource ? this.tokenizerSource(this.cfg.tokenizerSource, "tokenizer_source") : true;
+    const c = this.cfg.chatTemplate;
+    if (c) out.push([c.range, `, chat_template: ${JSON.stringify(c.value)}`]);
+    return out;
   }
 
-  private tokenizerSource(t: Located<string>, key: string): boolean {
-    const base = this.cfg.baseModel?.value;
-    if (t.value === "base" || (base !== undefined && t.value === base)) {
-      if (!base) this.followOn(t.range, `${key}: base needs a base_model`);
-      return true;
-    }
-    if (t.value === "union") {
-      this.yaml.error(t.range, `${key}: union (a tokenizer merged from every model's vocabulary) is not supported: use ${key}: base`, "mergekit-unsupported");
-    } else {
-      this.yaml.error(t.range, `${key}: '${t.value}' is not supported: mergelang copies the base model's tokenizer (${key}: base)`, "mergekit-unsupported");
-    }
-    return true;
-  }
 }

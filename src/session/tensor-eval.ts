@@ -143,6 +143,8 @@ export class TensorEvaluator {
         copyTokenizer: false,
         overwrite: false,
         allowNonFinite: false,
+        tokenizer: null,
+        chatTemplate: null,
         configFrom: this.reference!.id,
         recipe: { file: node.origin.file, text: "", hash: "" },
         summary: "intermediate result of a notebook",

@@ -58,6 +58,8 @@ export class GraphBuilder {
       copyTokenizer: true,
       overwrite: false,
       allowNonFinite: false,
+      tokenizer: null,
+      chatTemplate: null,
       configFrom,
       recipe: { file: "test.merge", text: "# built by hand in a test\n", hash: "0" },
       summary: "a test merge",

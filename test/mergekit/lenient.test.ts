@@ -51,7 +51,7 @@ test("keys mergekit ignores are warnings at their key and line, with the key mea
     assert.deepEqual(
       shown,
       [
-        "1:1 warning mergekit-ignored: 'name' is not a mergekit key in the config, so mergekit ignores it too (it takes merge_method, models, slices, base_model, parameters, dtype, out_dtype, tokenizer_source, tokenizer)",
+        "1:1 warning mergekit-ignored: 'name' is not a mergekit key in the config, so mergekit ignores it too (it takes merge_method, models, slices, base_model, parameters, dtype, out_dtype, tokenizer_source, tokenizer, chat_template)",
         "4:5 warning mergekit-ignored: 'revision' is not a mergekit key in an entry of models, so mergekit ignores it too (it takes model, parameters)",
         "7:5 warning mergekit-ignored: 'paramters' is not a mergekit key in an entry of models, so mergekit ignores it too: did you mean 'parameters'?",
         "10:1 warning mergekit-ignored: 'normalize' is not a mergekit key in the config, so mergekit ignores it too: parameters go under parameters:",
@@ -81,17 +81,15 @@ test("tokenizer: {source: base} and an empty tokenizer: run with the base model'
   }
 });
 
-test("tokenizer: settings that build a tokenizer are refused at their key", () => {
-  const errors = (tokenizer: string[]): string[] =>
-    withConfig(["models:", "  - model: ${M}/task_a", "    parameters: {weight: 1}", "merge_method: task_arithmetic", "base_model: ${M}/base", ...tokenizer], (file, text) =>
-      checkMergekitYaml(text, file, { models: null }).diagnostics.filter((d) => d.severity === "error").map(show),
-    );
-  assert.deepEqual(errors(["tokenizer:", "  source: union"]), [
-    "7:11 error mergekit-unsupported: tokenizer: source: union (a tokenizer merged from every model's vocabulary) is not supported: use tokenizer: source: base",
-  ]);
-  assert.deepEqual(errors(["tokenizer:", "  source: base", "  tokens: {'<|im_start|>': {source: base}}"]), [
-    "8:3 error mergekit-unsupported: tokenizer: tokens (building a tokenizer with added tokens or padding) is not supported: mergelang copies the base model's tokenizer",
-  ]);
+test("tokenizer: settings that build a tokenizer are imported as save's tokenizer arguments", () => {
+  const recipe = (tokenizer: string[]): string =>
+    withConfig(["models:", "  - model: ${M}/task_a", "    parameters: {weight: 1}", "merge_method: task_arithmetic", "base_model: ${M}/base", ...tokenizer], (file, text) => {
+      const r = checkMergekitYaml(text, file, { models: null });
+      assert.deepEqual(r.diagnostics.filter((d) => d.severity === "error").map(show), []);
+      return r.recipe!;
+    });
+  assert.match(recipe(["tokenizer:", "  source: union"]), /tokenizer: "union"/);
+  assert.match(recipe(["tokenizer:", "  source: base", "  pad_to_multiple_of: 64"]), /tokenizer: "base", pad_to_multiple_of: 64/);
 });
 
 /** The error lines of a config (without model headers: the shape of the config is what matters). */

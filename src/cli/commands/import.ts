@@ -11,7 +11,7 @@ export const importCommand: Command = {
   usage: `usage: mergelang import CONFIG.yml [--out DIR] [--no-models]
 
 Translates a mergekit config (merge_method, models or slices, base_model, parameters with
-filters and gradients, dtype, tokenizer_source) into a recipe and prints it. Model paths stay
+filters and gradients, dtype, tokenizer_source or tokenizer:, chat_template) into a recipe and prints it. Model paths stay
 relative to the YAML file, so save the recipe next to it. Settings mergelang cannot run are
 errors naming their key and line. mergelang run and check also take the YAML file directly.
   --out DIR     the folder the recipe saves the merge to (default: CONFIG-merged)
