@@ -55,8 +55,11 @@ describe("example notebooks", () => {
         }
         const reports = result.cells.filter((c) => c.source.includes("interference(")).flatMap((c) => c.outputs);
         for (const o of reports) assert.ok(o.mimes.includes("image/svg+xml") && o.mimes.includes("text/html"));
-        const deltas = result.cells.filter((c) => /- base$/.test(c.source.trim())).flatMap((c) => c.outputs);
-        for (const o of deltas) assert.match(o.text, /non-zero/);
+        // A slow statistics pass also shows its progress line (only when it took long enough): the
+        // task vector's summary is among the cell's outputs either way.
+        for (const cell of result.cells.filter((c) => /- base$/.test(c.source.trim()))) {
+          assert.ok(cell.outputs.some((o) => /non-zero/.test(o.text)), `no summary of the task vector:\n${JSON.stringify(cell.outputs)}`);
+        }
       } finally {
         rmSync(root, { recursive: true, force: true });
       }
