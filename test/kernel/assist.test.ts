@@ -29,7 +29,7 @@ test("completion: a call's parameters not given yet, then values", async () => {
   assert.ok(items.includes("density: "));
   assert.ok(!items.includes("base: "), "base is already given");
   assert.ok(items.includes("task_a"));
-  assert.deepEqual(texts(s, "pcb(task_a, base: base, r"), ["ratio: ", "ramp"]);
+  assert.deepEqual(texts(s, "pcb(task_a, base: base, r"), ["ratio: ", "ram", "ramp"]);
 });
 
 test("completion: choices of an enumerated parameter, inside and outside quotes", async () => {

@@ -21,7 +21,7 @@ test("a ties call becomes one merge node with defaults, where clauses and a save
   const merge = g.nodes[save.node] as MergeNode;
   assert.equal(merge.method, "ties");
   assert.equal(merge.models.length, 2);
-  assert.deepEqual(merge.params.values, { density: 0.3, lambda: 1, scope: "tensor", consensus: "sum", normalize: true });
+  assert.deepEqual(merge.params.values, { density: 0.3, lambda: 1, scope: "tensor", consensus: "sum", agreement: "delta", normalize: true });
   assert.equal(save.dtype, "f32", "dtype defaults to the base model's");
   assert.equal(save.shardSize, 5e9);
   assert.equal(g.nodes[save.configFrom]!.kind, "load");

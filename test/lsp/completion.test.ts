@@ -54,7 +54,7 @@ test("built-in functions come with signature snippets and docs", async () => {
 test("inside a call: only the parameters not given yet, with type, default and doc", async () => {
   const items = await complete(`${HEADER}m = ties(a, b, base: base, lambda: 0.5, |)`);
   const params = labels(items).filter((l) => l.endsWith(":"));
-  assert.deepEqual(params, ["density:", "weights:", "scope:", "consensus:", "normalize:"]);
+  assert.deepEqual(params, ["density:", "weights:", "scope:", "consensus:", "agreement:", "normalize:"]);
   const density = items.find((i) => i.label === "density:")!;
   assert.match(density.detail ?? "", /Number, default 0\.2/);
   assert.match((density.documentation as { value: string }).value, /largest-magnitude/);

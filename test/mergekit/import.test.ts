@@ -90,11 +90,11 @@ for (const [config, expected] of [
   });
 }
 
-/** mergekit's t for a tensor of a 4-layer model (embeddings 0, final norm and head 1). */
+/** mergekit's t for a tensor of a 4-layer model (every tensor outside the layers at 0). */
 function mergekitT(tensor: string): number {
   const layer = /layers\.(\d+)\./.exec(tensor);
   if (layer) return Number(layer[1]) / 3;
-  return tensor.includes("embed") ? 0 : 1;
+  return 0;
 }
 
 function interp(values: number[], t: number): number {
