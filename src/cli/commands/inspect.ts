@@ -5,7 +5,6 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { extname } from "node:path";
-import { parseArgs } from "node:util";
 import type { Graph, MergeNode } from "../../graph/graph.js";
 import { HeaderCache } from "../../io/index.js";
 import { inspectInterference, renderHtml, renderSvg, renderText, type InterferenceOptions, type Report } from "../../inspect/index.js";
@@ -13,6 +12,7 @@ import { checkRecipe, hasErrors } from "../../language/service.js";
 import { loadPath, RunError, toRunError } from "../../runner/recipe-runner.js";
 import { formatDiagnostic } from "../diagnostics-output.js";
 import { UsageError, type Command } from "../command.js";
+import { parseCommandArgs } from "../args.js";
 
 interface Request {
   title: string;
@@ -84,11 +84,7 @@ intervals; --exact reads every element.
   --svg FILE     write the heat map as SVG
   --json         print the reports as JSON instead of tables`,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { exact: { type: "boolean" }, html: { type: "string" }, svg: { type: "string" }, json: { type: "boolean" }, all: { type: "boolean" } },
-    });
+    const { values, positionals } = parseCommandArgs("inspect", argv, { exact: { type: "boolean" }, html: { type: "string" }, svg: { type: "string" }, json: { type: "boolean" }, all: { type: "boolean" } });
     const file = positionals[0];
     if (!file || positionals.length > 1) throw new UsageError("inspect takes one recipe file\n" + this.usage);
     if (!existsSync(file)) throw new UsageError(`${file}: no such file`);

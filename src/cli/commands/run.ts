@@ -1,7 +1,6 @@
 /** `mergelang run FILE [--threads N] [--dry-run]`: check, then merge and write the outputs. */
 import { existsSync, readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { checkRecipe, hasErrors } from "../../language/service.js";
 import { checkMergekitYaml, isMergekitConfigPath } from "../../mergekit/index.js";
 import { formatSize, parseSize } from "../../io/index.js";
@@ -10,6 +9,7 @@ import { runGraph, RunError, toRunError } from "../../runner/recipe-runner.js";
 import { formatDiagnostic } from "../diagnostics-output.js";
 import { ProgressBar } from "../progress.js";
 import { UsageError, type Command } from "../command.js";
+import { parseCommandArgs } from "../args.js";
 import { describePlan } from "../plan-output.js";
 
 export const runCommand: Command = {
@@ -29,11 +29,7 @@ it runs as the recipe \`mergelang import\` prints, into --out (default: FILE-mer
   --dry-run     print the plan (tensors, bytes read and written, peak memory) and stop
   --sampled     interference reports from the fast sampled estimate instead of the exact pass`,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { threads: { type: "string" }, "dry-run": { type: "boolean" }, sampled: { type: "boolean" }, out: { type: "string" }, device: { type: "string" }, "device-memory": { type: "string" } },
-    });
+    const { values, positionals } = parseCommandArgs("run", argv, { threads: { type: "string" }, "dry-run": { type: "boolean" }, sampled: { type: "boolean" }, out: { type: "string" }, device: { type: "string" }, "device-memory": { type: "string" } });
     const file = positionals[0];
     if (!file || positionals.length > 1) throw new UsageError("run takes one recipe file\n" + this.usage);
     if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
