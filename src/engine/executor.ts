@@ -6,9 +6,9 @@
  * all tensors (exact, histogram-based), then the write pass produces every tensor.
  */
 import { availableParallelism } from "node:os";
-import type { Backend, SaveBackend } from "../backends/backend.js";
+import type { Backend, SaveBackend, StatsProgress } from "../backends/backend.js";
 import { cpuBackend } from "../backends/cpu.js";
-import type { Effect, Graph, LoadNode, SaveEffect } from "../graph/graph.js";
+import type { Effect, Graph, GraphNode, LoadNode, SaveEffect } from "../graph/graph.js";
 import { HeaderCache, ModelWriter, dtypeSize, outputDTypeToDType } from "../io/index.js";
 import { BufferPool } from "./buffer-pool.js";
 import { EngineAbortedError, EngineError, atOrigin } from "./errors.js";
@@ -17,6 +17,9 @@ import { modelCard, modelMetadata } from "./model-card.js";
 import { OutputStream } from "./output-stream.js";
 import { type FamilyTensor, ModelSet } from "./model-set.js";
 import { setupSave } from "./save-setup.js";
+import { SaveProgress, type SaveStep, type StatsScope } from "./save-progress.js";
+import { uniformScopeParams } from "./global-stats.js";
+import { countStatsPasses } from "./stats-runner.js";
 import { Parallel } from "./parallel/parallel.js";
 import { WorkerPool } from "./parallel/worker-pool.js";
 import { ReadAhead } from "./prefetch.js";
@@ -28,9 +31,16 @@ export const DEFAULT_MAX_CHUNK_ELEMENTS = 1 << 26;
 export interface EngineProgress {
   /** Index of the effect in `graph.effects`. */
   effect: number;
+  /** The save's output folder (absolute). */
+  path: string;
   phase: "statistics" | "write";
-  /** What is running, e.g. `ties (global) statistics, pass 1`. */
+  /** What is running, e.g. `ties (global) statistics, pass 1 of up to 2`. */
   label: string;
+  /** The step within the save, without the path: `ties statistics, pass 1 of up to 2`, `writing`. */
+  step: string;
+  /** The save's whole work (statistics passes and writing, in elements read): done and total. */
+  workDone: number;
+  workTotal: number;
   tensorsDone: number;
   tensorsTotal: number;
   bytesRead: number;
@@ -48,6 +58,8 @@ export interface ExecuteOptions {
   threads?: number;
   /** What evaluates the tensors: the CPU engine (default) or a device from `resolveDevice`. */
   backend?: Backend;
+  /** Each save as soon as its folder is in place (later saves may still fail or be cancelled). */
+  onSaved?: (saved: SaveResult) => void;
 }
 
 export interface SaveResult {
@@ -78,7 +90,9 @@ export async function executeGraph(graph: Graph, opts: ExecuteOptions = {}): Pro
       const effect = graph.effects[i]!;
       if (effect.kind === "save") {
         if (threads > 1 && workers === null && backend.usesWorkers) workers = WorkerPool.create(threads - 1);
-        saved.push(await runSave(graph, effect, i, models, new Parallel(workers), backend, opts));
+        const result = await runSave(graph, effect, i, models, new Parallel(workers), backend, opts);
+        saved.push(result);
+        opts.onSaved?.(result);
       } else if (opts.onEffect) await opts.onEffect(effect, i);
       else unhandled.push(effect);
     }
@@ -114,16 +128,24 @@ async function runSave(
   };
   const outSize = dtypeSize(outputDTypeToDType(effect.dtype));
   let bytesWritten = 0;
-  const report = (phase: EngineProgress["phase"], label: string, done: number): void =>
+  const progress = new SaveProgress(statsScopes(ctx, nodes, tensors), tensors.reduce((a, t) => a + t.numel, 0));
+  const report = (phase: EngineProgress["phase"], label: string, done: number, at: SaveStep): void =>
     opts.onProgress?.({
       effect: index,
+      path: effect.path,
       phase,
       label,
+      ...at,
       tensorsDone: done,
       tensorsTotal: tensors.length,
       bytesRead: ctx.counters.bytesRead,
       bytesWritten,
     });
+  const reportStats = (p: StatsProgress): void => {
+    const at = progress.statistics(p);
+    report("statistics", `${ctx.bound.get(p.node)?.name ?? "merge"} (global) ${at.step.replace(/^\S+ /, "")}`, p.tensorsDone, at);
+  };
+  let elementsWritten = 0;
 
   let writer: ModelWriter | null = null;
   let ahead: ReadAhead | null = null;
@@ -138,7 +160,7 @@ async function runSave(
       tensors: tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: t.dtype })),
       metadata: modelMetadata(effect),
     });
-    await device.computeGlobalStats(nodes.map((n) => n.id), tensors, report);
+    await device.computeGlobalStats(nodes.map((n) => n.id), tensors, reportStats);
     output = new OutputStream(ctx, writer);
     ahead = new ReadAhead(ctx, tensors, loads);
     for (let ti = 0; ti < tensors.length; ti++) {
@@ -162,7 +184,8 @@ async function runSave(
         await output.writeRaw(t.name, bytes);
         bytesWritten += bytes.length;
       }
-      report("write", `writing ${effect.path}`, ti + 1);
+      elementsWritten += t.numel;
+      report("write", `writing ${effect.path}`, ti + 1, progress.write(elementsWritten));
     }
     await output.drain();
     checkAborted(opts.signal);
@@ -195,6 +218,20 @@ async function runSave(
     ctx.pool.clear();
     ctx.scratch.clear();
   }
+}
+
+/** The statistics passes a save takes before writing: its global-scope nodes, in the order they run. */
+function statsScopes(ctx: RunContext, nodes: readonly GraphNode[], tensors: readonly FamilyTensor[]): StatsScope[] {
+  const scopes: StatsScope[] = [];
+  for (const n of nodes) {
+    const b = ctx.bound.get(n.id);
+    if (!b || !b.hasStats || b.scope !== "global") continue;
+    const floats = (ctx.layout ? ctx.layout.tensors(n.id) : tensors).filter((t) => t.float);
+    const elements = floats.reduce((a, t) => a + t.numel, 0);
+    const passes = countStatsPasses(b.kernel, uniformScopeParams(b, floats), elements, b.inputCount);
+    if (passes > 0) scopes.push({ node: n.id, name: b.name, elements, passes });
+  }
+  return scopes;
 }
 
 /** config.json keys that hold the number of layers (Llama and most: num_hidden_layers; GPT-2: n_layer). */

@@ -77,3 +77,18 @@ test("import prints no recipe when the config has errors", () => {
   assert.match(r.stderr, /bad\.yml:4:5: error mergekit-invalid: /);
   assert.match(r.stderr, /no recipe was printed/);
 });
+
+test("run names folders as the user does, and a dry run lists only the whole-model passes", () => {
+  const dir = workspace(
+    'base = model("models/base")\na = model("models/task_a")\nb = model("models/task_b")\nsave(ties(a, b, base: base), "out/t")\nsave(ties(a, b, base: base, scope: "global"), "out/g")\n',
+  );
+  const plan = run(dir, "run", "--dry-run", "r.merge");
+  assert.equal(plan.status, 0, plan.stderr);
+  assert.match(plan.stdout, /^ {2}ties at r\.merge:5:6: 2 passes$/m);
+  assert.doesNotMatch(plan.stdout, /r\.merge:4:6/, "a per-tensor ties takes no pass before writing");
+  const r = run(dir, "run", "r.merge");
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(r.stdout.match(/^wrote \S+/gm), ["wrote out/t:", "wrote out/g:"]);
+  assert.ok(!(r.stdout + r.stderr).includes(dir), "no absolute paths: " + r.stderr);
+  assert.match(r.stderr, /^out\/g: ties statistics, pass 1 of (up to )?2, \d+%/m);
+});

@@ -1,13 +1,14 @@
 /** `mergelang run FILE [--threads N] [--dry-run]`: check, then merge and write the outputs. */
 import { existsSync, readFileSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import { checkRecipe, hasErrors } from "../../language/service.js";
 import { checkMergekitYaml, isMergekitConfigPath } from "../../mergekit/index.js";
 import { formatSize, parseSize } from "../../io/index.js";
 import { DeviceError, resolveDevice, type Backend } from "../../backends/index.js";
 import { runGraph, RunError, toRunError } from "../../runner/recipe-runner.js";
+import { displayPath } from "../../util/display-path.js";
 import { formatDiagnostic } from "../diagnostics-output.js";
-import { ProgressBar } from "../progress.js";
+import { ProgressBar, progressState } from "../progress.js";
 import { UsageError, type Command } from "../command.js";
 import { parseCommandArgs } from "../args.js";
 import { describePlan } from "../plan-output.js";
@@ -88,13 +89,15 @@ it runs as the recipe \`mergelang import\` prints, into --out (default: FILE-mer
           bar.finish();
           console.log(t);
         },
-        progress: (p) => bar.update({ label: p.label, done: p.tensorsDone, total: p.tensorsTotal, bytes: p.bytesRead + p.bytesWritten }),
+        progress: (p) => bar.update(progressState(p)),
+        // Each save is reported when it is in place, so a later failure cannot hide it.
+        saved: (s) => {
+          bar.finish();
+          console.log(`wrote ${displayPath(s.path)}: ${s.tensors} tensors, ${formatSize(s.bytesWritten)} in ${s.files.length} file${s.files.length === 1 ? "" : "s"}`);
+        },
       });
       const seconds = bar.finish();
-      for (const s of outcome.saved) {
-        console.log(`wrote ${relative(process.cwd(), s.path) || s.path}: ${s.tensors} tensors, ${formatSize(s.bytesWritten)} in ${s.files.length} file${s.files.length === 1 ? "" : "s"}`);
-      }
-      console.error(`done in ${seconds.toFixed(1)} s`);
+      console.error(`done in ${seconds.toFixed(1)} s${outcome.saved.length > 1 ? ` (${outcome.saved.length} outputs)` : ""}`);
       return 0;
     } catch (e) {
       bar.finish();
