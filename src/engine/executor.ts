@@ -6,6 +6,8 @@
  * all tensors (exact, histogram-based), then the write pass produces every tensor.
  */
 import { availableParallelism } from "node:os";
+import { dirname, isAbsolute } from "node:path";
+import { publicPath } from "../util/public-path.js";
 import type { Backend, SaveBackend, StatsProgress } from "../backends/backend.js";
 import { cpuBackend } from "../backends/cpu.js";
 import type { Effect, Graph, GraphNode, LoadNode, SaveEffect } from "../graph/graph.js";
@@ -192,7 +194,10 @@ async function runSave(
     // A single .safetensors file has no config or tokenizer of its own to copy.
     if (refHeader.kind === "folder") {
       // A stacked model has its own number of layers.
-      await writer.copyConfigFrom(refHeader.path, layout ? layerCountOverrides(refHeader.config, layout.layerCount(effect.node)) : {});
+      await writer.copyConfigFrom(refHeader.path, {
+        ...publicNameOverride(refHeader.config, effect),
+        ...(layout ? layerCountOverrides(refHeader.config, layout.layerCount(effect.node)) : {}),
+      });
       if (effect.copyTokenizer) await writer.copyTokenizerFrom(refHeader.path);
     }
     const parameters = tensors.reduce((a, t) => a + t.numel, 0);
@@ -232,6 +237,12 @@ function statsScopes(ctx: RunContext, nodes: readonly GraphNode[], tensors: read
     if (passes > 0) scopes.push({ node: n.id, name: b.name, elements, passes });
   }
   return scopes;
+}
+
+/** transformers writes the local folder a model was saved from into config.json: named, not located, in a published merge. */
+function publicNameOverride(config: Record<string, unknown> | null, effect: SaveEffect): Record<string, unknown> {
+  const name = config?.["_name_or_path"];
+  return typeof name === "string" && isAbsolute(name) ? { _name_or_path: publicPath(name, dirname(effect.recipe.file)) } : {};
 }
 
 /** config.json keys that hold the number of layers (Llama and most: num_hidden_layers; GPT-2: n_layer). */
