@@ -13,7 +13,8 @@ const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
 
 export function modelCard(effect: SaveEffect, tensorCount: number, parameterCount: number): string {
   const p = effect.provenance;
-  const statements = p?.statements ?? effect.summary;
+  // Graphs built without a recipe (tests, a notebook's intermediate results) carry their text as it is.
+  const statements = p?.statements ?? (effect.recipe.text || effect.summary);
   const fence = statements.includes("```") ? "~~~~" : "```";
   const modelLine = (m: Provenance["models"][number]): string => `- ${code(m.name)}${m.binding && m.binding !== m.name ? ` (${m.binding})` : ""}`;
   const bases = p?.models.filter((m) => m.role === "base") ?? [];
@@ -63,7 +64,7 @@ function methodSection(p: Provenance, bases: Provenance["models"]): string[] {
 /** `__metadata__` entries of the saved safetensors files: the producing statements, never local paths. */
 export function modelMetadata(effect: SaveEffect): Record<string, string> {
   return {
-    "mergelang.recipe": effect.provenance?.statements ?? effect.summary,
+    "mergelang.recipe": effect.provenance?.statements ?? effect.recipe.text,
     "mergelang.recipe_hash": effect.recipe.hash,
     "mergelang.summary": effect.summary,
   };
