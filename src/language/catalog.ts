@@ -40,7 +40,7 @@ export interface ParamSpec {
 }
 
 /** mergekit's and PyTorch's names for the output dtypes. */
-export const DTYPE_ALIASES: Readonly<Record<string, string>> = {
+export const DTYPE_ALIASES: Readonly<Record<string, "bf16" | "f16" | "f32">> = {
   bfloat16: "bf16",
   float16: "f16",
   fp16: "f16",
