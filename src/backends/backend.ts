@@ -23,14 +23,20 @@ export interface TensorEvaluator {
   release(): void;
 }
 
+/** Where a statistics pass is: after each tensor of pass `pass` (from 1) of node `node`'s statistics. */
+export interface StatsProgress {
+  node: NodeId;
+  pass: number;
+  /** Float tensors of the node's scope counted so far this pass. */
+  tensorsDone: number;
+  /** Elements of the pass's scope counted so far (of the node's float tensors). */
+  elementsDone: number;
+}
+
 /** One save's evaluation on a backend. */
 export interface SaveBackend {
   /** Whole-model statistics of the global-scope nodes among `order`, into `ctx.globalStats`. */
-  computeGlobalStats(
-    order: readonly NodeId[],
-    tensors: readonly FamilyTensor[],
-    report: (phase: "statistics", label: string, done: number) => void,
-  ): Promise<void>;
+  computeGlobalStats(order: readonly NodeId[], tensors: readonly FamilyTensor[], report: (p: StatsProgress) => void): Promise<void>;
   tensorRun(tensor: FamilyTensor, prefetch: Prefetch | null): TensorEvaluator;
   /** Called once when the save ends, whether it succeeded or not. */
   end(): void;

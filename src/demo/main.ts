@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkRecipe, hasErrors } from "../language/service.js";
 import { formatDiagnostic } from "../cli/diagnostics-output.js";
-import { ProgressBar } from "../cli/progress.js";
+import { ProgressBar, progressState } from "../cli/progress.js";
 import { formatSize } from "../io/index.js";
 import { runGraph, RunError } from "../runner/recipe-runner.js";
 import { generateExampleModels } from "./example-models.js";
@@ -43,7 +43,7 @@ async function main(): Promise<number> {
           bar.finish();
           console.log(t);
         },
-        progress: (p) => bar.update({ label: p.label, done: p.tensorsDone, total: p.tensorsTotal, bytes: p.bytesRead + p.bytesWritten }),
+        progress: (p) => bar.update(progressState(p)),
       });
       bar.finish();
       for (const s of outcome.saved) console.log(`wrote ${relative(process.cwd(), s.path)} (${s.tensors} tensors, ${formatSize(s.bytesWritten)})`);

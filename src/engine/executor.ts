@@ -6,9 +6,11 @@
  * all tensors (exact, histogram-based), then the write pass produces every tensor.
  */
 import { availableParallelism } from "node:os";
-import type { Backend, SaveBackend } from "../backends/backend.js";
+import { dirname, isAbsolute } from "node:path";
+import { publicPath } from "../util/public-path.js";
+import type { Backend, SaveBackend, StatsProgress } from "../backends/backend.js";
 import { cpuBackend } from "../backends/cpu.js";
-import type { Effect, Graph, LoadNode, SaveEffect } from "../graph/graph.js";
+import type { Effect, Graph, GraphNode, LoadNode, SaveEffect } from "../graph/graph.js";
 import { HeaderCache, ModelWriter, dtypeSize, outputDTypeToDType } from "../io/index.js";
 import { conflictWords, inputConflict } from "../io/output-target.js";
 import { BufferPool } from "./buffer-pool.js";
@@ -19,6 +21,9 @@ import { OutputStream } from "./output-stream.js";
 import { type FamilyTensor, ModelSet } from "./model-set.js";
 import { setupSave } from "./save-setup.js";
 import { writeConfigAndTokenizer } from "./save-tokenizer.js";
+import { SaveProgress, type SaveStep, type StatsScope } from "./save-progress.js";
+import { uniformScopeParams } from "./global-stats.js";
+import { countStatsPasses } from "./stats-runner.js";
 import { Parallel } from "./parallel/parallel.js";
 import { WorkerPool } from "./parallel/worker-pool.js";
 import { ReadAhead } from "./prefetch.js";
@@ -30,9 +35,16 @@ export const DEFAULT_MAX_CHUNK_ELEMENTS = 1 << 26;
 export interface EngineProgress {
   /** Index of the effect in `graph.effects`. */
   effect: number;
+  /** The save's output folder (absolute). */
+  path: string;
   phase: "statistics" | "write";
-  /** What is running, e.g. `ties (global) statistics, pass 1`. */
+  /** What is running, e.g. `ties (global) statistics, pass 1 of up to 2`. */
   label: string;
+  /** The step within the save, without the path: `ties statistics, pass 1 of up to 2`, `writing`. */
+  step: string;
+  /** The save's whole work (statistics passes and writing, in elements read): done and total. */
+  workDone: number;
+  workTotal: number;
   tensorsDone: number;
   tensorsTotal: number;
   bytesRead: number;
@@ -54,6 +66,8 @@ export interface ExecuteOptions {
   overwrite?: boolean;
   /** For every save: allow NaN and ±Inf in inputs and outputs (the CLI's --allow-nonfinite). */
   allowNonFinite?: boolean;
+  /** Each save as soon as its folder is in place (later saves may still fail or be cancelled). */
+  onSaved?: (saved: SaveResult) => void;
 }
 
 export interface SaveResult {
@@ -84,7 +98,9 @@ export async function executeGraph(graph: Graph, opts: ExecuteOptions = {}): Pro
       const effect = graph.effects[i]!;
       if (effect.kind === "save") {
         if (threads > 1 && workers === null && backend.usesWorkers) workers = WorkerPool.create(threads - 1);
-        saved.push(await runSave(graph, effect, i, models, new Parallel(workers), backend, opts));
+        const result = await runSave(graph, effect, i, models, new Parallel(workers), backend, opts);
+        saved.push(result);
+        opts.onSaved?.(result);
       } else if (opts.onEffect) await opts.onEffect(effect, i);
       else unhandled.push(effect);
     }
@@ -123,16 +139,24 @@ async function runSave(
   };
   const outSize = dtypeSize(outputDTypeToDType(effect.dtype));
   let bytesWritten = 0;
-  const report = (phase: EngineProgress["phase"], label: string, done: number): void =>
+  const progress = new SaveProgress(statsScopes(ctx, nodes, tensors), tensors.reduce((a, t) => a + t.numel, 0));
+  const report = (phase: EngineProgress["phase"], label: string, done: number, at: SaveStep): void =>
     opts.onProgress?.({
       effect: index,
+      path: effect.path,
       phase,
       label,
+      ...at,
       tensorsDone: done,
       tensorsTotal: tensors.length,
       bytesRead: ctx.counters.bytesRead,
       bytesWritten,
     });
+  const reportStats = (p: StatsProgress): void => {
+    const at = progress.statistics(p);
+    report("statistics", `${ctx.bound.get(p.node)?.name ?? "merge"} (global) ${at.step.replace(/^\S+ /, "")}`, p.tensorsDone, at);
+  };
+  let elementsWritten = 0;
 
   let writer: ModelWriter | null = null;
   let ahead: ReadAhead | null = null;
@@ -149,7 +173,7 @@ async function runSave(
       overwrite: effect.overwrite || opts.overwrite === true,
       allowNonFinite,
     });
-    await device.computeGlobalStats(nodes.map((n) => n.id), tensors, report);
+    await device.computeGlobalStats(nodes.map((n) => n.id), tensors, reportStats);
     output = new OutputStream(ctx, writer);
     ahead = new ReadAhead(ctx, tensors, loads);
     for (let ti = 0; ti < tensors.length; ti++) {
@@ -173,11 +197,15 @@ async function runSave(
         await output.writeRaw(t.name, bytes);
         bytesWritten += bytes.length;
       }
-      report("write", `writing ${effect.path}`, ti + 1);
+      elementsWritten += t.numel;
+      report("write", `writing ${effect.path}`, ti + 1, progress.write(elementsWritten));
     }
     await output.drain();
     checkAborted(opts.signal);
-    await writeConfigAndTokenizer(writer, effect, models, reference, loads, vocab, layout ? layerCountOverrides(refHeader.config, layout.layerCount(effect.node)) : {});
+    await writeConfigAndTokenizer(writer, effect, models, reference, loads, vocab, {
+      ...publicNameOverride(refHeader.config, effect),
+      ...(layout ? layerCountOverrides(refHeader.config, layout.layerCount(effect.node)) : {}),
+    });
     const parameters = tensors.reduce((a, t) => a + t.numel, 0);
     await writer.writeText("README.md", modelCard(effect, tensors.length, parameters));
     checkAborted(opts.signal);
@@ -213,6 +241,26 @@ function refuseSaveOverInput(graph: Graph, effect: SaveEffect): void {
       throw new EngineError(atOrigin(effect.origin, `refusing to save ${conflictWords(c)} the input model ${n.path}: it would be destroyed`), effect.origin);
     }
   }
+}
+
+/** The statistics passes a save takes before writing: its global-scope nodes, in the order they run. */
+function statsScopes(ctx: RunContext, nodes: readonly GraphNode[], tensors: readonly FamilyTensor[]): StatsScope[] {
+  const scopes: StatsScope[] = [];
+  for (const n of nodes) {
+    const b = ctx.bound.get(n.id);
+    if (!b || !b.hasStats || b.scope !== "global") continue;
+    const floats = (ctx.layout ? ctx.layout.tensors(n.id) : tensors).filter((t) => t.float);
+    const elements = floats.reduce((a, t) => a + t.numel, 0);
+    const passes = countStatsPasses(b.kernel, uniformScopeParams(b, floats), elements, b.inputCount);
+    if (passes > 0) scopes.push({ node: n.id, name: b.name, elements, passes });
+  }
+  return scopes;
+}
+
+/** transformers writes the local folder a model was saved from into config.json: named, not located, in a published merge. */
+function publicNameOverride(config: Record<string, unknown> | null, effect: SaveEffect): Record<string, unknown> {
+  const name = config?.["_name_or_path"];
+  return typeof name === "string" && isAbsolute(name) ? { _name_or_path: publicPath(name, dirname(effect.recipe.file)) } : {};
 }
 
 /** config.json keys that hold the number of layers (Llama and most: num_hidden_layers; GPT-2: n_layer). */

@@ -1,5 +1,6 @@
 /** Whole-model statistics of the `scope: "global"` nodes, before any tensor is produced. */
 import type { LoadNode, NodeId } from "../graph/graph.js";
+import type { StatsProgress } from "../backends/backend.js";
 import type { BoundNode } from "./bound-node.js";
 import type { FamilyTensor } from "./model-set.js";
 import { type SampleRun, StatsRunner } from "./stats-runner.js";
@@ -17,7 +18,7 @@ export async function computeGlobalStats(
   ctx: RunContext,
   order: readonly NodeId[],
   tensors: readonly FamilyTensor[],
-  report: (phase: "statistics", label: string, done: number) => void,
+  report: (p: StatsProgress) => void,
 ): Promise<void> {
   for (const id of order) {
     const b = ctx.bound.get(id);
@@ -33,6 +34,7 @@ export async function computeGlobalStats(
       const sample = await readSample(ctx, b, floats, session.samplePlan());
       if (sample) session.narrow((start) => sample.get(start)!);
       const ahead = new ReadAhead(ctx, floats, loads);
+      let elementsDone = 0;
       try {
         for (let ti = 0; ti < floats.length; ti++) {
           const t = floats[ti]!;
@@ -42,7 +44,8 @@ export async function computeGlobalStats(
           for (let c = 0; c < run.chunks.length; c++) await run.accumulate(session, b, params, c);
           run.release();
           await prefetched?.discard();
-          report("statistics", `${b.name} (global) statistics, pass ${pass}`, ti + 1);
+          elementsDone += t.numel;
+          report({ node: id, pass, tensorsDone: ti + 1, elementsDone });
         }
       } catch (e) {
         await ahead.discard();

@@ -5,7 +5,7 @@
  * so a plan that succeeds has no input error left.
  */
 import { availableParallelism } from "node:os";
-import type { Graph, GraphNode, LoadNode, NodeId } from "../graph/graph.js";
+import type { Graph, GraphNode, LoadNode, NodeId, Origin } from "../graph/graph.js";
 import { HeaderCache, outputDTypeToDType, planShards } from "../io/index.js";
 import type { BoundNode } from "./bound-node.js";
 import { formatOrigin } from "./errors.js";
@@ -23,6 +23,8 @@ import { chunkRanges } from "./tensor-run.js";
 export interface StatsPlan {
   /** "ties at recipe.merge:5:10" */
   node: string;
+  method: string;
+  origin: Origin;
   scope: "tensor" | "global";
   /** Passes over the whole model (global), or the most any one tensor takes (tensor). */
   passes: number;
@@ -95,7 +97,7 @@ export function planGraph(graph: Graph, opts: PlanOptions = {}): GraphPlan {
         const scope = layout ? own.reduce((a, t) => a + t.numel, 0) : total;
         const passes = countStatsPasses(b.kernel, uniformScopeParams(b, own), scope, b.inputCount);
         for (const t of own) bytesRead += passes * loadBytes(inputsOf(b), t);
-        statistics.push({ node: label, scope: "global", passes });
+        if (passes > 0) statistics.push({ node: label, method: b.name, origin: node.origin, scope: "global", passes });
       } else {
         let most = 0;
         for (const t of own) {
@@ -104,7 +106,7 @@ export function planGraph(graph: Graph, opts: PlanOptions = {}): GraphPlan {
           // A tensor in one chunk keeps its inputs in memory during the passes; a chunked one reads again.
           if (chunkRanges(t.shape, t.numel, maxChunk).length > 1) bytesRead += passes * loadBytes(inputsOf(b), t);
         }
-        statistics.push({ node: label, scope: "tensor", passes: most });
+        if (most > 0) statistics.push({ node: label, method: b.name, origin: node.origin, scope: "tensor", passes: most });
       }
     }
     // Parameter errors now, not mid-way.

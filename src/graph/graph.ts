@@ -148,6 +148,8 @@ export interface SaveEffect {
   recipe: { file: string; text: string; hash: string };
   /** The method and models, for the model card. */
   summary: string;
+  /** What the model card says about the inputs (absent for a notebook's intermediate results). */
+  provenance?: Provenance;
   origin: Origin;
 }
 
@@ -169,6 +171,24 @@ export interface TokenRowRule {
   /** The source model's row with this id, or of this other token, instead of the token's own. */
   row: number | null;
   fromToken: string | null;
+}
+
+/** An input of a saved model: a public name (never an absolute local path), its binding, its role. */
+export interface ProvenanceModel {
+  name: string;
+  binding: string | null;
+  role: "base" | "merged";
+}
+
+/** Where a saved model came from, with no absolute local path in it (see provenance.ts). */
+export interface Provenance {
+  models: ProvenanceModel[];
+  /** Methods used, outermost first; "arithmetic" for weights combined by + and *. */
+  methods: { name: string; paper?: { title: string; authors: string; venue: string; url: string } }[];
+  /** The statements that produced the model, in recipe order, absolute paths replaced by names. */
+  statements: string;
+  /** The recipe's file name (no folder). */
+  recipeFile: string;
 }
 
 export interface InterferenceEffect {

@@ -5,6 +5,8 @@ import type { Analysis, Binding } from "../language/analyzer.js";
 import type { Range } from "../language/ast.js";
 import { valueText, type Atom, type LoadAtom, type ModelLike, type Value } from "../language/values.js";
 import type { Effect, Graph, GraphNode, NodeId, Origin } from "./graph.js";
+import { publicText } from "../util/public-path.js";
+import { provenanceOf } from "./provenance.js";
 
 const SAVE_DTYPES: Record<string, "bf16" | "f16" | "f32"> = { BF16: "bf16", F16: "f16", F32: "f32", F64: "f32" };
 
@@ -99,7 +101,8 @@ export function lowerToGraph(analysis: Analysis, text: string): Graph {
         chatTemplate: e.chatTemplate,
         configFrom: configAtom ? atomNode(configAtom) : formNode(e.model),
         recipe: { file, text, hash },
-        summary: summaryOf(e.model, sourceOf, bindingOf),
+        summary: publicText(summaryOf(e.model, sourceOf, bindingOf), dirname(file)),
+        provenance: provenanceOf(analysis, text, stmt, e.model),
         origin: o,
       });
       return;

@@ -32,12 +32,14 @@ export function formatEstimate(column: Pick<MetricColumn, "id">, e: Estimate | u
   if (!e.ci) return value;
   const half = (e.ci[1] - e.ci[0]) / 2;
   const isPercent = !(column.id === "cosine" || column.id === "beta_spread");
-  return `${value} ±${isPercent ? (half * 100).toFixed(half * 100 >= 10 ? 0 : 1) : decimal(half)}`;
+  const width = isPercent ? (half * 100).toFixed(half * 100 >= 10 ? 0 : 1) : decimal(half);
+  // A sample that read every element has no error: "±0" in every cell would only be noise.
+  return Number(width) === 0 ? value : `${value} ±${width}`;
 }
 
 /** "95% CI 5.1%–5.8%". */
 export function formatInterval(column: Pick<MetricColumn, "id">, e: Estimate, confidence: number | null): string {
-  if (!e.ci) return "";
+  if (!e.ci || e.ci[0] === e.ci[1]) return "";
   const level = confidence === null ? "" : `${Math.round(confidence * 100)}% `;
   return `${level}CI ${formatMetric(column, e.ci[0])} to ${formatMetric(column, e.ci[1])}`;
 }
@@ -50,6 +52,6 @@ export function count(n: number): string {
 /** Norms: plain numbers, with the interval's half width when sampled. */
 export function formatNorm(e: Estimate): string {
   if (e.value === null) return "n/a";
-  if (!e.ci) return decimal(e.value);
+  if (!e.ci || e.ci[1] === e.ci[0]) return decimal(e.value);
   return `${decimal(e.value)} ±${decimal((e.ci[1] - e.ci[0]) / 2)}`;
 }

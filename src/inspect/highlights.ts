@@ -27,31 +27,38 @@ export interface ColumnScale {
   heat(value: number): number;
 }
 
+/** The smallest of 1, 2, 5 × 10^k that is at least x (x > 0). */
+function niceCeil(x: number): number {
+  const step = 10 ** Math.floor(Math.log10(x));
+  for (const m of [1, 2, 5, 10]) if (m * step >= x * (1 - 1e-9)) return m * step;
+  return 10 * step;
+}
+
 /**
- * Colours span each column's own values across the rows (that is what shows which layer is worst);
- * a column whose values barely differ is widened to a minimum span so noise does not look dramatic.
+ * Colours span a round range from zero to past the column's worst value (0–10% for shares up to
+ * 7.3%, say), labelled under each column's title: equal values get equal colours in every column
+ * and every report, and 4.3% next to 5.6% looks alike rather than blue against red. Cosine spans
+ * from its lowest value (rounded out, at least down to 0) to its highest (at least up to 0).
  */
 export function columnScale(report: Report, column: MetricColumn): ColumnScale {
   const values = columnValues(report, column).filter((v): v is number => v !== null);
   const natural = column.range === "auto" ? null : column.range;
-  let low = values.length ? Math.min(...values) : natural?.[0] ?? 0;
-  let high = values.length ? Math.max(...values) : natural?.[1] ?? 1;
-  const minSpan = natural ? (natural[1] - natural[0]) * 0.02 : Math.max(Math.abs(high), Math.abs(low)) * 0.05;
-  if (high - low < minSpan) {
-    const mid = (high + low) / 2;
-    low = mid - minSpan / 2;
-    high = mid + minSpan / 2;
-    if (natural) {
-      if (low < natural[0]) [low, high] = [natural[0], natural[0] + minSpan];
-      if (high > natural[1]) [low, high] = [natural[1] - minSpan, natural[1]];
-    }
+  const min = values.length ? Math.min(...values) : 0;
+  const max = values.length ? Math.max(...values) : 0;
+  const round = (x: number): number => (x === 0 ? 0 : Math.sign(x) * niceCeil(Math.abs(x)));
+  let low = Math.min(0, min < 0 ? round(min) : 0);
+  let high = Math.max(0, max > 0 ? round(max) : 0);
+  if (natural) {
+    low = Math.max(natural[0], low);
+    high = Math.min(natural[1], high);
   }
+  if (high - low <= 0) high = low + (natural ? (natural[1] - natural[0]) * 0.01 : 1);
   const span = high - low;
   return {
     low,
     high,
     heat: (v) => {
-      const t = span > 0 ? (v - low) / span : 0.5;
+      const t = Math.min(1, Math.max(0, (v - low) / span));
       return column.worse === "high" ? t : 1 - t;
     },
   };

@@ -6,7 +6,7 @@
  */
 import { count, decimal, formatEstimate, formatInterval, formatMetric, formatNorm } from "./format.js";
 import { worstRows } from "./highlights.js";
-import { reportSettings } from "./render-text.js";
+import { readEverything, reportSettings } from "./render-text.js";
 import { renderSvg, xmlEscape } from "./render-svg.js";
 import { type Estimate, type GroupMetrics, metricColumns, type Report } from "./report.js";
 
@@ -111,7 +111,7 @@ function reportBody(report: Report, title: string): string {
         (report.mode === "sampled" ? " In sampled mode PCB's extremes are extrapolated from the sample: use exact mode for PCB numbers." : ""),
     );
   }
-  if (report.mode === "sampled") {
+  if (!readEverything(report)) {
     notes.push(
       `Sampled: seed ${report.seed}, ${Math.round((report.confidence ?? 0.95) * 100)}% intervals from the spread between sampled blocks, with the trimming threshold's own error included.`,
     );

@@ -7,6 +7,7 @@ import { decimal, formatInterval, formatMetric, percent } from "./format.js";
 import { columnScale, WORST_SHARE, worstRows } from "./highlights.js";
 import { rampColour, RAMP, taskColour, textOn } from "./palette.js";
 import { type Estimate, type GroupMetrics, metricColumns, type Report } from "./report.js";
+import { reportTitle } from "./render-text.js";
 
 /** Escapes text for XML character data and attribute values. */
 export function xmlEscape(s: string): string {
@@ -40,7 +41,11 @@ export interface SvgOptions {
   id?: string;
   /** For inlining in HTML, where the parser supplies the SVG namespace: leaves out `xmlns`. */
   inline?: boolean;
+  /** A heading drawn above the map (a standalone file names its recipe and line here), and its <title>. */
+  title?: string;
 }
+
+const TITLE_HEIGHT = 26;
 
 export function renderSvg(report: Report, options: SvgOptions = {}): string {
   const columns = metricColumns(report);
@@ -57,7 +62,8 @@ export function renderSvg(report: Report, options: SvgOptions = {}): string {
   const rowsTop = HEADER;
   const totalTop = rowsTop + report.groups.length * (ROW + GAP) + 8;
   const legendTop = totalTop + ROW + 18;
-  const height = legendTop + 34;
+  const titled = options.title !== undefined;
+  const height = legendTop + 34 + (titled ? TITLE_HEIGHT : 0);
   const out: string[] = [];
   const idAttr = options.id ? ` id="${xmlEscape(options.id)}"` : "";
   out.push(
@@ -66,7 +72,11 @@ export function renderSvg(report: Report, options: SvgOptions = {}): string {
     )}">`,
   );
   out.push(`<style>${STYLE}</style>`);
-  out.push(`<title>${xmlEscape(`Interference of ${report.labels.join(", ")} (density ${report.density}, ${report.mode})`)}</title>`);
+  out.push(`<title>${xmlEscape(options.title ? `${options.title} · ${reportTitle(report)}` : reportTitle(report))}</title>`);
+  if (titled) {
+    out.push(`<text class="ml-fg" x="8" y="18" font-size="14" font-weight="600">${xmlEscape(options.title!)}</text>`);
+    out.push(`<g transform="translate(0,${TITLE_HEIGHT})">`);
+  }
 
   // Column headers with the span each column's colours cover.
   columns.forEach((c, k) => {
@@ -141,15 +151,16 @@ export function renderSvg(report: Report, options: SvgOptions = {}): string {
   out.push(
     `<g class="legend" transform="translate(8,${legendTop})"><text class="ml-muted ml-small" x="0" y="10">less interference</text>` +
       `<rect x="92" y="1" width="140" height="11" rx="2" fill="url(#${xmlEscape(gradientId)})"/>` +
-      `<text class="ml-muted ml-small" x="238" y="10">more · colours span each column's own range · ▲ worst ${Math.round(WORST_SHARE * 100)}% of rows</text></g>`,
+      `<text class="ml-muted ml-small" x="238" y="10">more · each column's scale is under its title, from 0 · ▲ worst ${Math.round(WORST_SHARE * 100)}% of rows</text></g>`,
   );
+  if (titled) out.push("</g>");
   out.push(`</svg>`);
   return out.join("\n");
 }
 
 function normTip(e: Estimate, confidence: number | null): string {
   if (e.value === null) return "n/a";
-  if (!e.ci) return decimal(e.value);
+  if (!e.ci || e.ci[0] === e.ci[1]) return decimal(e.value);
   return `${decimal(e.value)} (${Math.round((confidence ?? 0.95) * 100)}% CI ${decimal(e.ci[0])} to ${decimal(e.ci[1])})`;
 }
 

@@ -5,11 +5,20 @@ import { type GroupMetrics, metricColumns, type Report } from "./report.js";
 
 export const WORST_MARK = "!";
 
-/** "density 0.2 · by layer · exact" */
+/** Whether a sampled report read every element (small models): its values are then exact. */
+export function readEverything(report: Report): boolean {
+  return report.mode === "exact" || report.total.sampled >= report.total.elements;
+}
+
+/** "density 0.2 · by layer · exact"; a PCB report names its ratio first (its TIES columns trim at the density). */
 export function reportSettings(report: Report): string {
-  const mode = report.mode === "exact" ? "exact" : `sampled (seed ${report.seed}, ${Math.round((report.confidence ?? 0) * 100)}% intervals)`;
-  const pcb = report.pcb ? ` · PCB ratio ${report.pcb.ratio}` : "";
-  return `density ${report.density} · by ${report.by} · ${mode}${pcb}`;
+  const mode = readEverything(report)
+    ? report.mode === "exact"
+      ? "exact"
+      : "exact (the sample read every element)"
+    : `sampled (seed ${report.seed}, ${Math.round((report.confidence ?? 0) * 100)}% intervals)`;
+  const params = report.pcb ? `PCB ratio ${report.pcb.ratio} · TIES columns at density ${report.density}` : `density ${report.density}`;
+  return `${params} · by ${report.by} · ${mode}`;
 }
 
 export function reportTitle(report: Report): string {
@@ -47,7 +56,7 @@ export function renderText(report: Report): string {
   if (worst.some((w) => w.size > 0)) {
     notes.push(`${WORST_MARK} the worst ${Math.round(WORST_SHARE * 100)}% of rows in a column (highest shares, lowest cosine)`);
   }
-  if (report.mode === "sampled") {
+  if (!readEverything(report)) {
     notes.push(
       `± half the ${Math.round((report.confidence ?? 0.95) * 100)}% interval; ${count(report.total.sampled)} of ${count(report.total.elements)} elements read per model`,
     );

@@ -163,9 +163,8 @@ export class Analyzer {
           edits: [{ range: plain.range, newText: `linear(${this.source(plain.left)}, ${this.source(plain.right)})` }],
         });
       }
-    } else {
-      message += "; for a weighted average use linear(..., weights: [...], normalize: true)";
     }
+    if (fixes.length === 0) message += "; for a weighted average use linear(..., weights: [...], normalize: true)";
     this.report(diagnostic("not-affine", "error", e.range, message, fixes.length ? { fixes } : {}));
     return UNKNOWN;
   }
@@ -276,7 +275,13 @@ export class Analyzer {
       }
     }
     if (isModelLike(l) && isModelLike(r)) {
-      if (e.op === "+" || e.op === "-") return classify(combine(l.form, r.form, e.op === "+" ? 1 : -1), e.range);
+      if (e.op === "+" || e.op === "-") {
+        // Arithmetic reads every tensor of both sides, as a merge call does: the same header checks.
+        const before = this.diagnostics.length;
+        this.checkSameFamily([l, r], e.range);
+        if (this.diagnostics.length > before) return UNKNOWN;
+        return classify(combine(l.form, r.form, e.op === "+" ? 1 : -1), e.range);
+      }
       const what = l.type === "Delta" && r.type === "Delta" ? "two task vectors" : "two models";
       const hint = e.op === "*" ? "scale one of them by a number, or merge them with linear(a, b) or ties(...)" : "divide by a number instead";
       this.report(diagnostic("invalid-arithmetic", "error", e.opRange, `cannot ${e.op === "*" ? "multiply" : "divide"} ${what}: ${hint}`));

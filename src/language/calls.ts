@@ -95,8 +95,9 @@ export function checkCall(an: Analyzer, spec: FunctionSpec, call: A.CallExpr): V
         );
       }
     }
-    const value = arg.value ? an.use(an.expr(arg.value), arg.value) : UNKNOWN;
+    const given0 = arg.value ? an.use(an.expr(arg.value), arg.value) : UNKNOWN;
     if (!param) continue;
+    const value = canonicalChoice(param, given0);
     argParams.set(arg, param);
     const list = given.get(param.name) ?? [];
     list.push({ param, arg, value });
@@ -137,7 +138,8 @@ export function checkCall(an: Analyzer, spec: FunctionSpec, call: A.CallExpr): V
   for (const p of spec.params) {
     if (p.variadic || p.optional || p.default !== undefined || given.has(p.name)) continue;
     ok = false;
-    reportMissing(an, spec, call, p);
+    // An unclosed call already has its syntax error; what looks missing is usually behind it.
+    if (call.closed) reportMissing(an, spec, call, p);
   }
 
   for (const c of call.where) if (spec.kind !== "merge") an.report(diagnostic("where-not-allowed", "error", c.range, `a where clause can only follow a merge call, not ${spec.name}()`));
@@ -149,6 +151,12 @@ export function checkCall(an: Analyzer, spec: FunctionSpec, call: A.CallExpr): V
   else if (spec.kind === "merge" || spec.kind === "source") family = null;
   an.recordCall({ call, spec, argParams, given: new Set(given.keys()), value, family });
   return value;
+}
+
+/** Another spelling of a choice (e.g. "bfloat16" for "bf16") stands for the choice itself. */
+function canonicalChoice(param: ParamSpec, value: Value): Value {
+  const alias = value.type === "String" ? param.aliases?.[value.value] : undefined;
+  return alias === undefined ? value : { type: "String", value: alias };
 }
 
 function reportMissing(an: Analyzer, spec: FunctionSpec, call: A.CallExpr, p: ParamSpec): void {

@@ -31,6 +31,8 @@ export interface ParamSpec {
   range?: NumberRange;
   integer?: boolean;
   choices?: readonly string[];
+  /** Other accepted spellings of choices (mergekit's and PyTorch's dtype names), mapped to the choice. */
+  aliases?: Readonly<Record<string, string>>;
   /** A list with one value per positional model is allowed. */
   perModel?: boolean;
   /** The type of a List parameter's items, when not numbers. */
@@ -38,6 +40,17 @@ export interface ParamSpec {
   /** May differ per tensor: allowed in where clauses and as ramp(...). */
   perTensor?: boolean;
 }
+
+/** mergekit's and PyTorch's names for the output dtypes. */
+export const DTYPE_ALIASES: Readonly<Record<string, "bf16" | "f16" | "f32">> = {
+  bfloat16: "bf16",
+  float16: "f16",
+  fp16: "f16",
+  half: "f16",
+  float32: "f32",
+  fp32: "f32",
+  float: "f32",
+};
 
 export interface Paper {
   title: string;
@@ -201,6 +214,7 @@ export const catalog: readonly FunctionSpec[] = [
         positional: true,
         optional: true,
         choices: ["bf16", "f16", "f32"],
+        aliases: DTYPE_ALIASES,
         doc: "the model's nominal floating dtype (the default for save when this is the base)",
       },
     ],
@@ -509,7 +523,7 @@ export const catalog: readonly FunctionSpec[] = [
     params: [
       { name: "model", types: ["Model"], positional: true, doc: "the model to write" },
       { name: "path", types: ["String"], positional: true, doc: "output folder, relative to the recipe file" },
-      { name: "dtype", types: ["String"], optional: true, choices: ["bf16", "f16", "f32"], doc: "output dtype (default: the base model's floating dtype)" },
+      { name: "dtype", types: ["String"], optional: true, choices: ["bf16", "f16", "f32"], aliases: DTYPE_ALIASES, doc: "output dtype (default: the base model's floating dtype)" },
       { name: "shard_size", types: ["Size"], default: "5GB", doc: "largest shard, e.g. \"2GB\", \"500MB\" or a number of bytes" },
       { name: "copy_tokenizer", types: ["Bool"], default: true, doc: "copy the tokenizer files from the base model" },
       {

@@ -57,6 +57,9 @@ function whatOpened(o: Opener): string {
   }
 }
 
+/** Tokens that begin a value: after another value inside brackets, a comma is what is missing. */
+const VALUE_STARTS = new Set(["Identifier", "NumberLiteral", "StringLiteral", "True", "False", "LBracket", "Layers"]);
+
 const closerText: Record<string, string> = { RParen: ")", RBracket: "]", RBrace: "}" };
 
 function pointAfter(t: IToken): Range {
@@ -106,9 +109,13 @@ export function parserDiagnostics(result: CstParseResult, textEnd: Position): Di
       if (linesWithErrors.has(where.start.line)) continue;
       linesWithErrors.add(where.start.line);
       const context = opener ? ` to close ${whatOpened(opener)}` : "";
+      // A value right after a value inside (...) or [...] is most often a forgotten comma.
+      const comma = where === here && closer !== "RBrace" && VALUE_STARTS.has(token.tokenType.name) && prev !== undefined && !OPENERS[prev.tokenType.name];
+      const fixes = [{ title: `Insert '${ch}'`, edits: [{ range: { start: where.start, end: where.start }, newText: ch }] }];
+      if (comma) fixes.unshift({ title: "Insert ','", edits: [{ range: pointAfter(prev), newText: "," }] });
       out.push(
-        diagnostic("unclosed-bracket", "error", where, `expected '${ch}'${context}, but found ${found}`, {
-          fixes: [{ title: `Insert '${ch}'`, edits: [{ range: { start: where.start, end: where.start }, newText: ch }] }],
+        diagnostic("unclosed-bracket", "error", where, `expected '${ch}'${context}, but found ${found}${comma ? " (is a ',' missing before it?)" : ""}`, {
+          fixes,
           ...(opener ? { related: [{ message: "opened here", range: tokenRange(opener.token) }] } : {}),
         }),
       );

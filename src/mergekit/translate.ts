@@ -7,7 +7,7 @@
  */
 import { basename, extname } from "node:path";
 import type { Range } from "../language/ast.js";
-import { lookupFunction } from "../language/catalog.js";
+import { DTYPE_ALIASES, lookupFunction } from "../language/catalog.js";
 import type { ModelLookup } from "../language/model-lookup.js";
 import { closest } from "../language/suggest.js";
 import { formatNumber, type ModelFamily } from "../language/values.js";
@@ -27,17 +27,6 @@ export interface TranslateOptions {
   output?: string;
   models?: ModelLookup | null;
 }
-
-const DTYPES: Record<string, "bf16" | "f16" | "f32"> = {
-  bfloat16: "bf16",
-  bf16: "bf16",
-  float16: "f16",
-  fp16: "f16",
-  half: "f16",
-  float32: "f32",
-  fp32: "f32",
-  float: "f32",
-};
 
 /** One source of a slice, as the recipe reads it. */
 interface Part {
@@ -424,7 +413,8 @@ export class Translator {
    */
   private computePrecision(method: MethodSpec, u: Unit): "bf16" | "f16" | null {
     if (method.ours !== "linear") return null;
-    const d = this.cfg.dtype ? DTYPES[this.cfg.dtype.value.toLowerCase()] : u.family?.floatDType === "BF16" ? "bf16" : u.family?.floatDType === "F16" ? "f16" : undefined;
+    const named = this.cfg.dtype?.value.toLowerCase();
+    const d = named !== undefined ? (named === "bf16" ? "bf16" : DTYPE_ALIASES[named]) : u.family?.floatDType === "BF16" ? "bf16" : u.family?.floatDType === "F16" ? "f16" : undefined;
     return d === "bf16" || d === "f16" ? d : null;
   }
 
@@ -712,7 +702,8 @@ export class Translator {
   private outputDType(): "bf16" | "f16" | "f32" | null {
     const d = this.cfg.outDtype ?? this.cfg.dtype;
     if (!d) return null;
-    const mapped = DTYPES[d.value.toLowerCase()];
+    const name = d.value.toLowerCase();
+    const mapped = name === "bf16" ? "bf16" : DTYPE_ALIASES[name];
     if (!mapped) {
       this.yaml.error(d.range, `dtype '${d.value}' is not supported: use bfloat16, float16 or float32`, "mergekit-unsupported");
       return null;

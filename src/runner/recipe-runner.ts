@@ -2,6 +2,7 @@
  * Running a checked recipe: the engine for saves, the inspection module for interference reports,
  * text for shown values. Shared by `mergelang run`, the demo and the editor's "Run recipe".
  */
+import { displayPath } from "../util/display-path.js";
 import type { Effect, Graph, InterferenceEffect, NodeId } from "../graph/graph.js";
 import { executeGraph, type EngineProgress, type SaveResult } from "../engine/executor.js";
 import { EngineAbortedError, EngineError } from "../engine/errors.js";
@@ -15,6 +16,8 @@ export interface RunHooks {
   text?: (text: string) => void;
   report?: (report: Report, effect: InterferenceEffect) => void;
   progress?: (p: EngineProgress) => void;
+  /** Each save as soon as its folder is in place. */
+  saved?: (s: SaveResult) => void;
   signal?: AbortSignal;
   headers?: HeaderCache;
   /** Where tensors are computed (default: the CPU engine); see resolveDevice. */
@@ -44,6 +47,7 @@ export function loadPath(graph: Graph, id: NodeId): string | null {
 export async function runGraph(graph: Graph, hooks: RunHooks = {}): Promise<RunOutcome> {
   const headers = hooks.headers ?? new HeaderCache();
   const reports: Report[] = [];
+  const saved: SaveResult[] = [];
   const onEffect = async (effect: Effect): Promise<void> => {
     switch (effect.kind) {
       case "print":
@@ -81,6 +85,10 @@ export async function runGraph(graph: Graph, hooks: RunHooks = {}): Promise<RunO
       headerCache: headers,
       onEffect,
       ...(hooks.progress ? { onProgress: hooks.progress } : {}),
+      onSaved: (s) => {
+        saved.push(s);
+        hooks.saved?.(s);
+      },
       ...(hooks.threads ? { threads: hooks.threads } : {}),
       ...(hooks.backend ? { backend: hooks.backend } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
@@ -89,7 +97,7 @@ export async function runGraph(graph: Graph, hooks: RunHooks = {}): Promise<RunO
     });
     return { saved: result.saved, reports };
   } catch (e) {
-    throw toRunError(e);
+    throw toRunError(e, saved);
   }
 }
 
@@ -106,9 +114,15 @@ export class RunError extends Error {
 
 const USER_ERRORS = [DeviceError, EngineError, ModelFormatError, ModelWriteError, OutputFolderError, InterferenceInputError];
 
-export function toRunError(e: unknown): RunError | Error {
+/** `saved`: the saves that completed before the failure (a cancellation says they are in place). */
+export function toRunError(e: unknown, saved: readonly SaveResult[] = []): RunError | Error {
   if (e instanceof RunError) return e;
-  if (e instanceof EngineAbortedError || (e instanceof Error && e.name === "AbortError")) return new RunError("cancelled: no output was written", true);
+  if (e instanceof EngineAbortedError || (e instanceof Error && e.name === "AbortError")) {
+    if (saved.length === 0) return new RunError("cancelled: no output was written", true);
+    const paths = saved.map((s) => displayPath(s.path)).join(", ");
+    return new RunError(`cancelled after writing ${paths}; nothing else was written`, true);
+  }
   if (USER_ERRORS.some((k) => e instanceof k)) return new RunError((e as Error).message);
   return e instanceof Error ? e : new Error(String(e));
 }
+

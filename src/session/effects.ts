@@ -111,7 +111,7 @@ export async function saveModel(effect: SaveEffect, graph: Graph, ctx: EffectCon
   progress.update(`saving ${shown}: starting`, 0, true);
   const onProgress = (p: EngineProgress): void => {
     const bytes = `${formatSize(p.bytesRead)} read, ${formatSize(p.bytesWritten)} written`;
-    progress.update(`${p.phase === "statistics" ? p.label : `saving ${shown}`}: ${p.tensorsDone}/${p.tensorsTotal} tensors · ${bytes}`, p.tensorsTotal ? p.tensorsDone / p.tensorsTotal : null);
+    progress.update(`saving ${shown}: ${p.step} · ${bytes}`, p.workTotal ? p.workDone / p.workTotal : null);
   };
   const result = await executeGraph({ nodes: graph.nodes, effects: [effect] }, { signal: ctx.signal, onProgress, headerCache: ctx.headers });
   const saved = result.saved[0];

@@ -11,7 +11,7 @@ import type { FamilyTensor } from "../../engine/model-set.js";
 import type { Prefetch, RunContext } from "../../engine/tensor-run.js";
 import type { AnyTfjsKernel } from "../../methods/tfjs/kernel.js";
 import { getTfjsKernel } from "../../methods/tfjs/registry.js";
-import type { SaveBackend } from "../backend.js";
+import type { SaveBackend, StatsProgress } from "../backend.js";
 import { DeviceTensorRun } from "./device-run.js";
 import { AFFINE_TEMPS, HISTOGRAM_TEMPS, chunkElementsForBudget } from "./memory.js";
 import { type DeviceStatsOptions, DeviceStatsRunner, HostStatsRunner, type StatsSession } from "./stats.js";
@@ -62,7 +62,7 @@ export class TfjsSave implements SaveBackend {
   async computeGlobalStats(
     order: readonly NodeId[],
     tensors: readonly FamilyTensor[],
-    report: (phase: "statistics", label: string, done: number) => void,
+    report: (p: StatsProgress) => void,
   ): Promise<void> {
     const floats = tensors.filter((t) => t.float);
     const total = floats.reduce((a, t) => a + t.numel, 0);
@@ -74,6 +74,7 @@ export class TfjsSave implements SaveBackend {
       const session = this.statsSession(dn, params, total, "(global)");
       const roots = b.base === null ? b.inputs : [...b.inputs, b.base];
       for (let pass = 1; session.needsPass; pass++) {
+        let elementsDone = 0;
         for (let ti = 0; ti < floats.length; ti++) {
           const run = this.tensorRun(floats[ti]!, null);
           try {
@@ -82,7 +83,8 @@ export class TfjsSave implements SaveBackend {
           } finally {
             run.release();
           }
-          report("statistics", `${b.name} (global) statistics, pass ${pass}`, ti + 1);
+          elementsDone += floats[ti]!.numel;
+          report({ node: id, pass, tensorsDone: ti + 1, elementsDone });
         }
         session.endPass();
       }

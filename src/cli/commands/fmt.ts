@@ -1,9 +1,9 @@
 /** `mergelang fmt FILE... [--check] [--stdout]`: canonical layout, in place unless told otherwise. */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { formatRecipe } from "../../language/formatter.js";
 import { formatDiagnostic } from "../diagnostics-output.js";
 import { UsageError, type Command } from "../command.js";
+import { parseCommandArgs } from "../args.js";
 
 export const fmtCommand: Command = {
   name: "fmt",
@@ -14,7 +14,7 @@ Rewrites each recipe in the canonical layout. --check changes nothing and exits 
 file is not formatted. --stdout prints the formatted text instead of writing it. A file
 with syntax errors is left untouched and its errors are printed.`,
   async run(argv) {
-    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { check: { type: "boolean" }, stdout: { type: "boolean" } } });
+    const { values, positionals } = parseCommandArgs("fmt", argv, { check: { type: "boolean" }, stdout: { type: "boolean" } });
     if (positionals.length === 0) throw new UsageError("fmt needs at least one recipe file\n" + this.usage);
     let status = 0;
     for (const file of positionals) {

@@ -1,9 +1,9 @@
 /** `mergelang import CONFIG.yml [--out DIR] [--no-models]`: a mergekit YAML config as a recipe. */
 import { existsSync, readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { recipeFromMergekitYaml } from "../../mergekit/index.js";
 import { formatDiagnostic } from "../diagnostics-output.js";
 import { UsageError, type Command } from "../command.js";
+import { parseCommandArgs } from "../args.js";
 
 export const importCommand: Command = {
   name: "import",
@@ -17,11 +17,7 @@ errors naming their key and line. mergelang run and check also take the YAML fil
   --out DIR     the folder the recipe saves the merge to (default: CONFIG-merged)
   --no-models   do not read the models' headers (per-tensor values are not checked)`,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { out: { type: "string" }, "no-models": { type: "boolean" } },
-    });
+    const { values, positionals } = parseCommandArgs("import", argv, { out: { type: "string" }, "no-models": { type: "boolean" } });
     const file = positionals[0];
     if (!file || positionals.length > 1) throw new UsageError("import takes one mergekit YAML file\n" + this.usage);
     if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
@@ -31,7 +27,12 @@ errors naming their key and line. mergelang run and check also take the YAML fil
       ...(values["no-models"] ? { models: null } : {}),
     });
     for (const d of result.diagnostics) if (d.severity !== "hint") console.error(formatDiagnostic(file, d, text));
-    if (result.recipe !== null) process.stdout.write(result.recipe);
-    return result.diagnostics.some((d) => d.severity === "error") || result.recipe === null ? 1 : 0;
+    // A recipe with errors is not printed: `import bad.yml > x.merge` must not leave a broken recipe.
+    if (result.diagnostics.some((d) => d.severity === "error") || result.recipe === null) {
+      console.error(`mergelang import: ${file} has errors; no recipe was printed`);
+      return 1;
+    }
+    process.stdout.write(result.recipe);
+    return 0;
   },
 };

@@ -5,7 +5,6 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { extname } from "node:path";
-import { parseArgs } from "node:util";
 import type { Graph, MergeNode } from "../../graph/graph.js";
 import { HeaderCache } from "../../io/index.js";
 import { inspectInterference, renderHtml, renderSvg, renderText, type InterferenceOptions, type Report } from "../../inspect/index.js";
@@ -13,6 +12,8 @@ import { checkRecipe, hasErrors } from "../../language/service.js";
 import { loadPath, RunError, toRunError } from "../../runner/recipe-runner.js";
 import { formatDiagnostic } from "../diagnostics-output.js";
 import { UsageError, type Command } from "../command.js";
+import { parseCommandArgs } from "../args.js";
+import { displayPath } from "../../util/display-path.js";
 
 interface Request {
   title: string;
@@ -29,7 +30,7 @@ export function interferenceRequests(graph: Graph, all: boolean): Request[] {
     if (models.some((m) => m === null) || base === null) {
       throw new RunError(`${e.origin.file}:${e.origin.line}:${e.origin.column}: interference() reads model folders: pass models declared with model(...)`);
     }
-    out.push({ title: `interference at line ${e.origin.line}`, options: { models: models as string[], base, density: e.density, by: e.by } });
+    out.push({ title: `${displayPath(e.origin.file)}:${e.origin.line}: interference()`, options: { models: models as string[], base, density: e.density, by: e.by } });
   }
   if (!all) return out;
   for (const node of graph.nodes) {
@@ -38,7 +39,7 @@ export function interferenceRequests(graph: Graph, all: boolean): Request[] {
     const base = loadPath(graph, node.base);
     if (models.some((m) => m === null) || base === null) continue;
     out.push({
-      title: `${node.method}() at line ${node.origin.line}`,
+      title: `${displayPath(node.origin.file)}:${node.origin.line}: ${node.method}()`,
       options: { models: models as string[], base, density: densityOf(node), by: "layer", pcb: node.method === "pcb" ? pcbOf(node) : null },
     });
   }
@@ -46,7 +47,8 @@ export function interferenceRequests(graph: Graph, all: boolean): Request[] {
 }
 
 function densityOf(node: MergeNode): number {
-  const d = node.params.values["density"];
+  // PCB keeps `ratio` of each task vector: its TIES columns trim to the same share.
+  const d = node.method === "pcb" ? (node.params.values["ratio"] ?? 0.1) : node.params.values["density"];
   if (typeof d === "number") return d;
   if (Array.isArray(d) && d.length > 0) return d.reduce((a, b) => a + b, 0) / d.length;
   return 0.2;
@@ -84,11 +86,7 @@ intervals; --exact reads every element.
   --svg FILE     write the heat map as SVG
   --json         print the reports as JSON instead of tables`,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { exact: { type: "boolean" }, html: { type: "string" }, svg: { type: "string" }, json: { type: "boolean" }, all: { type: "boolean" } },
-    });
+    const { values, positionals } = parseCommandArgs("inspect", argv, { exact: { type: "boolean" }, html: { type: "string" }, svg: { type: "string" }, json: { type: "boolean" }, all: { type: "boolean" } });
     const file = positionals[0];
     if (!file || positionals.length > 1) throw new UsageError("inspect takes one recipe file\n" + this.usage);
     if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
@@ -118,7 +116,7 @@ intervals; --exact reads every element.
       if (values.json) console.log(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2));
       reports.forEach((report, i) => {
         if (values.html) writeAtomically(numbered(values.html, i), renderHtml(report, { title: requests[i]!.title }));
-        if (values.svg) writeAtomically(numbered(values.svg, i), renderSvg(report));
+        if (values.svg) writeAtomically(numbered(values.svg, i), renderSvg(report, { title: requests[i]!.title }));
       });
       if (values.html) console.error(`wrote ${reports.map((_, i) => numbered(values.html!, i)).join(", ")}`);
       if (values.svg) console.error(`wrote ${reports.map((_, i) => numbered(values.svg!, i)).join(", ")}`);

@@ -1,15 +1,16 @@
 /** `mergelang run FILE [--threads N] [--dry-run]`: check, then merge and write the outputs. */
 import { existsSync, readFileSync } from "node:fs";
-import { relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { resolve } from "node:path";
 import { checkRecipe, hasErrors } from "../../language/service.js";
 import { checkMergekitYaml, isMergekitConfigPath } from "../../mergekit/index.js";
 import { formatSize, parseSize } from "../../io/index.js";
 import { DeviceError, resolveDevice, type Backend } from "../../backends/index.js";
 import { runGraph, RunError, toRunError } from "../../runner/recipe-runner.js";
+import { displayPath } from "../../util/display-path.js";
 import { formatDiagnostic } from "../diagnostics-output.js";
-import { ProgressBar } from "../progress.js";
+import { ProgressBar, progressState } from "../progress.js";
 import { UsageError, type Command } from "../command.js";
+import { parseCommandArgs } from "../args.js";
 import { describePlan } from "../plan-output.js";
 
 export const runCommand: Command = {
@@ -33,20 +34,7 @@ it runs as the recipe \`mergelang import\` prints, into --out (default: FILE-mer
   --allow-nonfinite  merge inputs holding NaN or ±Inf and write outputs that do
                 (by default they are an error naming the model, tensor and count)`,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        threads: { type: "string" },
-        "dry-run": { type: "boolean" },
-        sampled: { type: "boolean" },
-        out: { type: "string" },
-        device: { type: "string" },
-        "device-memory": { type: "string" },
-        overwrite: { type: "boolean" },
-        "allow-nonfinite": { type: "boolean" },
-      },
-    });
+    const { values, positionals } = parseCommandArgs("run", argv, { threads: { type: "string" }, "dry-run": { type: "boolean" }, sampled: { type: "boolean" }, out: { type: "string" }, device: { type: "string" }, "device-memory": { type: "string" }, overwrite: { type: "boolean" }, "allow-nonfinite": { type: "boolean" } });
     const file = positionals[0];
     if (!file || positionals.length > 1) throw new UsageError("run takes one recipe file\n" + this.usage);
     if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
@@ -110,13 +98,15 @@ it runs as the recipe \`mergelang import\` prints, into --out (default: FILE-mer
           bar.finish();
           console.log(t);
         },
-        progress: (p) => bar.update({ label: p.label, done: p.tensorsDone, total: p.tensorsTotal, bytes: p.bytesRead + p.bytesWritten }),
+        progress: (p) => bar.update(progressState(p)),
+        // Each save is reported when it is in place, so a later failure cannot hide it.
+        saved: (s) => {
+          bar.finish();
+          console.log(`wrote ${displayPath(s.path)}: ${s.tensors} tensors, ${formatSize(s.bytesWritten)} in ${s.files.length} file${s.files.length === 1 ? "" : "s"}`);
+        },
       });
       const seconds = bar.finish();
-      for (const s of outcome.saved) {
-        console.log(`wrote ${relative(process.cwd(), s.path) || s.path}: ${s.tensors} tensors, ${formatSize(s.bytesWritten)} in ${s.files.length} file${s.files.length === 1 ? "" : "s"}`);
-      }
-      console.error(`done in ${seconds.toFixed(1)} s`);
+      console.error(`done in ${seconds.toFixed(1)} s${outcome.saved.length > 1 ? ` (${outcome.saved.length} outputs)` : ""}`);
       return 0;
     } catch (e) {
       bar.finish();

@@ -2,6 +2,7 @@
  * The job worker: interference reports and recipe runs, off the language server's thread so that
  * typing never waits for them. One message in per job, progress and text out, then done or failed.
  */
+import { basename } from "node:path";
 import { parentPort } from "node:worker_threads";
 import { inspectInterference } from "../../inspect/inspect.js";
 import { HeaderCache } from "../../io/header-cache.js";
@@ -35,7 +36,8 @@ async function execute(id: number, job: Job, signal: AbortSignal): Promise<JobRe
     signal,
     inspectMode: job.inspectMode,
     text: (text) => post({ type: "text", id, text }),
-    progress: (p) => post({ type: "progress", id, progress: { label: p.label, done: p.tensorsDone, total: p.tensorsTotal } }),
+    // The share of the save's whole work (byte-weighted, statistics passes included), not of its tensors.
+    progress: (p) => post({ type: "progress", id, progress: { label: `${basename(p.path)}: ${p.step}`, done: p.workDone, total: p.workTotal } }),
     ...(job.threads > 0 ? { threads: job.threads } : {}),
   };
   const outcome = await runGraph(job.graph, hooks);
