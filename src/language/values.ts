@@ -76,11 +76,35 @@ export type Value =
   /** ramp(from, to); gradient(v...) also has its evenly spaced `points` (first = from, last = to). */
   | { type: "Ramp"; from: number; to: number; points?: number[] }
   | { type: "Layers"; from: number; to: number }
+  /** `lo..hi` (only as search's space). */
+  | { type: "Interval"; from: number; to: number }
+  /** search(...): a parameter's space of values, filled in by optimize(...) (src/search). */
+  | { type: "Search"; call: CallExpr; domain: SearchDomain; perModel: boolean }
   | ModelLike
   | { type: "Report"; call: CallExpr; report: ReportRequest }
   | { type: "Effect"; call: CallExpr; effect: EffectRequest }
   | { type: "Function"; name: string }
   | { type: "Unknown" };
+
+/** The values one search space ranges over. `steps`: the grid's points over an interval (null: from the budget). */
+export type SearchDomain =
+  | { kind: "interval"; from: number; to: number; steps: number | null; log: boolean }
+  | { kind: "choice"; values: number[] };
+
+/** optimize(...): what the search scores and how it searches (see src/search/options.ts). */
+export interface OptimizeRequest {
+  model: ModelLike;
+  metric: string | null;
+  goal: "max" | "min";
+  strategy: "grid" | "random" | "cmaes";
+  budget: number;
+  seed: number;
+  parallel: number;
+  timeout: number;
+  out: string | null;
+  dtype: string | null;
+  sigma: number;
+}
 
 export interface ReportRequest {
   models: ModelLike[];
@@ -91,7 +115,8 @@ export interface ReportRequest {
 
 export type EffectRequest =
   | { kind: "save"; model: ModelLike; path: string; dtype: string | null; shardSize: number; copyTokenizer: boolean }
-  | { kind: "print"; values: Value[] };
+  | { kind: "print"; values: Value[] }
+  | ({ kind: "optimize" } & OptimizeRequest);
 
 export const UNKNOWN: Value = { type: "Unknown" };
 
@@ -152,6 +177,10 @@ export function typeName(v: Value): string {
       return "a ramp";
     case "Layers":
       return "a layer range";
+    case "Interval":
+      return "a range of numbers (lo..hi)";
+    case "Search":
+      return "a search space";
     case "Report":
       return "a report";
     case "Effect":
