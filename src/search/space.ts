@@ -68,13 +68,17 @@ export class SearchSpace {
     return this.dimensions.map((d, i) => `${d.name} ${formatNumber(values[i]!)}`).join(", ");
   }
 
-  /** The recipe with every search(...) call replaced by its value (a list for per-model spaces). */
-  substitute(text: string, values: readonly number[]): string {
-    const edits = this.slots.map((slot) => {
+  /** Edits replacing every search(...) call by its value (a list for per-model spaces). */
+  edits(values: readonly number[]): TextEdit[] {
+    return this.slots.map((slot) => {
       const vs = slot.dims.map((i) => formatNumber(values[i]!));
       return { start: slot.site.call.range.start.offset, end: slot.site.call.range.end.offset, text: slot.site.perModel ? `[${vs.join(", ")}]` : vs[0]! };
     });
-    return applyEdits(text, edits);
+  }
+
+  /** The recipe with every search(...) call replaced by its value. */
+  substitute(text: string, values: readonly number[]): string {
+    return applyEdits(text, this.edits(values));
   }
 }
 
