@@ -234,7 +234,7 @@ export const catalog: readonly FunctionSpec[] = [
     returns: "Model",
     hasScope: true,
     summary: "PCB-Merging: balance parameter competition within and across tasks, drop the least important, rescale.",
-    formula: "β = exp(n·norm(|δ|)²)·tanh(δ·Σδ); keep the top ratio of β per task as scale s; τ = Σ δ̃ᵢ·sᵢ / Σ sᵢ; base + λ·τ",
+    formula: "β = exp(n·norm(|δ|)²)·tanh(δ·Σδ); keep the top ratio of β per task as scale s; τ = Σ wᵢ·δ̃ᵢ·sᵢ / Σ sᵢ; base + λ·τ",
     paper: papers.pcb,
     params: [
       models(1),
@@ -242,6 +242,7 @@ export const catalog: readonly FunctionSpec[] = [
       { name: "ratio", types: ["Number"], default: 0.1, range: { min: 0, max: 1, minExclusive: true }, perTensor: true, doc: "share of each task's parameters kept after balancing" },
       lambda,
       { name: "clip", types: ["Number"], default: 0.0001, range: { min: 0, max: 0.5, maxExclusive: true }, doc: "share of the smallest and largest magnitudes clipped before balancing" },
+      { ...weights, doc: "one coefficient per task on its balanced contribution (default: 1 each), as PCB-Merging's evolutionary search tunes them" },
       scope,
     ],
   },
