@@ -123,8 +123,8 @@ const LAMBDAS = [0.3, 0.5, 0.7, 1.0, 1.5];
  * 1 (keep everything) is in it so the search can say whether dropping helps at all.
  */
 const KEPT = [0.1, 0.2, 0.3, 0.5, 1.0];
-/** CMA-ES candidates per search: five dimensions (four per-task λ and the kept share), about 8 generations. */
-const CMAES_BUDGET = 64;
+/** CMA-ES candidates per search: five dimensions (four per-task λ and the kept share), 6 generations of 8. */
+const CMAES_BUDGET = 48;
 
 /** The compared methods: averaging, task arithmetic, and TIES and PCB in both scopes. */
 export const DEFAULT_METHODS: readonly MethodSpec[] = [

@@ -35,7 +35,7 @@ test("every method's search recipe checks clean: search(...) spaces and one opti
     assert.equal(checked.analysis.optimize?.request.strategy, spec.evolve ? "cmaes" : "grid", spec.id);
   }
   const pcb = DEFAULT_METHODS.find((m) => m.id === "pcb_tensor_cmaes_s1")!;
-  assert.match(searchRecipe(pcb, models, "/work/q/search/pcb", "/work/q/recipes"), /weights: search\(0\.\.2, per_model: true\).*\noptimize\(merged, strategy: "cmaes", seed: 1, budget: 64, out: "\.\.\/search\/pcb"\)\n$/s);
+  assert.match(searchRecipe(pcb, models, "/work/q/search/pcb", "/work/q/recipes"), /weights: search\(0\.\.2, per_model: true\).*\noptimize\(merged, strategy: "cmaes", seed: 1, budget: 48, out: "\.\.\/search\/pcb"\)\n$/s);
 });
 
 test("the recipe of every method and grid point checks clean in the recipe language", () => {
