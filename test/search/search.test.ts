@@ -153,3 +153,17 @@ test("a notebook session runs optimize(...) with a metric function and shows a l
   assert.match(String(outputs[outputs.length - 1]!.bundle["text/plain"]), /^best .* of 3\); wrote notebook\.best\.merge/);
   assert.equal(session.lastSearch?.candidates.length, 3);
 });
+
+test("a journal line cut short by a kill is evaluated again; mergelang run refuses a recipe with optimize(...)", async () => {
+  const recipe = HEAD + `m = task_arithmetic(a, b, base: base, lambda: search([0.5, 1, 1.5]))\noptimize(m, metric: "echo 0.5 # {model}", budget: 3)\n`;
+  const { dir, file } = workspace(recipe);
+  await runSearch(checkRecipe(recipe, file));
+  const journal = join(dir, "r.search", "journal.jsonl");
+  const lines = readFileSync(journal, "utf8").trim().split("\n");
+  writeFileSync(journal, [...lines.slice(0, 3), lines[3]!.slice(0, 20)].join("\n"));
+  const again = await runSearch(checkRecipe(recipe, file));
+  assert.deepEqual(again.candidates.map((c) => c.resumed), [true, true, false]);
+  const r = spawnSync(process.execPath, [cli, "run", "r.merge"], { cwd: dir, encoding: "utf8" });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /r\.merge:5: this recipe searches its coefficients with optimize\(\.\.\.\): run mergelang search r\.merge, then mergelang run r\.best\.merge/);
+});
