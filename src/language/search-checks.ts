@@ -37,7 +37,8 @@ type Get = (name: string) => Value | undefined;
 export function searchValue(an: Analyzer, call: A.CallExpr, get: Get): Value {
   const space = get("space");
   const spaceNode = call.args.find((a) => !a.name)?.value ?? call;
-  const perModel = get("per_model")?.type === "Bool" && (get("per_model") as { value: boolean }).value;
+  const perModelValue = get("per_model");
+  const perModel = perModelValue?.type === "Bool" && perModelValue.value;
   const steps = get("steps");
   const log = get("log");
   let domain: SearchDomain;

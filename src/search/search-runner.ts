@@ -16,6 +16,7 @@ import { basename, dirname, extname, isAbsolute, join, resolve } from "node:path
 import type { Graph, NodeId, SaveEffect } from "../graph/graph.js";
 import { HeaderCache } from "../io/index.js";
 import { headerLookup } from "../language/header-lookup.js";
+import type { ModelLookup } from "../language/model-lookup.js";
 import { checkRecipe, type CheckedRecipe } from "../language/service.js";
 import type { OptimizeRequest } from "../language/values.js";
 import { runGraph } from "../runner/recipe-runner.js";
@@ -168,7 +169,7 @@ export async function runSearch(checked: CheckedRecipe, options: SearchOptions =
 class CandidateEvaluator {
   private readonly cache: TensorCache;
   private scratch: string | null = null;
-  private readonly lookup;
+  private readonly lookup: ModelLookup;
 
   constructor(
     private readonly checked: CheckedRecipe,

@@ -11,6 +11,8 @@ import { checkRecipe } from "../../src/language/service.js";
 import { runSearch, type CandidateModel } from "../../src/search/search-runner.js";
 import { MetricError, parseScore } from "../../src/search/metric-command.js";
 import { Session } from "../../src/session/index.js";
+import { runGraph } from "../../src/runner/recipe-runner.js";
+import { openModel } from "../../src/io/index.js";
 import { fixturesDir } from "../support/paths.js";
 
 const cli = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
@@ -166,4 +168,32 @@ test("a journal line cut short by a kill is evaluated again; mergelang run refus
   const r = spawnSync(process.execPath, [cli, "run", "r.merge"], { cwd: dir, encoding: "utf8" });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /r\.merge:5: this recipe searches its coefficients with optimize\(\.\.\.\): run mergelang search r\.merge, then mergelang run r\.best\.merge/);
+});
+
+test("in memory, a merge at another lambda (from the cached merge at 1) equals the engine's", async () => {
+  const recipe = HEAD + `m = ties(a, b, base: base, density: 0.3, lambda: search([0.5, 1.5]))\noptimize(m, budget: 2)\n`;
+  const { dir, file } = workspace(recipe);
+  const seen: Float32Array[][] = [];
+  let names: string[] = [];
+  await runSearch(checkRecipe(recipe, file), {
+    metric: async (m) => {
+      names = m.tensorNames();
+      const ts: Float32Array[] = [];
+      for (const n of names) ts.push(Float32Array.from(await m.tensor(n)));
+      seen.push(ts);
+      return 0;
+    },
+  });
+  for (const [i, lambda] of [0.5, 1.5].entries()) {
+    const text = HEAD + `save(ties(a, b, base: base, density: 0.3, lambda: ${lambda}), "out/l${i}", dtype: "f32")\n`;
+    const checked = checkRecipe(text, file);
+    await runGraph(checked.graph!);
+    const reader = openModel(join(dir, "out", `l${i}`));
+    names.forEach((n, k) => {
+      const expected = reader.readF32Sync(n);
+      const got = seen[i]![k]!;
+      for (let j = 0; j < got.length; j++) assert.ok(Math.abs(got[j]! - expected[j]!) <= 1e-6 * (1 + Math.abs(expected[j]!)), `${n}[${j}] at lambda ${lambda}: ${got[j]} vs ${expected[j]}`);
+    });
+    reader.close();
+  }
 });
