@@ -142,7 +142,7 @@ export const DEFAULT_METHODS: readonly MethodSpec[] = [
       grid: {},
       // Per-task λ: TIES's disjoint sum with a coefficient per task (normalize: false), and the density.
       fixed: { scope: "tensor", normalize: false },
-      evolve: { spaces: { density: "search(0.05..1)", weights: `search(0..1.5, per_model: true)` }, budget: CMAES_BUDGET, seed },
+      evolve: { spaces: { density: "search(0.05..1)", weights: `search(0..1, per_model: true)` }, budget: CMAES_BUDGET, seed },
     },
     {
       id: `pcb_tensor_cmaes_s${seed}`,
