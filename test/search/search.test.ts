@@ -197,3 +197,13 @@ test("in memory, a merge at another lambda (from the cached merge at 1) equals t
     reader.close();
   }
 });
+
+test("goal: \"min\" keeps the lowest score, and CMA-ES moves towards it", async () => {
+  const recipe = HEAD + `m = task_arithmetic(a, b, base: base, lambda: search(0..2))\noptimize(m, goal: "min", strategy: "cmaes", budget: 24, seed: 2)\n`;
+  const { file } = workspace(recipe);
+  // The score is the distance of lambda from 1.7: only the parameter matters here.
+  const r = await runSearch(checkRecipe(recipe, file), { metric: (m) => Math.abs(m.values["lambda"]! - 1.7) });
+  assert.equal(r.goal, "min");
+  assert.equal(r.best.score, Math.min(...r.candidates.map((c) => c.score)));
+  assert.ok(Math.abs(r.best.values[0]! - 1.7) < 0.05, `best lambda ${r.best.values[0]}`);
+});
