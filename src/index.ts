@@ -27,3 +27,15 @@ export { inspectInterference, renderHtml, renderSvg, renderText, reportToJson, s
 export { generateExampleModels } from "./demo/example-models.js";
 export { Session, CellResult, type SessionOptions, type CellOutput, type MimeBundle } from "./session/index.js";
 export { resolveDevice, DeviceError, DEVICE_NAMES, cpuBackend, type Backend, type DeviceOptions } from "./backends/index.js";
+export {
+  runSearch,
+  SearchError,
+  type SearchOptions,
+  type SearchResult,
+  type SearchProgress,
+  type Candidate,
+  type CandidateModel,
+  type MetricFunction,
+} from "./search/search-runner.js";
+export { CmaEs, type CmaOptions } from "./search/cmaes.js";
+export { MetricError } from "./search/metric-command.js";

@@ -32,7 +32,7 @@ export const DEFAULT_CONFIG: QualityConfig = {
   methods: [...DEFAULT_METHODS],
 };
 
-/** A smoke run: one epoch of pre-training and of each fine-tune, a 2-point grid per method. */
+/** A smoke run: one epoch of pre-training and of each fine-tune, a 2-point grid per method, 8 CMA-ES candidates. */
 export function quickConfig(base: QualityConfig = DEFAULT_CONFIG): QualityConfig {
   return {
     ...base,
@@ -41,6 +41,7 @@ export function quickConfig(base: QualityConfig = DEFAULT_CONFIG): QualityConfig
     methods: base.methods.map((m) => ({
       ...m,
       grid: Object.fromEntries(Object.entries(m.grid).map(([k, v]) => [k, k === "lambda" ? [0.3, 1.0] : v.slice(1, 2)])),
+      ...(m.evolve ? { evolve: { ...m.evolve, budget: 8 } } : {}),
     })),
   };
 }

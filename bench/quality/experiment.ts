@@ -3,8 +3,10 @@
  * prepareData → pretrainBase → zeroShotHeads → fineTuneTasks → saveFamily → searchMethod (per
  * method, validation only) → evaluateEncoder (test) → interferenceFor. `runExperiment` chains them.
  */
-import { rmSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { checkRecipe } from "../../src/language/service.js";
+import { runSearch, type CandidateModel } from "../../src/search/search-runner.js";
 import { inspectInterference, type Report } from "../../src/inspect/index.js";
 import type { QualityConfig } from "./config.js";
 import { CLASS_COUNT, type DigitSet, loadMnistDigits } from "./digits.js";
@@ -15,7 +17,7 @@ import { accuracy, type TaskScores } from "./metrics.js";
 import { loadWeights, saveWeights } from "./model-folder.js";
 import { predictClasses } from "./network.js";
 import { streamRng } from "./random.js";
-import { type GridPoint, type MethodSpec, type RecipeModels, describePoint, gridPoints, mergeRecipe, pointSlug } from "./recipes.js";
+import { type GridPoint, type MethodSpec, type RecipeModels, describePoint, mergeRecipe, searchRecipe } from "./recipes.js";
 import { type Split, splitDigits } from "./split.js";
 import { type LossCurve, fineTuneEncoder, pretrainEncoder } from "./train.js";
 import { type Weights, headBias, headWeight, pickHead } from "./weights.js";
@@ -142,8 +144,10 @@ export interface GridResult {
 
 export interface MethodSearch {
   spec: MethodSpec;
+  /** Every candidate evaluated, in order (the grid, or CMA-ES's generations). */
   grid: GridResult[];
   best: GridResult;
+  strategy: "grid" | "cmaes";
   /** The merge at the chosen point, saved by its own recipe. */
   folder: string;
   recipe: string;
@@ -154,31 +158,60 @@ const mean = (s: TaskScores): number => {
   return v.reduce((a, b) => a + b, 0) / v.length;
 };
 
+/** The encoder a candidate merged in memory: every tensor, as float32. */
+async function candidateWeights(model: CandidateModel): Promise<Weights> {
+  const weights: Weights = new Map();
+  for (const name of model.tensorNames()) weights.set(name, { shape: [...model.shape(name)], data: await model.tensor(name) });
+  return weights;
+}
+
 /**
- * Merges at every grid point through a recipe, scores each on the validation part, keeps the best
- * (the first of equals, in grid order), and saves that one by its own recipe to `workDir/merges/<id>`.
+ * Searches `spec`'s coefficients with the recipe language's own search: a recipe with search(...)
+ * spaces and optimize(...) (a grid, or CMA-ES), each candidate merged in memory and scored by its
+ * average validation accuracy; the best recipe it writes is then saved by its own recipe to
+ * `workDir/merges/<id>` (float32). Equal scores keep the first candidate.
  */
 export async function searchMethod(spec: MethodSpec, paths: FamilyPaths, heads: Weights, data: PreparedData, workDir: string, log: Log = () => {}): Promise<MethodSearch> {
-  const grid: GridResult[] = [];
-  let best: GridResult | null = null;
-  const gridDir = join(workDir, "grid", spec.id);
   const recipeDir = join(workDir, "recipes");
-  for (const point of gridPoints(spec)) {
-    const out = join(gridDir, pointSlug(point));
-    const folder = await mergeWithRecipe(mergeRecipe(spec, point, paths, out, gridDir), gridDir, `${pointSlug(point)}.merge`);
-    const validation = evaluateEncoder(loadWeights(folder), heads, data, "validation");
-    rmSync(folder, { recursive: true, force: true });
-    const result = { point, validation, validationAverage: mean(validation) };
-    grid.push(result);
-    if (!best || result.validationAverage > best.validationAverage) best = result;
+  const merges = join(workDir, "merges", spec.id);
+  const strategy = spec.evolve ? "cmaes" : "grid";
+  let grid: GridResult[];
+  let recipe: string;
+  if (spec.evolve || Object.keys(spec.grid).length > 0) {
+    const text = searchRecipe(spec, paths, join(workDir, "search", spec.id), recipeDir);
+    const file = join(recipeDir, `${spec.id}.search.merge`);
+    mkdirSync(recipeDir, { recursive: true });
+    writeFileSync(file, text);
+    const scores = new Map<number, TaskScores>();
+    const result = await runSearch(checkRecipe(text, file), {
+      fresh: true,
+      metric: async (model) => {
+        const validation = evaluateEncoder(await candidateWeights(model), heads, data, "validation");
+        scores.set(model.index, validation);
+        return mean(validation);
+      },
+    });
+    grid = result.candidates.map((c) => ({
+      point: Object.fromEntries(result.dimensions.map((d, i) => [d, c.values[i]!])),
+      validation: scores.get(c.index)!,
+      validationAverage: c.score,
+    }));
+    // The best recipe has the values filled in and optimize(...) commented out: add the save.
+    recipe = readFileSync(result.files.bestRecipe, "utf8") + `save(merged, ${JSON.stringify(relative(recipeDir, merges).split(sep).join("/"))}, dtype: "f32")\n`;
+    rmSync(result.files.bestRecipe, { force: true });
+  } else {
+    recipe = mergeRecipe(spec, {}, paths, merges, recipeDir);
+    grid = [];
   }
-  rmSync(gridDir, { recursive: true, force: true });
-  const chosen = best!;
-  const out = join(workDir, "merges", spec.id);
-  const recipe = mergeRecipe(spec, chosen.point, paths, out, recipeDir);
   const folder = await mergeWithRecipe(recipe, recipeDir, `${spec.id}.merge`);
-  log(`${spec.label}: ${grid.length} settings tried, chose ${describePoint(chosen.point)} (validation ${(100 * chosen.validationAverage).toFixed(2)}%)`);
-  return { spec, grid, best: chosen, folder, recipe };
+  if (grid.length === 0) {
+    const validation = evaluateEncoder(loadWeights(folder), heads, data, "validation");
+    grid.push({ point: {}, validation, validationAverage: mean(validation) });
+  }
+  // The search's own best: the first of equal scores, in evaluation order.
+  const best = grid.reduce((b, g) => (g.validationAverage > b.validationAverage ? g : b), grid[0]!);
+  log(`${spec.label}: ${grid.length} candidate${grid.length === 1 ? "" : "s"} (${strategy}), chose ${describePoint(best.point)} (validation ${(100 * best.validationAverage).toFixed(2)}%)`);
+  return { spec, grid, best, strategy, folder, recipe };
 }
 
 /** The interference report behind a merge: TIES's view at its density, plus PCB's balancing view for PCB. */

@@ -1,6 +1,6 @@
 /**
- * The merge methods compared, their coefficient grids (searched on the validation split only) and the
- * recipe text of one grid point.
+ * The merge methods compared, their search spaces (searched on the validation split only, by the
+ * recipe language's own search(...) and optimize(...)), and the recipe text of one chosen point.
  */
 import { relative, sep } from "node:path";
 
@@ -15,7 +15,9 @@ export interface MethodSpec {
   /** Coefficients searched, each over its list (the grid is their product, in this key order). */
   grid: Record<string, number[]>;
   /** Arguments passed as they are (strings are quoted). */
-  fixed: Record<string, string | number>;
+  fixed: Record<string, string | number | boolean>;
+  /** Instead of the grid: CMA-ES over these spaces (recipe text, e.g. "search(0..2, per_model: true)"). */
+  evolve?: { spaces: Record<string, string>; budget: number; seed: number };
 }
 
 /** One point of a method's grid: coefficient name → value. */
@@ -58,8 +60,9 @@ function pathFrom(dir: string, target: string): string {
   return JSON.stringify(rel === "" ? "." : rel);
 }
 
-function literal(v: string | number): string {
+function literal(v: string | number | boolean): string {
   if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "boolean") return String(v);
   if (!Number.isFinite(v)) throw new Error(`recipe arguments must be finite numbers, got ${v}`);
   return String(v);
 }
@@ -69,9 +72,7 @@ function literal(v: string | number): string {
  * (float32). Paths are written relative to `recipeDir`, where the recipe file will live.
  */
 export function mergeRecipe(spec: MethodSpec, point: GridPoint, models: RecipeModels, out: string, recipeDir: string): string {
-  for (const t of models.tasks) {
-    if (!IDENT.test(t.name) || RESERVED.has(t.name)) throw new Error(`task name "${t.name}" cannot be a recipe variable`);
-  }
+  checkTaskNames(models);
   const args: string[] = models.tasks.map((t) => t.name);
   if (spec.fn !== "linear") args.push(`base: base`);
   for (const [k, v] of Object.entries(point)) args.push(`${k}: ${literal(v)}`);
@@ -86,12 +87,44 @@ export function mergeRecipe(spec: MethodSpec, point: GridPoint, models: RecipeMo
   return lines.join("\n") + "\n";
 }
 
+function checkTaskNames(models: RecipeModels): void {
+  for (const t of models.tasks) {
+    if (!IDENT.test(t.name) || RESERVED.has(t.name)) throw new Error(`task name "${t.name}" cannot be a recipe variable`);
+  }
+}
+
+/**
+ * The recipe that searches `spec`'s coefficients: its grid as search([...]) lists (strategy grid), or
+ * its evolve spaces (strategy cmaes), and an optimize(...) whose journal and plots go to `searchOut`.
+ * The metric is the caller's function (validation accuracy), so the recipe names none.
+ */
+export function searchRecipe(spec: MethodSpec, models: RecipeModels, searchOut: string, recipeDir: string): string {
+  checkTaskNames(models);
+  const spaces = spec.evolve ? spec.evolve.spaces : Object.fromEntries(Object.entries(spec.grid).map(([k, v]) => [k, `search([${v.map(literal).join(", ")}])`]));
+  const budget = spec.evolve ? spec.evolve.budget : Math.max(1, Object.values(spec.grid).reduce((n, v) => n * v.length, 1));
+  const args: string[] = models.tasks.map((t) => t.name);
+  if (spec.fn !== "linear") args.push(`base: base`);
+  for (const [k, v] of Object.entries(spaces)) args.push(`${k}: ${v}`);
+  for (const [k, v] of Object.entries(spec.fixed)) args.push(`${k}: ${literal(v)}`);
+  const strategy = spec.evolve ? `strategy: "cmaes", seed: ${spec.evolve.seed}, ` : `strategy: "grid", `;
+  const lines = [
+    `# ${spec.label}: coefficients searched on the validation digits`,
+    ...(spec.fn !== "linear" ? [`base = model(${pathFrom(recipeDir, models.base)})`] : []),
+    ...models.tasks.map((t) => `${t.name} = model(${pathFrom(recipeDir, t.path)})`),
+    `merged = ${spec.fn}(${args.join(", ")})`,
+    `optimize(merged, ${strategy}budget: ${budget}, out: ${pathFrom(recipeDir, searchOut)})`,
+  ];
+  return lines.join("\n") + "\n";
+}
+
 const LAMBDAS = [0.3, 0.5, 0.7, 1.0, 1.5];
 /**
  * Share of each task vector kept: TIES's density and PCB's ratio, on one grid so neither is favoured;
  * 1 (keep everything) is in it so the search can say whether dropping helps at all.
  */
 const KEPT = [0.1, 0.2, 0.3, 0.5, 1.0];
+/** CMA-ES candidates per search: five dimensions (four per-task λ and the kept share), 6 generations of 8. */
+const CMAES_BUDGET = 48;
 
 /** The compared methods: averaging, task arithmetic, and TIES and PCB in both scopes. */
 export const DEFAULT_METHODS: readonly MethodSpec[] = [
@@ -101,4 +134,24 @@ export const DEFAULT_METHODS: readonly MethodSpec[] = [
   { id: "ties_global", label: "TIES (global)", fn: "ties", grid: { density: KEPT, lambda: LAMBDAS }, fixed: { scope: "global" } },
   { id: "pcb_tensor", label: "PCB (per tensor)", fn: "pcb", grid: { ratio: KEPT, lambda: LAMBDAS }, fixed: { scope: "tensor" } },
   { id: "pcb_global", label: "PCB (global)", fn: "pcb", grid: { ratio: KEPT, lambda: LAMBDAS }, fixed: { scope: "global" } },
+  ...[1, 2].flatMap((seed): MethodSpec[] => [
+    {
+      id: `ties_tensor_cmaes_s${seed}`,
+      label: `TIES (per tensor), CMA-ES seed ${seed}`,
+      fn: "ties",
+      grid: {},
+      // Per-task λ: TIES's disjoint sum with a coefficient per task (normalize: false), and the density.
+      fixed: { scope: "tensor", normalize: false },
+      evolve: { spaces: { density: "search(0.05..1)", weights: `search(0..1, per_model: true)` }, budget: CMAES_BUDGET, seed },
+    },
+    {
+      id: `pcb_tensor_cmaes_s${seed}`,
+      label: `PCB (per tensor), CMA-ES seed ${seed}`,
+      fn: "pcb",
+      grid: {},
+      // Per-task λ on PCB's balanced contributions (its weights), and the kept ratio.
+      fixed: { scope: "tensor" },
+      evolve: { spaces: { ratio: "search(0.05..1)", weights: `search(0..2, per_model: true)` }, budget: CMAES_BUDGET, seed },
+    },
+  ]),
 ];

@@ -27,7 +27,7 @@ export interface RunOutput {
 }
 
 /** The folders under `outDir` this benchmark owns (removed at the start of a run). */
-export const OWNED_OUTPUTS = ["models", "merges", "recipes", "grid", "interference", "results.md", "results.json", "chart.svg", "timings.json"];
+export const OWNED_OUTPUTS = ["models", "merges", "recipes", "grid", "search", "interference", "results.md", "results.json", "chart.svg", "timings.json"];
 /** Marks a folder as this benchmark's output, so a rerun may clear it and nothing else is cleared. */
 const MARKER = ".mergelang-quality";
 
@@ -88,7 +88,6 @@ export async function runExperiment(config: QualityConfig, outDir: string, optio
     rows.push(makeRow(spec.id, spec.label, "merge", describePoint(search.best.point), search.best.validationAverage, test, fineTunedTest, tasks));
     lap(`merge-${spec.id}`);
   }
-  rmSync(join(out, "grid"), { recursive: true, force: true });
 
   const reports = new Map<string, Report>();
   const byKey = new Map<string, Report>();
@@ -127,6 +126,30 @@ function interferenceTable(report: Report): string {
   return lines.join("\n") + "\n";
 }
 
+/**
+ * Grid against CMA-ES over per-task λ, per method: how many candidates each evaluated, the validation
+ * score it reached, and what that choice scores on the test digits (PCB-Merging reports the
+ * evolutionary search ahead of fixed coefficients).
+ */
+export function searchComparison(results: QualityResults, searches: readonly MethodSearch[]): string {
+  const evolved = searches.filter((s) => s.strategy === "cmaes");
+  if (evolved.length === 0) return "";
+  const rowOf = new Map(results.rows.map((r) => [r.id, r]));
+  const head = ["Method", "Search", "Evaluations", "Validation avg", "Test avg", "Test norm"];
+  const lines = [`## Grid vs CMA-ES (per-task λ)\n`, `| ${head.join(" | ")} |`, `|${head.map((_, i) => (i < 2 ? " --- " : " ---: ")).join("|")}|`];
+  const families = [...new Set(evolved.map((s) => `${s.spec.fn}/${String(s.spec.fixed["scope"] ?? "tensor")}`))];
+  for (const family of families) {
+    const members = searches.filter((s) => `${s.spec.fn}/${String(s.spec.fixed["scope"] ?? "tensor")}` === family);
+    for (const s of members) {
+      const row = rowOf.get(s.spec.id);
+      if (!row) continue;
+      const how = s.strategy === "cmaes" ? `CMA-ES, seed ${s.spec.evolve!.seed}: ${Object.keys(s.spec.evolve!.spaces).join(", ")}` : `grid: ${Object.keys(s.spec.grid).join(" × ")}`;
+      lines.push(`| ${[s.spec.label, how, String(s.grid.length), pct(s.best.validationAverage), pct(row.average), pct(row.normalised)].join(" | ")} |`);
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
 export function resultsMarkdown(results: QualityResults, searches: MethodSearch[], reports: Map<string, Report>, config: QualityConfig): string {
   const s = config.fractions;
   const parts: string[] = [];
@@ -144,6 +167,7 @@ export function resultsMarkdown(results: QualityResults, searches: MethodSearch[
   parts.push(`## Test accuracy (%)\n`);
   parts.push(resultsTable(results));
   parts.push(`\n![grouped bars per task](chart.svg)\n`);
+  parts.push(searchComparison(results, searches));
   parts.push(`## Interference behind each merge\n`);
   parts.push(
     `The inspection module's view of the four task vectors (fine-tuned − pre-trained), per layer, at the trimming density each merge used (0.2 for merges without one); ` +

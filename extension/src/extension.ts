@@ -9,10 +9,12 @@ import {
   DRY_RUN_REQUEST,
   INSPECT_REQUEST,
   RUN_REQUEST,
+  SEARCH_REQUEST,
   type DryRunResponse,
   type InspectParams,
   type InspectResponse,
   type RunResponse,
+  type SearchResponse,
 } from "../../src/lsp/protocol.js";
 import { InspectPanel } from "./inspect-panel.js";
 
@@ -85,6 +87,26 @@ async function runRecipe(uri?: vscode.Uri): Promise<void> {
   else void vscode.window.showErrorMessage(`mergelang: ${result.message}`);
 }
 
+/** optimize(...): progress (best so far) in a notification, the live table in the output channel. */
+async function searchRecipe(uri?: vscode.Uri): Promise<void> {
+  const doc = await recipeDocument(uri);
+  if (!doc || !client) return;
+  if (doc.isDirty) await doc.save();
+  const name = basename(doc.uri.fsPath);
+  output!.appendLine(`── search ${name} ──`);
+  output!.show(true);
+  const result = await withServerProgress(`mergelang: searching ${name}`, (workDoneToken, token) =>
+    client!.sendRequest<SearchResponse>(SEARCH_REQUEST, { uri: doc.uri.toString(), workDoneToken }, token),
+  );
+  for (const text of result.output) output!.appendLine(text);
+  if (result.ok) {
+    output!.appendLine(result.message);
+    const open = await vscode.window.showInformationMessage(`mergelang: ${result.message}`, "Open best recipe");
+    if (open && result.bestRecipe) await vscode.window.showTextDocument(vscode.Uri.file(result.bestRecipe));
+  } else if (result.cancelled) void vscode.window.showWarningMessage(`mergelang: ${result.message}`);
+  else void vscode.window.showErrorMessage(`mergelang: ${result.message}`);
+}
+
 async function dryRun(uri?: vscode.Uri): Promise<void> {
   const doc = await recipeDocument(uri);
   if (!doc || !client) return;
@@ -123,6 +145,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output,
     vscode.commands.registerCommand("mergelang.runRecipe", runRecipe),
     vscode.commands.registerCommand("mergelang.dryRun", dryRun),
+    vscode.commands.registerCommand("mergelang.searchRecipe", searchRecipe),
     vscode.commands.registerCommand("mergelang.inspectInterference", inspectInterference),
     vscode.commands.registerCommand("mergelang.formatRecipe", () => vscode.commands.executeCommand("editor.action.formatDocument")),
     vscode.commands.registerCommand("mergelang.restartServer", () => client?.restart()),

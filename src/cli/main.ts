@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `mergelang` command line: run | check | inspect | fmt | lsp | kernel. */
+/** The `mergelang` command line: run | search | check | inspect | fmt | lsp | kernel | import. */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +10,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   check: { summary: "check recipes: syntax, types, parameters and model headers", load: async () => (await import("./commands/check.js")).checkCommand },
   fmt: { summary: "format recipes canonically (--check to verify)", load: async () => (await import("./commands/fmt.js")).fmtCommand },
   run: { summary: "run a recipe: merge the models and write the outputs", load: async () => (await import("./commands/run.js")).runCommand },
+  search: { summary: "search a recipe's search(...) coefficients on validation data (optimize(...))", load: async () => (await import("./commands/search.js")).searchCommand },
   inspect: { summary: "per-layer interference reports (text, HTML, SVG, JSON)", load: async () => (await import("./commands/inspect.js")).inspectCommand },
   lsp: { summary: "start the language server (--stdio)", load: async () => (await import("./commands/lsp.js")).lspCommand },
   import: { summary: "print the recipe equivalent to a mergekit YAML config", load: async () => (await import("./commands/import.js")).importCommand },

@@ -1,6 +1,7 @@
 /**
  * `npm run demo`: generate the example model family (a few MB, seeded, written by the project's own
- * writer), then run every examples/*.merge on it and say where the outputs went.
+ * writer), then run every examples/*.merge on it (a recipe with optimize(...) is searched, as
+ * `mergelang search` does) and say where the outputs went.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -10,6 +11,8 @@ import { formatDiagnostic } from "../cli/diagnostics-output.js";
 import { ProgressBar, progressState } from "../cli/progress.js";
 import { formatSize } from "../io/index.js";
 import { runGraph, RunError } from "../runner/recipe-runner.js";
+import { runSearch } from "../search/search-runner.js";
+import { SearchTable } from "../search/table.js";
 import { generateExampleModels } from "./example-models.js";
 
 function examplesDir(): string {
@@ -24,7 +27,8 @@ async function main(): Promise<number> {
   const started = Date.now();
   const family = await generateExampleModels(join(examples, "models"));
   console.log(`example models: ${relative(process.cwd(), family) || family} (${readdirSync(family).join(", ")})`);
-  const recipes = readdirSync(examples).filter((f) => f.endsWith(".merge")).sort();
+  // A search's best recipe (*.best.merge) is its output, not an example.
+  const recipes = readdirSync(examples).filter((f) => f.endsWith(".merge") && !f.endsWith(".best.merge")).sort();
   let failed = 0;
   for (const name of recipes) {
     const file = join(examples, name);
@@ -34,6 +38,17 @@ async function main(): Promise<number> {
     for (const d of checked.diagnostics) if (d.severity !== "hint") console.log(formatDiagnostic(file, d, text));
     if (hasErrors(checked.diagnostics) || !checked.graph) {
       failed++;
+      continue;
+    }
+    if (checked.analysis.optimize) {
+      const table = new SearchTable((line) => console.log(line));
+      try {
+        const result = await runSearch(checked, { fresh: true, onProgress: (p) => table.row(p) });
+        console.log(`best ${result.best.score} with ${result.dimensions.map((d, i) => `${d} ${result.best.values[i]}`).join(", ")}: wrote ${relative(process.cwd(), result.files.bestRecipe)}`);
+      } catch (e) {
+        console.error(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+        failed++;
+      }
       continue;
     }
     const bar = new ProgressBar();

@@ -76,6 +76,8 @@ export function lowerToGraph(analysis: Analysis, text: string): Graph {
         effects.push({ kind: "print", text: e.values.map((v) => describe(v, sourceOf)).join(" "), origin: o });
         return;
       }
+      // optimize(...) is run by src/search on candidate recipes, never as part of the graph.
+      if (e.kind === "optimize") return;
       const configAtom = configSource(e.model);
       const path = isAbsolute(e.path) ? e.path : resolve(dirname(file), e.path);
       effects.push({

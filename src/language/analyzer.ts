@@ -12,6 +12,7 @@ import { closest, didYouMean } from "./suggest.js";
 import { checkCall, type CallInfo } from "./calls.js";
 import { checkFamilies } from "./model-checks.js";
 import { checkSaves, type PlannedSave } from "./save-checks.js";
+import { checkSearchPlan, intervalValue, type OptimizeStatement, type SearchSite } from "./search-checks.js";
 import {
   classify,
   combine,
@@ -59,6 +60,9 @@ export interface Analysis {
   /** Values of the statements, in order (null where the statement has none). */
   statementValues: (Value | null)[];
   file: string;
+  /** search(...) spaces given to parameters, in source order, and the optimize(...) statement. */
+  searchSites: SearchSite[];
+  optimize: OptimizeStatement | null;
 }
 
 export class Analyzer {
@@ -72,6 +76,8 @@ export class Analyzer {
   private readonly atoms: Atom[] = [];
   private readonly loads = new Map<string, LoadAtom>();
   private readonly laterNames = new Map<string, A.Identifier>();
+  private readonly searchSites: SearchSite[] = [];
+  private readonly optimizers: OptimizeStatement[] = [];
   private readonly dir: string;
 
   constructor(
@@ -86,6 +92,7 @@ export class Analyzer {
     const statementValues: (Value | null)[] = [];
     for (const s of program.statements) statementValues.push(this.statement(s));
     this.checkSaveTargets(program, statementValues);
+    checkSearchPlan(this, this.searchSites, this.optimizers);
     for (const b of this.bindings) {
       if (b.references.length === 0 && !b.name.startsWith("_")) {
         this.report(
@@ -103,6 +110,8 @@ export class Analyzer {
       atoms: this.atoms,
       statementValues,
       file: this.options.file,
+      searchSites: this.searchSites,
+      optimize: this.optimizers[0] ?? null,
     };
   }
 
@@ -191,6 +200,8 @@ export class Analyzer {
         return this.call(e);
       case "LayerRange":
         return this.layerRange(e);
+      case "Range":
+        return intervalValue(this, e);
     }
   }
 
@@ -344,6 +355,14 @@ export class Analyzer {
 
   recordCall(info: CallInfo): void {
     this.calls.push(info);
+  }
+
+  recordSearchSite(site: SearchSite): void {
+    this.searchSites.push(site);
+  }
+
+  recordOptimize(statement: OptimizeStatement): void {
+    this.optimizers.push(statement);
   }
 
   /** One load atom per resolved path: `model("a")` twice reads the same files. */

@@ -118,8 +118,16 @@ export interface LayerRangeExpr extends NodeBase {
   to: NumberLiteral | null; // null for a single layer `layers 3`
 }
 
+/** `lo..hi` as an argument: an interval of numbers, the space of `search(lo..hi)`. */
+export interface RangeExpr extends NodeBase {
+  kind: "Range";
+  from: Expr;
+  to: Expr | null;
+}
+
 export type Expr =
   | NumberLiteral
+  | RangeExpr
   | LayerRangeExpr
   | StringLiteral
   | BoolLiteral
@@ -193,6 +201,9 @@ export function childrenOf(node: AstNode): AstNode[] {
       out.push(node.expr);
       break;
     case "LayerRange":
+      out.push(node.from, node.to);
+      break;
+    case "Range":
       out.push(node.from, node.to);
       break;
     default:

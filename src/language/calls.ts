@@ -9,6 +9,7 @@ import { checkSelector } from "./model-checks.js";
 import { classify, formatNumber, isModelLike, typeName, UNKNOWN, type ModelFamily, type ModelLike, type Value } from "./values.js";
 import { stackPartsOf, stackValue, type LayerPart } from "./stacking.js";
 import { saveVocabulary, tokenRule } from "./save-vocabulary.js";
+import { checkSearchSpace, optimizeValue, representative, searchValue } from "./search-checks.js";
 import type { ParamTable, ParamValue, Selector, WhereClause } from "../graph/graph.js";
 
 export interface CallInfo {
@@ -133,7 +134,12 @@ export function checkCall(an: Analyzer, spec: FunctionSpec, call: A.CallExpr): V
     }
   }
 
-  for (const bounds of given.values()) for (const b of bounds) if (!checkValue(an, spec, b.param, b.value, b.arg.value ?? b.arg, modelCount)) ok = false;
+  for (const bounds of given.values()) {
+    for (const b of bounds) {
+      if (!checkValue(an, spec, b.param, b.value, b.arg.value ?? b.arg, modelCount)) ok = false;
+      else if (b.value.type === "Search") recordSearchSite(an, spec, b.param, b.value, call, null, b.arg.value ?? b.arg);
+    }
+  }
 
   for (const p of spec.params) {
     if (p.variadic || p.optional || p.default !== undefined || given.has(p.name)) continue;
@@ -157,6 +163,16 @@ export function checkCall(an: Analyzer, spec: FunctionSpec, call: A.CallExpr): V
 function canonicalChoice(param: ParamSpec, value: Value): Value {
   const alias = value.type === "String" ? param.aliases?.[value.value] : undefined;
   return alias === undefined ? value : { type: "String", value: alias };
+}
+
+/** A search space given to a parameter: kept for optimize(...) when the function can take one. */
+function recordSearchSite(an: Analyzer, spec: FunctionSpec, param: ParamSpec, value: Extract<Value, { type: "Search" }>, owner: A.CallExpr, where: A.WhereClause | null, node: { range: A.Range }): void {
+  if (!["merge", "delta-op", "helper"].includes(spec.kind)) {
+    an.report(diagnostic("bad-search-space", "error", node.range, `${spec.name}() takes no search space: search(...) is for the number parameters of merges, e.g. ties(..., lambda: search(0.3..1.5))`));
+    return;
+  }
+  const modelNames = owner.args.filter((a) => !a.name && a.value).map((a) => an.source(a.value!));
+  an.recordSearchSite({ call: value.call, domain: value.domain, perModel: value.perModel, param: param.name, method: spec.name, owner, where, modelNames, integer: param.integer === true });
 }
 
 function reportMissing(an: Analyzer, spec: FunctionSpec, call: A.CallExpr, p: ParamSpec): void {
@@ -183,6 +199,9 @@ export function checkValue(an: Analyzer, spec: FunctionSpec, param: ParamSpec, v
   };
   const accepts = (t: string) => param.types.includes(t as never);
   const numeric = accepts("Number");
+  if (value.type === "Search") return checkSearchSpace(spec, param, value, fail);
+  if (value.type === "Interval" && !accepts("Interval")) return fail("wrong-type", `a range lo..hi is a search space: write ${param.name}: search(${"lo..hi"}) and search it with optimize(...)`);
+  if (value.type === "Interval") return true;
 
   if (value.type === "Ramp") {
     if (!numeric || !param.perTensor) return fail("ramp-misuse", `'${param.name}' of ${spec.name}() cannot vary per layer, so ramp(...) is not allowed here`);
@@ -263,8 +282,10 @@ function checkNumber(p: ParamSpec, v: number, fail: (code: "out-of-range", m: st
   return true;
 }
 
-function toParamValue(v: Value): ParamValue | undefined {
+function toParamValue(v: Value, modelCount: number): ParamValue | undefined {
   switch (v.type) {
+    case "Search":
+      return representative(v, modelCount);
     case "Number":
       return v.value;
     case "String":
@@ -286,18 +307,18 @@ function paramTable(an: Analyzer, spec: FunctionSpec, call: A.CallExpr, get: (n:
   for (const p of spec.params) {
     if (p.variadic || p.types.includes("Model") || p.types.includes("Delta")) continue;
     const v = get(p.name);
-    const pv = v ? toParamValue(v) : p.default;
+    const pv = v ? toParamValue(v, modelCount) : p.default;
     if (pv !== undefined) values[p.name] = pv;
   }
   const where: WhereClause[] = [];
   for (const clause of call.where) {
-    const c = whereClause(an, spec, clause, modelCount, family);
+    const c = whereClause(an, spec, call, clause, modelCount, family);
     if (c) where.push(c);
   }
   return { values, where, modelCount };
 }
 
-function whereClause(an: Analyzer, spec: FunctionSpec, clause: A.WhereClause, modelCount: number, family: ModelFamily | null): WhereClause | null {
+function whereClause(an: Analyzer, spec: FunctionSpec, owner: A.CallExpr, clause: A.WhereClause, modelCount: number, family: ModelFamily | null): WhereClause | null {
   let selector: Selector | null = null;
   const sel = clause.selector;
   if (sel?.kind === "GlobSelector") {
@@ -354,7 +375,8 @@ function whereClause(an: Analyzer, spec: FunctionSpec, clause: A.WhereClause, mo
       continue;
     }
     warnTrimsEverything(an, spec, name, value, entry.value ?? entry);
-    const pv = toParamValue(value);
+    if (value.type === "Search") recordSearchSite(an, spec, param, value, owner, clause, entry.value ?? entry);
+    const pv = toParamValue(value, modelCount);
     if (pv !== undefined) values[name] = pv;
   }
   return ok && selector ? { selector, values, origin: { file: "", line: clause.range.start.line, column: clause.range.start.column } } : null;
@@ -511,6 +533,8 @@ function evaluate(
         family: null,
       };
     }
+    case "search":
+      return { value: spec.name === "search" ? searchValue(an, call, get) : optimizeValue(an, call, get), family: null };
     case "helper": {
       if (spec.name === "token") return { value: tokenRule(an, call, get), family: null };
       if (spec.name === "gradient") {

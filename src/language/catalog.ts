@@ -4,7 +4,7 @@
  */
 
 /** Value types of the language (spec §4). `Size` is a byte size: "5GB" or a number of bytes. */
-export type ValueType = "Number" | "String" | "Bool" | "List" | "Model" | "Delta" | "Report" | "Effect" | "Ramp" | "Size" | "Layers" | "Token" | "Any";
+export type ValueType = "Number" | "String" | "Bool" | "List" | "Model" | "Delta" | "Report" | "Effect" | "Ramp" | "Size" | "Layers" | "Token" | "Interval" | "Search" | "Any";
 
 export interface NumberRange {
   min?: number;
@@ -59,8 +59,9 @@ export interface Paper {
   url: string;
 }
 
+/** `search`: search spaces and the optimize(...) statement that searches them (src/search). */
 /** `layout`: functions that rearrange a model's layers (slice) rather than merge weights. */
-export type FunctionKind = "source" | "merge" | "layout" | "delta-op" | "report" | "effect" | "helper";
+export type FunctionKind = "source" | "merge" | "layout" | "delta-op" | "report" | "effect" | "helper" | "search";
 
 export interface FunctionSpec {
   name: string;
@@ -274,7 +275,7 @@ export const catalog: readonly FunctionSpec[] = [
     returns: "Model",
     hasScope: true,
     summary: "PCB-Merging: balance parameter competition within and across tasks, drop the least important, rescale.",
-    formula: "β = exp(n·norm(|δ|)²)·tanh(δ·Σδ); keep the top ratio of β per task as scale s; τ = Σ δ̃ᵢ·sᵢ / Σ sᵢ; base + λ·τ",
+    formula: "β = exp(n·norm(|δ|)²)·tanh(δ·Σδ); keep the top ratio of β per task as scale s; τ = Σ wᵢ·δ̃ᵢ·sᵢ / Σ sᵢ; base + λ·τ",
     paper: papers.pcb,
     params: [
       models(1),
@@ -282,6 +283,7 @@ export const catalog: readonly FunctionSpec[] = [
       { name: "ratio", types: ["Number"], default: 0.1, range: { min: 0, max: 1, minExclusive: true }, perTensor: true, doc: "share of each task's parameters kept after balancing" },
       lambda,
       { name: "clip", types: ["Number"], default: 0.0001, range: { min: 0, max: 0.5, maxExclusive: true }, doc: "share of the smallest and largest magnitudes clipped before balancing" },
+      { ...weights, doc: "one coefficient per task on its balanced contribution (default: 1 each), as PCB-Merging's evolutionary search tunes them" },
       scope,
     ],
   },
@@ -574,6 +576,48 @@ export const catalog: readonly FunctionSpec[] = [
     returns: "Effect",
     summary: "Write the values' text to standard output.",
     params: [{ name: "values", types: ["Any"], positional: true, variadic: true, minCount: 0, doc: "values to print" }],
+  },
+  {
+    name: "search",
+    kind: "search",
+    returns: "Search",
+    summary:
+      "A search space for a number parameter of a merge: an interval lo..hi or a list of values, searched by optimize(...) on validation data.",
+    formula: "lambda: search(0.3..1.5); density: search([0.1, 0.2, 0.5]); weights: search(0..1, per_model: true)",
+    paper: papers.ties,
+    params: [
+      { name: "space", types: ["Interval", "List"], positional: true, doc: "an interval lo..hi (inclusive) or a list of the values to try" },
+      { name: "per_model", types: ["Bool"], default: false, doc: "one value per model, each searched on its own (for per-model parameters such as weights)" },
+      { name: "steps", types: ["Number"], optional: true, integer: true, range: { min: 2 }, doc: "grid points over an interval (default: as many as the budget allows)" },
+      { name: "log", types: ["Bool"], default: false, doc: "search the interval on a log scale (both ends > 0)" },
+    ],
+  },
+  {
+    name: "optimize",
+    kind: "search",
+    returns: "Effect",
+    summary:
+      "Search the recipe's search(...) spaces: merge each candidate, score it with the metric, keep the best (`mergelang search FILE`).",
+    formula: "grid: every combination; random: seeded uniform draws; cmaes: bounded CMA-ES with restarts (IPOP), on the spaces scaled to [0, 1]",
+    paper: papers.pcb,
+    params: [
+      { name: "model", types: ["Model"], positional: true, doc: "the merged model each candidate produces (what the metric scores)" },
+      {
+        name: "metric",
+        types: ["String"],
+        optional: true,
+        doc: "a command run on each candidate's model folder ({model} is replaced by the folder); the last number it prints is the score. The API and notebooks may pass a function instead",
+      },
+      { name: "goal", types: ["String"], default: "max", choices: ["max", "min"], doc: "maximise or minimise the metric" },
+      { name: "strategy", types: ["String"], default: "grid", choices: ["grid", "random", "cmaes"], doc: "grid (every combination), random (seeded draws) or cmaes (evolution strategy, as PCB-Merging)" },
+      { name: "budget", types: ["Number"], default: 20, integer: true, range: { min: 1 }, doc: "most candidates evaluated" },
+      { name: "seed", types: ["Number"], default: 0, integer: true, range: { min: 0 }, doc: "seed of random and cmaes: same seed, same candidates" },
+      { name: "parallel", types: ["Number"], default: 1, integer: true, range: { min: 1 }, doc: "candidates evaluated at the same time (metric commands)" },
+      { name: "timeout", types: ["Number"], default: 3600, range: { min: 0, minExclusive: true }, doc: "seconds a metric command may run on one candidate" },
+      { name: "out", types: ["String"], optional: true, doc: "folder for the journal, the best recipe and the plots (default: the recipe's name + .search)" },
+      { name: "dtype", types: ["String"], optional: true, choices: ["bf16", "f16", "f32"], doc: "dtype of the candidate folders a metric command reads (default: the base model's)" },
+      { name: "sigma", types: ["Number"], default: 0.3, range: { min: 0, max: 1, minExclusive: true }, doc: "cmaes: initial step size, as a share of each space's range" },
+    ],
   },
   {
     name: "ramp",

@@ -302,12 +302,20 @@ export class AstBuilder {
     const colon = id ? tok(c, "Colon") : undefined;
     if (id && colon) {
       const name = this.identifier(id);
-      const value = this.chain(c);
+      const value = this.withRangeEnd(this.chain(c), sub(c, "rangeEnd"));
       return { kind: "Argument", name, value, range: spanRanges(name.range, value?.range ?? this.range(colon)) };
     }
-    const value = this.chain(c);
+    const value = this.withRangeEnd(this.chain(c), sub(c, "rangeEnd"));
     if (!value) return null;
     return { kind: "Argument", name: null, value, range: value.range };
+  }
+
+  /** `from..to`: the argument's value becomes a range when `..` follows it. */
+  private withRangeEnd(from: A.Expr | null, end: CstNode | undefined): A.Expr | null {
+    if (!from || !end) return from;
+    const to = this.chain(end.children);
+    const dots = tok(end.children, "DotDot");
+    return { kind: "Range", from, to, range: spanRanges(from.range, to?.range ?? (dots ? tokenRange(dots) : from.range)) };
   }
 
   private whereClause(node: CstNode): A.WhereClause {

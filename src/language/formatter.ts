@@ -157,6 +157,8 @@ class Printer {
         return `[${e.items.map((i) => this.expr(i)).join(", ")}]`;
       case "ParenExpr":
         return `(${e.expr ? this.expr(e.expr) : ""})`;
+      case "Range":
+        return `${this.expr(e.from)}..${e.to ? this.expr(e.to) : ""}`;
       case "LayerRange":
         return e.to ? `layers ${e.from?.raw ?? ""}..${e.to.raw}` : `layers ${e.from?.raw ?? ""}`;
       case "UnaryExpr":

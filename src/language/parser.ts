@@ -201,12 +201,19 @@ export class RecipeParser extends CstParser {
     return a.tokenType === T.Identifier && b.tokenType === T.Equals && a.startLine! > comma.startLine!;
   }
 
-  /** `name: value` or `value`. */
+  /** `name: value` or `value`; a value may be a range `lo..hi` (a search space, `search(0.3..1.5)`). */
   public argument = this.RULE("argument", () => {
     this.OPTION(() => {
       this.CONSUME(T.Identifier);
       this.CONSUME(T.Colon);
     });
+    this.chain();
+    this.OPTION2(() => this.SUBRULE(this.rangeEnd));
+  });
+
+  /** `..hi` after an argument's value. */
+  public rangeEnd = this.RULE("rangeEnd", () => {
+    this.CONSUME(T.DotDot);
     this.chain();
   });
 

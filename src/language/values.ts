@@ -78,11 +78,35 @@ export type Value =
   | { type: "Layers"; from: number; to: number }
   /** token(...): where one output token's embedding row comes from. */
   | { type: "Token"; rule: TokenRule }
+  /** `lo..hi` (only as search's space). */
+  | { type: "Interval"; from: number; to: number }
+  /** search(...): a parameter's space of values, filled in by optimize(...) (src/search). */
+  | { type: "Search"; call: CallExpr; domain: SearchDomain; perModel: boolean }
   | ModelLike
   | { type: "Report"; call: CallExpr; report: ReportRequest }
   | { type: "Effect"; call: CallExpr; effect: EffectRequest }
   | { type: "Function"; name: string }
   | { type: "Unknown" };
+
+/** The values one search space ranges over. `steps`: the grid's points over an interval (null: from the budget). */
+export type SearchDomain =
+  | { kind: "interval"; from: number; to: number; steps: number | null; log: boolean }
+  | { kind: "choice"; values: number[] };
+
+/** optimize(...): what the search scores and how it searches (see src/search/options.ts). */
+export interface OptimizeRequest {
+  model: ModelLike;
+  metric: string | null;
+  goal: "max" | "min";
+  strategy: "grid" | "random" | "cmaes";
+  budget: number;
+  seed: number;
+  parallel: number;
+  timeout: number;
+  out: string | null;
+  dtype: string | null;
+  sigma: number;
+}
 
 export interface ReportRequest {
   models: ModelLike[];
@@ -121,7 +145,8 @@ export type EffectRequest =
       /** As given; a .jinja file made absolute. */
       chatTemplate: string | null;
     }
-  | { kind: "print"; values: Value[] };
+  | { kind: "print"; values: Value[] }
+  | ({ kind: "optimize" } & OptimizeRequest);
 
 export const UNKNOWN: Value = { type: "Unknown" };
 
@@ -184,6 +209,10 @@ export function typeName(v: Value): string {
       return "a layer range";
     case "Token":
       return "a token rule";
+    case "Interval":
+      return "a range of numbers (lo..hi)";
+    case "Search":
+      return "a search space";
     case "Report":
       return "a report";
     case "Effect":

@@ -18,7 +18,7 @@ import { summaryLine } from "../inspect/report.js";
 import type { AnalysisHost } from "./analysis/analysis-host.js";
 import type { InterferenceEstimates } from "./interference.js";
 import { JobError, type JobRunner } from "./jobs/job-runner.js";
-import type { InspectResponse, MergelangSettings, RunResponse } from "./protocol.js";
+import type { InspectResponse, MergelangSettings, RunResponse, SearchResponse } from "./protocol.js";
 
 export interface CommandContext {
   connection: Connection;
@@ -98,6 +98,25 @@ export async function runRecipe(ctx: CommandContext, uri: string, token: Cancell
   } catch (e) {
     const cancelled = e instanceof JobError && e.cancelled;
     return { ok: false, cancelled, message: cancelled ? "cancelled: no output was written" : (e as Error).message, output, saved: [] };
+  }
+}
+
+/** optimize(...) in the job worker: progress shows the best so far; the output holds the live table. */
+export async function searchRecipe(ctx: CommandContext, uri: string, token: CancellationToken, workDoneToken?: ProgressToken): Promise<SearchResponse> {
+  const { text, file, problem } = await ctx.analysis.query("searchable", uri, {});
+  if (problem) return { ok: false, cancelled: false, message: problem, output: [], bestRecipe: null };
+  const output: string[] = [];
+  try {
+    const result = await withProgress(ctx, `Searching ${basename(file)}`, token, workDoneToken, (signal, report) =>
+      ctx.runs.run({ kind: "search", file, text, threads: ctx.settings().threads }, { signal, onText: (t) => output.push(t), onProgress: (p) => report(p.label, p.done, p.total) }),
+    );
+    if (result.kind !== "search") throw new Error("unexpected job result");
+    const o = result.outcome;
+    const values = o.dimensions.map((d, i) => `${d} ${o.values[i]}`).join(", ");
+    return { ok: true, cancelled: false, message: `best ${o.score} with ${values} (${o.evaluations} evaluations); wrote ${basename(o.bestRecipe)}`, output, bestRecipe: o.bestRecipe };
+  } catch (e) {
+    const cancelled = e instanceof JobError && e.cancelled;
+    return { ok: false, cancelled, message: cancelled ? "search stopped: the journal keeps every finished candidate, search again to resume" : (e as Error).message, output, bestRecipe: null };
   }
 }
 

@@ -10,6 +10,7 @@ export type ProgressToken = number | string;
 export const RUN_REQUEST = "mergelang/run";
 export const DRY_RUN_REQUEST = "mergelang/dryRun";
 export const INSPECT_REQUEST = "mergelang/inspect";
+export const SEARCH_REQUEST = "mergelang/search";
 
 export interface RecipeParams {
   uri: string;
@@ -40,6 +41,16 @@ export interface RunResponse {
   /** Everything the run printed (values, report tables), in order. */
   output: string[];
   saved: SavedModel[];
+}
+
+export interface SearchResponse {
+  ok: boolean;
+  cancelled: boolean;
+  message: string;
+  /** The live table's lines (one per candidate) and notes, in order. */
+  output: string[];
+  /** The recipe with the best values filled in, when the search finished. */
+  bestRecipe: string | null;
 }
 
 export interface DryRunResponse {

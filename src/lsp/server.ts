@@ -23,7 +23,7 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import { AnalysisHost } from "./analysis/analysis-host.js";
 import type { QueryKind, QueryMap } from "./analysis/queries.js";
 import { codeLenses, resolveLens, type LensData } from "./code-lens.js";
-import { inspect, runRecipe, type CommandContext } from "./commands.js";
+import { inspect, runRecipe, searchRecipe, type CommandContext } from "./commands.js";
 import { complete, resolveCompletion } from "./completion.js";
 import { folderPath, uriToPath } from "./convert.js";
 import { InterferenceEstimates } from "./interference.js";
@@ -34,6 +34,7 @@ import {
   INSPECT_REQUEST,
   readSettings,
   RUN_REQUEST,
+  SEARCH_REQUEST,
   type InspectParams,
   type MergelangSettings,
   type RecipeParams,
@@ -282,6 +283,13 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     guardAsync("run", { ok: false, cancelled: false, message: "the run failed unexpectedly (see the server log)", output: [], saved: [] }, () => {
       requireOpen(p.uri);
       return runRecipe(commands, p.uri, token, p.workDoneToken);
+    }),
+  );
+
+  connection.onRequest(SEARCH_REQUEST, (p: RecipeParams, token: CancellationToken) =>
+    guardAsync("search", { ok: false, cancelled: false, message: "the search failed unexpectedly (see the server log)", output: [], bestRecipe: null }, () => {
+      requireOpen(p.uri);
+      return searchRecipe(commands, p.uri, token, p.workDoneToken);
     }),
   );
 

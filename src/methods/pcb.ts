@@ -8,7 +8,8 @@
  * 3. inter = tanh(δ · Σⱼ δⱼ).
  * 4. β = intra·inter; per task clamp β from below at its order statistic floor(d·(1−ratio)) and
  *    normalise by min/max to the scale s.
- * 5. τ = Σ δ̃ᵢ·sᵢ / max(Σ sᵢ, 1e-12); result base + lambda·τ.
+ * 5. τ = Σ wᵢ·δ̃ᵢ·sᵢ / max(Σ sᵢ, 1e-12); result base + lambda·τ. The weights wᵢ (default 1, the
+ *    authors' code) are per-task coefficients, as PCB-Merging's evolutionary search tunes them.
  *
  * A min/max normalisation that would divide by zero gives 0 (the reference gives NaN).
  * Statistics take two stages of selections: the clip bounds of |δ|, then the β thresholds.
@@ -23,6 +24,7 @@ export interface PcbParams {
   ratio: number;
   lambda: number;
   clip: number;
+  weights: number[];
 }
 
 /** One task's clip bounds and min/max normalisation of the clipped magnitudes. */
@@ -123,13 +125,13 @@ export const pcbKernel: MethodKernel<PcbParams, PcbStats> = {
   inputKind: "models",
   base: "required",
   scopeParams: ["ratio", "clip"],
-  parseParams(params) {
+  parseParams(params, inputCount) {
     const r = new ParamReader(params, "pcb");
     const ratio = r.number("ratio", 0.1);
     const clip = r.number("clip", 0.0001);
     r.inRange("ratio", ratio, 0, 1);
     r.inRange("clip", clip, 0, 0.5);
-    return { ratio, clip, lambda: r.number("lambda", 1) };
+    return { ratio, clip, lambda: r.number("lambda", 1), weights: r.perModel("weights", inputCount, 1) };
   },
   stats: {
     stage(params, stage, d, n) {
@@ -170,6 +172,7 @@ export const pcbKernel: MethodKernel<PcbParams, PcbStats> = {
         const { lo: clipLo, hi: clipHi } = st.clip[i]!;
         const d = deltas[i]!;
         const beta = betas[i]!;
+        const w = params.weights[i]!;
         for (let k = 0; k < len; k++) {
           const b = beta[k]!;
           const scale = f(f((b > lo ? b : lo) - lo) / range);
@@ -177,7 +180,7 @@ export const pcbKernel: MethodKernel<PcbParams, PcbStats> = {
           let a = Math.abs(x);
           a = a < clipLo ? clipLo : a;
           a = a > clipHi ? clipHi : a;
-          num[k] += a * (+(x > 0) - +(x < 0)) * scale; // sign(δ)·clipped |δ|, times the scale
+          num[k] += w * a * (+(x > 0) - +(x < 0)) * scale; // wᵢ·sign(δ)·clipped |δ|, times the scale
           den[k] += scale;
         }
       }

@@ -25,9 +25,13 @@ import { inspectAt, type Inspection } from "./inspection.js";
 import { isComplete, type Completeness } from "./is-complete.js";
 import { MagicFailure, parseCacheSize, runMagic } from "./magic-commands.js";
 import { magicHelp, splitMagics } from "./magics.js";
-import { formatCount, type MimeBundle } from "./mimebundle.js";
+import { escapeHtml, formatCount, type MimeBundle } from "./mimebundle.js";
 import type { CellOutput } from "./output.js";
 import { DEFAULT_CACHE_BYTES, TensorCache } from "./tensor-cache.js";
+import { lowerToGraph } from "../graph/lower.js";
+import { runSearch, type MetricFunction, type SearchProgress, type SearchResult } from "../search/search-runner.js";
+import { scorePlot } from "../search/plots.js";
+import { searchTableHtml, searchTableText } from "../search/table.js";
 
 export interface SessionOptions {
   /** Folder that relative model and output paths resolve against (default: the current directory). */
@@ -44,6 +48,8 @@ export interface RunOptions {
   /** The cell's execution count, used in error locations ("Cell In[3], line 2"). */
   executionCount?: number | null;
   signal?: AbortSignal;
+  /** The score of a candidate of the cell's optimize(...), instead of its metric command. */
+  metric?: MetricFunction;
 }
 
 export interface BindingSummary {
@@ -74,6 +80,8 @@ export class Session {
   private readonly lookup: ModelLookup;
   private running: AbortController | null = null;
   private scratch: string | null = null;
+  /** The result of the last optimize(...) cell. */
+  lastSearch: SearchResult | null = null;
 
   constructor(options: SessionOptions = {}) {
     this.cwd = resolve(options.cwd ?? process.cwd());
@@ -146,14 +154,14 @@ export class Session {
     if (options.signal?.aborted) controller.abort();
     this.running = controller;
     try {
-      return await this.runCell(cell, out, options.executionCount ?? null, controller.signal);
+      return await this.runCell(cell, out, options.executionCount ?? null, controller.signal, options.metric ?? null);
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
       this.running = null;
     }
   }
 
-  private async runCell(cell: string, out: CellOutput, count: number | null, signal: AbortSignal): Promise<CellOutcome> {
+  private async runCell(cell: string, out: CellOutput, count: number | null, signal: AbortSignal, metric: MetricFunction | null): Promise<CellOutcome> {
     const { magics, code } = splitMagics(cell);
     try {
       for (const m of magics) runMagic(m, out, count, this);
@@ -166,7 +174,11 @@ export class Session {
     const composed = this.prelude.compose(code);
     const checked = checkRecipe(composed.text, this.file, { models: this.lookup, effectsFrom: composed.cellOffset });
     const locate: Locator = (pos) => this.prelude.locate(composed, code, pos);
-    const errors = checked.diagnostics.filter((d) => d.severity === "error");
+    // A cell may define a merge with search spaces and a later cell search it: a cell of bindings
+    // only is not held to "spaces need an optimize(...)"; a cell that shows or saves something is.
+    const definesOnly = checked.analysis.program.statements.every((s) => s.range.start.offset < composed.cellOffset || s.kind === "AssignStmt");
+    const errors = checked.diagnostics.filter((d) => d.severity === "error" && !(definesOnly && d.code === "search-without-optimize"));
+    if (errors.length === 0 && !checked.graph) checked.graph = lowerToGraph(checked.analysis, checked.text);
     if (errors.length > 0 || !checked.graph) {
       const error = diagnosticsError(errors.length ? errors : checked.diagnostics, locate, count);
       if (errors.some((d) => d.range.start.offset < composed.cellOffset)) {
@@ -183,6 +195,8 @@ export class Session {
     const run: CellRun = { code, composed, checked, locate, count, out, signal };
     try {
       await this.runEffects(run, checked.graph);
+      const optimize = checked.analysis.optimize;
+      if (optimize && optimize.call.range.start.offset >= composed.cellOffset) await this.runSearchCell(run, metric);
       return { status: "ok" };
     } catch (e) {
       return { status: "error", error: this.runtimeFailure(e, run) };
@@ -228,6 +242,29 @@ export class Session {
         throw Object.assign(e instanceof Error ? e : new Error(String(e)), { effect });
       }
     }
+  }
+
+  /** The cell's optimize(...): a live table updated on every candidate, then the best and the plot. */
+  private async runSearchCell(run: CellRun, metric: MetricFunction | null): Promise<void> {
+    const rows: SearchProgress[] = [];
+    const id = `mergelang-search-${run.count ?? 0}-${Date.now()}`;
+    const show = (): MimeBundle => ({ "text/plain": searchTableText(rows), "text/html": searchTableHtml(rows) });
+    const result = await runSearch(run.checked, {
+      ...(metric ? { metric } : {}),
+      signal: run.signal,
+      headers: this.headers,
+      cache: this.cache,
+      onNote: (line) => run.out.stream("stderr", `note: ${line}\n`),
+      onProgress: (p) => {
+        rows.push(p);
+        run.out.display(show(), { id, update: rows.length > 1 });
+      },
+    });
+    this.lastSearch = result;
+    const best = result.best;
+    const line = `best ${best.score} with ${result.dimensions.map((d, i) => `${d} ${best.values[i]}`).join(", ")} (candidate ${best.index} of ${result.candidates.length}); wrote ${relativePath(this.cwd, result.files.bestRecipe)}`;
+    const plot = scorePlot(result.candidates, result.goal, `${result.candidates.length} evaluations`);
+    run.out.result({ "text/plain": line, "text/html": `<p>${escapeHtml(line)}</p>${plot}`, "image/svg+xml": plot });
   }
 
   private runtimeFailure(e: unknown, run: CellRun): CellError {

@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import type { Graph, GraphNode, LoadNode, NodeId, ParamTable, SaveEffect } from "../graph/graph.js";
+import type { Graph, GraphNode, LoadNode, MergeNode, NodeId, ParamTable, SaveEffect } from "../graph/graph.js";
 import { EngineAbortedError, EngineError, atOrigin } from "../engine/errors.js";
 import { executeGraph, type EngineProgress } from "../engine/executor.js";
 import { hasStack, postOrder } from "../engine/graph-walk.js";
@@ -33,6 +33,9 @@ export class TensorEvaluator {
   private familyList: FamilyTensor[] | null = null;
   private layerCount = 0;
   private reference: LoadNode | null = null;
+  /** The graph's nodes, plus λ = 1 copies of merges (see unitLambda). */
+  private readonly nodes: GraphNode[];
+  private readonly unitNodes = new Map<NodeId, NodeId>();
 
   constructor(
     private readonly graph: Graph,
@@ -42,6 +45,7 @@ export class TensorEvaluator {
     private readonly options: EvaluatorOptions,
   ) {
     this.models = new ModelSet(headers);
+    this.nodes = [...graph.nodes];
   }
 
   /** The root's tensors (names, shapes, dtypes), after checking every model it reads agrees. */
@@ -83,7 +87,7 @@ export class TensorEvaluator {
     const hit = this.cache.get(key);
     if (hit) return hit;
     this.checkAborted();
-    const node = this.graph.nodes[id]!;
+    const node = this.nodes[id]!;
     let out: Float32Array;
     if (node.kind === "load") {
       out = await this.read(node, t);
@@ -93,7 +97,14 @@ export class TensorEvaluator {
         const x = await this.node(term.node, t);
         for (let i = 0; i < out.length; i++) out[i]! += term.coef * x[i]!;
       }
-    } else if (isGlobal(node) || node.kind === "stack" || hasStack(this.graph, [id])) {
+    } else if (node.kind === "merge" && node.base !== null && scalesByLambda(node)) {
+      // base + λ·τ: the merge at λ = 1 is cached once, so a search over λ alone re-reads and re-trims nothing.
+      const lambda = node.params.values["lambda"] as number;
+      const unit = await this.node(this.unitLambda(node), t);
+      const base = await this.node(node.base, t);
+      out = new Float32Array(t.numel);
+      for (let i = 0; i < out.length; i++) out[i] = base[i]! + lambda * (unit[i]! - base[i]!);
+    } else if (isGlobal(node) || node.kind === "stack" || hasStack({ nodes: this.nodes, effects: [] }, [id])) {
       // Whole-model statistics, or tensors renamed from other models: the streaming engine saves it once.
       out = await this.read(await this.materialize(node), t);
     } else {
@@ -110,6 +121,16 @@ export class TensorEvaluator {
     }
     this.cache.set(key, out);
     return out;
+  }
+
+  /** The same merge at λ = 1, as a node of its own (appended to a private copy of the node list). */
+  private unitLambda(node: MergeNode): NodeId {
+    const known = this.unitNodes.get(node.id);
+    if (known !== undefined) return known;
+    const id = this.nodes.length;
+    this.nodes.push({ ...node, id, params: { ...node.params, values: { ...node.params.values, lambda: 1 } } });
+    this.unitNodes.set(node.id, id);
+    return id;
   }
 
   private async read(load: LoadNode, t: FamilyTensor): Promise<Float32Array> {
@@ -163,7 +184,7 @@ export class TensorEvaluator {
   private key(id: NodeId): string {
     const known = this.keys.get(id);
     if (known) return known;
-    const node: GraphNode = this.graph.nodes[id]!;
+    const node: GraphNode = this.nodes[id]!;
     let text: string;
     switch (node.kind) {
       case "load":
@@ -191,6 +212,21 @@ export class TensorEvaluator {
 /** Where clauses without their recipe positions: the same parameters in another cell are the same. */
 function stripOrigins(params: ParamTable): unknown {
   return { values: params.values, where: params.where.map((w) => ({ selector: w.selector, values: w.values })), modelCount: params.modelCount };
+}
+
+/** Methods whose result is base + λ·τ with τ independent of λ (their kernels apply λ last). */
+const LAMBDA_SCALED = new Set(["task_arithmetic", "ties", "pcb", "dare", "breadcrumbs", "della"]);
+
+/** A tensor-scope merge whose λ is one number (no where clause varies it) and not already 1. */
+function scalesByLambda(node: MergeNode): boolean {
+  const lambda = node.params.values["lambda"];
+  return (
+    LAMBDA_SCALED.has(node.method) &&
+    node.scope === "tensor" &&
+    typeof lambda === "number" &&
+    lambda !== 1 &&
+    !node.params.where.some((w) => "lambda" in w.values)
+  );
 }
 
 function isGlobal(node: GraphNode): boolean {

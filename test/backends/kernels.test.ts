@@ -111,6 +111,7 @@ const cases: Case[] = [
   { method: "ties", params: { density: 0.4 }, n: 4, odd: true, exactStats: true },
   { method: "ties", params: { density: 0.25 }, n: 9, exactStats: true },
   { method: "pcb", params: { ratio: 0.2, clip: 0.01, lambda: 1.1 }, n: 3 },
+  { method: "pcb", params: { ratio: 0.2, weights: [0.4, 1.3, 0.7] }, n: 3 },
   { method: "pcb", params: { ratio: 0.1 }, n: 2 },
   { method: "pcb", params: { ratio: 0.3 }, n: 3, odd: true },
   { method: "trim", params: { density: 0.25 }, n: 1, odd: true, exactStats: true, deltas: asDeltas },

@@ -1,11 +1,11 @@
 /** Interference lenses, inlay hints, the inspect view, dry runs and runs (with progress and cancel). */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { CancellationTokenSource } from "vscode-jsonrpc/node";
 import type { CodeLens, InlayHint } from "vscode-languageserver/node";
-import type { DryRunResponse, InspectResponse, RunResponse } from "../../src/lsp/protocol.js";
+import type { DryRunResponse, InspectResponse, RunResponse, SearchResponse } from "../../src/lsp/protocol.js";
 import { LspClient, positionOf } from "./lsp-client.js";
 import { withServer, writeModel, type Workspace } from "./workspace.js";
 
@@ -153,4 +153,26 @@ test("settings from the editor turn lenses and hints off", async () => {
   } finally {
     await quiet.stop();
   }
+});
+
+test("search runs optimize(...) in the job worker: progress with the best so far, the table, the best recipe; run refuses it", async () => {
+  const text = [
+    'base = model("models/tiny/base")',
+    'a = model("models/tiny/task_a")',
+    'b = model("models/tiny/task_b")',
+    "merged = ties(a, b, base: base, lambda: search([0.5, 1.5]))",
+    'optimize(merged, metric: "echo 0.25 # {model}", budget: 2)',
+    "",
+  ].join("\n");
+  const uri = await openRecipe("tune.merge", text);
+  const r = await client.request<SearchResponse>("mergelang/search", { uri, workDoneToken: "search-1" });
+  assert.ok(r.ok, r.message);
+  assert.match(r.message, /^best 0\.25 with lambda 0\.5 \(2 evaluations\); wrote tune\.best\.merge$/);
+  assert.equal(r.output.filter((l) => /^\s+\d+\s+(0\.5|1\.5)\s+0\.25/.test(l)).length, 2, r.output.join("\n"));
+  assert.match(readFileSync(r.bestRecipe!, "utf8"), /lambda: 0\.5\)/);
+  const values = client.progress.filter((p) => p.token === "search-1").map((p) => p.value as { kind: string; message?: string });
+  assert.ok(values.some((v) => v.kind === "report" && /^best 0\.25 \(lambda 0\.5\)$/.test(v.message ?? "")), JSON.stringify(values));
+  const run = await client.request<RunResponse>("mergelang/run", { uri });
+  assert.equal(run.ok, false);
+  assert.match(run.message, /searches its coefficients .* "mergelang: Search"/);
 });

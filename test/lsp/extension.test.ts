@@ -60,7 +60,7 @@ test("the manifest contributes the language, grammar, snippets, settings and com
   assert.deepEqual(c.configuration.properties["mergelang.inspection"]!.enum, ["sampled", "exact"]);
   assert.deepEqual(
     c.commands.map((x) => x.command).sort(),
-    ["mergelang.dryRun", "mergelang.formatRecipe", "mergelang.inspectInterference", "mergelang.restartServer", "mergelang.runRecipe"],
+    ["mergelang.dryRun", "mergelang.formatRecipe", "mergelang.inspectInterference", "mergelang.restartServer", "mergelang.runRecipe", "mergelang.searchRecipe"],
   );
   for (const f of [manifest.main, "./dist/server.cjs", "./dist/lsp-worker.cjs", "./dist/worker.js"]) {
     assert.ok(entries.has(`extension/${f.replace("./", "")}`), `${f} is packed`);

@@ -82,3 +82,24 @@ test("pcb: a task vector that is all zeros gets scale 0 instead of NaN", () => {
   const alone = applyMethod("pcb", { ratio: 0.5 }, [other], base);
   assert.deepEqual([...out], [...alone]);
 });
+
+test("pcb's weights scale each task's balanced contribution: the merged task vector is linear in them", () => {
+  const base = normals(4000, 91, 0.02);
+  const inputs = [92, 93, 94].map((seed) => {
+    const d = normals(4000, seed, 0.003);
+    return base.map((b, j) => b + d[j]!);
+  });
+  const tau = (weights: number[]): Float32Array => {
+    const out = applyMethod("pcb", { ratio: 0.3, weights }, inputs, base);
+    return out.map((x, j) => x - base[j]!);
+  };
+  const parts = [tau([1, 0, 0]), tau([0, 1, 0]), tau([0, 0, 1])];
+  const mixed = tau([0.5, 1.5, 0.25]);
+  const plain = tau([1, 1, 1]);
+  const reference = applyMethod("pcb", { ratio: 0.3 }, inputs, base);
+  for (let j = 0; j < base.length; j++) {
+    const expected = 0.5 * parts[0]![j]! + 1.5 * parts[1]![j]! + 0.25 * parts[2]![j]!;
+    assert.ok(Math.abs(mixed[j]! - expected) < 1e-6, `entry ${j}: ${mixed[j]} vs ${expected}`);
+    assert.ok(Math.abs(plain[j]! - (reference[j]! - base[j]!)) < 1e-9, "weights of 1 are the authors' PCB");
+  }
+});

@@ -19,6 +19,7 @@ const tiny: QualityConfig = {
     DEFAULT_METHODS[0]!,
     { ...DEFAULT_METHODS.find((m) => m.id === "ties_tensor")!, grid: { density: [0.2], lambda: [0.5, 1] } },
     { ...DEFAULT_METHODS.find((m) => m.id === "pcb_global")!, grid: { ratio: [0.1], lambda: [1] } },
+    { ...DEFAULT_METHODS.find((m) => m.id === "pcb_tensor_cmaes_s1")!, evolve: { spaces: { weights: "search(0..2, per_model: true)" }, budget: 6, seed: 1 } },
   ],
 };
 
@@ -29,7 +30,9 @@ test("the benchmark runs end to end and gives the same numbers twice", async () 
     const runs = [];
     for (const dir of dirs) runs.push(await runExperiment(tiny, dir, { digits }));
     const [a, b] = runs;
-    assert.deepEqual(a!.results.rows.map((r) => r.id), ["pretrained", "finetuned", "linear", "ties_tensor", "pcb_global"]);
+    assert.deepEqual(a!.results.rows.map((r) => r.id), ["pretrained", "finetuned", "linear", "ties_tensor", "pcb_global", "pcb_tensor_cmaes_s1"]);
+    assert.equal(a!.searches[3]!.grid.length, 6, "CMA-ES evaluates its budget");
+    assert.match(readFileSync(join(dirs[0]!, "results.md"), "utf8"), /## Grid vs CMA-ES \(per-task λ\)[\s\S]*\| PCB \(per tensor\), CMA-ES seed 1 \| CMA-ES, seed 1: weights \| 6 \|/);
     assert.ok(a!.results.rows.every((r) => r.average >= 0 && r.average <= 1));
     assert.equal(a!.results.rows[1]!.normalised, 1);
     assert.deepEqual(a!.searches[1]!.grid.map((g) => g.point), [{ density: 0.2, lambda: 0.5 }, { density: 0.2, lambda: 1 }]);

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkRecipe } from "../../src/language/service.js";
-import { DEFAULT_METHODS, describePoint, gridPoints, mergeRecipe, pointSlug } from "../../bench/quality/recipes.js";
+import { DEFAULT_METHODS, describePoint, gridPoints, mergeRecipe, pointSlug, searchRecipe } from "../../bench/quality/recipes.js";
 
 const models = {
   base: "/work/q/models/base",
@@ -20,12 +20,26 @@ test("a grid is the product of its coefficient lists, first key slowest", () => 
   assert.equal(pointSlug({ ratio: 0.05, lambda: 0.7 }), "r0.05_l0.7");
 });
 
-test("the compared methods are averaging, task arithmetic, and TIES and PCB in both scopes", () => {
-  assert.deepEqual(DEFAULT_METHODS.map((m) => `${m.fn}/${m.fixed.scope ?? "-"}`), ["linear/-", "task_arithmetic/-", "ties/tensor", "ties/global", "pcb/tensor", "pcb/global"]);
+test("the compared methods: averaging, task arithmetic, TIES and PCB in both scopes on a grid, and per tensor with CMA-ES (two seeds)", () => {
+  assert.deepEqual(
+    DEFAULT_METHODS.map((m) => `${m.fn}/${m.fixed.scope ?? "-"}${m.evolve ? `/cmaes${m.evolve.seed}` : ""}`),
+    ["linear/-", "task_arithmetic/-", "ties/tensor", "ties/global", "pcb/tensor", "pcb/global", "ties/tensor/cmaes1", "pcb/tensor/cmaes1", "ties/tensor/cmaes2", "pcb/tensor/cmaes2"],
+  );
+});
+
+test("every method's search recipe checks clean: search(...) spaces and one optimize(...)", () => {
+  for (const spec of DEFAULT_METHODS.filter((m) => m.evolve || Object.keys(m.grid).length > 0)) {
+    const text = searchRecipe(spec, models, "/work/q/search/x", "/work/q/recipes");
+    const checked = checkRecipe(text, "/work/q/recipes/x.merge", { models: null });
+    assert.deepEqual(checked.diagnostics.filter((d) => d.severity === "error").map((d) => d.message), [], `${spec.id}:\n${text}`);
+    assert.equal(checked.analysis.optimize?.request.strategy, spec.evolve ? "cmaes" : "grid", spec.id);
+  }
+  const pcb = DEFAULT_METHODS.find((m) => m.id === "pcb_tensor_cmaes_s1")!;
+  assert.match(searchRecipe(pcb, models, "/work/q/search/pcb", "/work/q/recipes"), /weights: search\(0\.\.2, per_model: true\).*\noptimize\(merged, strategy: "cmaes", seed: 1, budget: 48, out: "\.\.\/search\/pcb"\)\n$/s);
 });
 
 test("the recipe of every method and grid point checks clean in the recipe language", () => {
-  for (const spec of DEFAULT_METHODS) {
+  for (const spec of DEFAULT_METHODS.filter((m) => !m.evolve)) {
     for (const point of gridPoints(spec)) {
       const text = mergeRecipe(spec, point, models, "/work/q/merges/out", "/work/q/recipes");
       const checked = checkRecipe(text, "/work/q/recipes/x.merge", { models: null });

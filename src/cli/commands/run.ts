@@ -54,6 +54,12 @@ it runs as the recipe \`mergelang import\` prints, into --out (default: FILE-mer
       return 1;
     }
     const threads = values.threads === undefined ? undefined : Number(values.threads);
+    const optimize = "analysis" in checked ? checked.analysis.optimize : null;
+    if (optimize && !values["dry-run"]) {
+      const stem = file.replace(/\.merge$/, "");
+      console.error(`mergelang run: ${file}:${optimize.call.range.start.line}: this recipe searches its coefficients with optimize(...): run mergelang search ${file}, then mergelang run ${stem}.best.merge`);
+      return 1;
+    }
     if (values["dry-run"]) {
       try {
         console.log(describePlan(checked.graph, threads));

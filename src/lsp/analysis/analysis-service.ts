@@ -57,8 +57,13 @@ export class AnalysisService {
       codeActions: (c, doc, p) => quickFixes(c, doc.uri, p.range),
       inlayHints: (c, _doc, p) => inlayHints(c.analysis, p.range),
       targets: (c) => interferenceTargets(c.analysis, c.text),
+      searchable: (c) => {
+        const problem = notRunnable(c) ?? (c.analysis.optimize ? null : `${basename(c.file)} has no optimize(...) statement: add one, e.g. optimize(merged, metric: "python eval.py {model}", budget: 20)`);
+        return { text: c.text, file: c.file, problem };
+      },
       runnable: (c) => {
-        const problem = notRunnable(c);
+        const optimize = c.analysis.optimize;
+        const problem = notRunnable(c) ?? (optimize ? `${basename(c.file)} searches its coefficients (optimize(...) on line ${optimize.call.range.start.line}): use "mergelang: Search", then run the best recipe it writes` : null);
         return { graph: problem ? null : c.graph, problem, file: c.file };
       },
       dryRun: (c) => {

@@ -39,6 +39,8 @@ export interface QueryMap {
   /** The execution graph when the recipe can run, else why not. */
   runnable: { params: None; result: { graph: Graph | null; problem: string | null; file: string } };
   dryRun: { params: None; result: DryRunResponse };
+  /** The recipe's text when its optimize(...) can run, else why not. */
+  searchable: { params: None; result: { text: string; file: string; problem: string | null } };
 }
 
 export type QueryKind = keyof QueryMap;

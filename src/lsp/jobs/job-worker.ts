@@ -7,6 +7,10 @@ import { parentPort } from "node:worker_threads";
 import { inspectInterference } from "../../inspect/inspect.js";
 import { HeaderCache } from "../../io/header-cache.js";
 import { runGraph, toRunError, RunError, type RunHooks } from "../../runner/recipe-runner.js";
+import { checkRecipe } from "../../language/service.js";
+import { headerLookup } from "../../language/header-lookup.js";
+import { runSearch } from "../../search/search-runner.js";
+import { SearchTable } from "../../search/table.js";
 import type { FromWorker, Job, JobResult, ToWorker } from "./protocol.js";
 
 const headers = new HeaderCache();
@@ -29,6 +33,23 @@ async function execute(id: number, job: Job, signal: AbortSignal): Promise<JobRe
       onProgress: (p) => post({ type: "progress", id, progress: { label: p.tensor, done: p.done, total: p.total } }),
     });
     return { kind: "interference", report };
+  }
+  if (job.kind === "search") {
+    const checked = checkRecipe(job.text, job.file, { models: headerLookup(headers) });
+    const table = new SearchTable((text) => post({ type: "text", id, text }));
+    const result = await runSearch(checked, {
+      headers,
+      signal,
+      ...(job.threads > 0 ? { threads: job.threads } : {}),
+      onNote: (text) => post({ type: "text", id, text: `note: ${text}` }),
+      onProgress: (p) => {
+        table.row(p);
+        const best = p.dimensions.map((d, i) => `${d} ${p.best.values[i]}`).join(", ");
+        post({ type: "progress", id, progress: { label: `best ${p.best.score} (${best})`, done: p.done, total: p.total } });
+      },
+    });
+    const outcome = { dimensions: result.dimensions, values: result.best.values, score: result.best.score, evaluations: result.candidates.length, bestRecipe: result.files.bestRecipe, plot: result.files.plot };
+    return { kind: "search", outcome };
   }
   // The thread count goes to the runner as the engine's `threads` option once the runner forwards it.
   const hooks: RunHooks & { threads?: number } = {

@@ -19,7 +19,24 @@ export interface RunJob {
   threads: number;
 }
 
-export type Job = InterferenceJob | RunJob;
+/** optimize(...) of a recipe: src/search, with a metric command. */
+export interface SearchJob {
+  kind: "search";
+  file: string;
+  text: string;
+  threads: number;
+}
+
+export type Job = InterferenceJob | RunJob | SearchJob;
+
+export interface SearchOutcome {
+  dimensions: string[];
+  values: number[];
+  score: number;
+  evaluations: number;
+  bestRecipe: string;
+  plot: string;
+}
 
 export interface SavedOutput {
   path: string;
@@ -28,7 +45,7 @@ export interface SavedOutput {
   tensors: number;
 }
 
-export type JobResult = { kind: "interference"; report: Report } | { kind: "run"; saved: SavedOutput[] };
+export type JobResult = { kind: "interference"; report: Report } | { kind: "run"; saved: SavedOutput[] } | { kind: "search"; outcome: SearchOutcome };
 
 export interface JobProgress {
   label: string;

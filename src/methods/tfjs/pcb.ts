@@ -50,7 +50,7 @@ function series(stage: number, earlier: StageResults, chunk: TensorChunk): T1[] 
   return out;
 }
 
-function merge(params: { lambda: number }, st: PcbStats, chunk: TensorChunk): T1 {
+function merge(params: { lambda: number; weights: number[] }, st: PcbStats, chunk: TensorChunk): T1 {
   const { inputs, length } = chunk;
   const base = chunk.base!;
   const n = inputs.length;
@@ -62,7 +62,9 @@ function merge(params: { lambda: number }, st: PcbStats, chunk: TensorChunk): T1
     const d = delta(inputs[i]!, base);
     const b = beta(d, st.clip[i]!, n, sum);
     const scale = tf.div(tf.sub(tf.where(tf.greater(b, lo), b, lo), lo), range);
-    return [tf.mul(tf.mul(clipped(d, st.clip[i]!), tf.sign(d)), scale), scale];
+    const w = params.weights[i]!;
+    const term = tf.mul(tf.mul(clipped(d, st.clip[i]!), tf.sign(d)), scale);
+    return [w === 1 ? term : tf.mul(term, w), scale];
   });
   sum.dispose();
   const safe = tf.where(tf.greater(den, 1e-12), den, 1e-12);
