@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os";
 import type { Backend, SaveBackend } from "../backends/backend.js";
 import { cpuBackend } from "../backends/cpu.js";
 import type { Effect, Graph, LoadNode, SaveEffect } from "../graph/graph.js";
-import { HeaderCache, ModelWriter, dtypeSize, outputDTypeToDType } from "../io/index.js";
+import { HeaderCache, ModelWriter, dtypeSize, outputDTypeToDType, splitLoraPath } from "../io/index.js";
 import { BufferPool } from "./buffer-pool.js";
 import { EngineAbortedError, EngineError, atOrigin } from "./errors.js";
 import { Scratch } from "./kernels/scratch.js";
@@ -169,8 +169,10 @@ async function runSave(
     // A single .safetensors file has no config or tokenizer of its own to copy.
     if (refHeader.kind === "folder") {
       // A stacked model has its own number of layers.
-      await writer.copyConfigFrom(refHeader.path, layout ? layerCountOverrides(refHeader.config, layout.layerCount(effect.node)) : {});
-      if (effect.copyTokenizer) await writer.copyTokenizerFrom(refHeader.path);
+      // A model with a LoRA adapter takes both from its base folder.
+      const folder = splitLoraPath(refHeader.path)?.base ?? refHeader.path;
+      await writer.copyConfigFrom(folder, layout ? layerCountOverrides(refHeader.config, layout.layerCount(effect.node)) : {});
+      if (effect.copyTokenizer) await writer.copyTokenizerFrom(folder);
     }
     const parameters = tensors.reduce((a, t) => a + t.numel, 0);
     await writer.writeText("README.md", modelCard(effect, tensors.length, parameters));

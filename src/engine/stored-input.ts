@@ -26,7 +26,7 @@ export async function readStored(ctx: RunContext, load: LoadNode, tensor: string
   try {
     const dtype = reader.tensor(tensor).dtype;
     let stored: HalfDType | null = null;
-    if (isHalfDType(dtype) && widensLater(ctx)) {
+    if (isHalfDType(dtype) && widensLater(ctx) && !reader.isComputed(tensor)) {
       await reader.readStoredInto(tensor, storedHalves(buf), start, count);
       stored = dtype;
     } else await reader.readF32Into(tensor, buf, start, count);

@@ -17,7 +17,10 @@ export type ModelFormatErrorCode =
   | "unknown-tensor"
   | "read-range"
   | "dtype-not-float"
-  | "io-error";
+  | "io-error"
+  | "pickle-refused"
+  | "pickle-invalid"
+  | "lora-invalid";
 
 export class ModelFormatError extends Error {
   override readonly name = "ModelFormatError";

@@ -9,3 +9,5 @@ export * from "./model-writer.js";
 export { planShards, shardFileName, type ShardPlan, type PlannedShard, type PlannedTensor } from "./shard-plan.js";
 export { parseSize, formatSize } from "./size.js";
 export { OutputFolderError } from "./atomic-dir.js";
+export { loraPath, splitLoraPath, LORA_SEPARATOR, ADAPTER_CONFIG } from "./lora-model.js";
+export { TORCH_SINGLE_FILE, TORCH_INDEX_FILE } from "./torch-checkpoint.js";

@@ -408,7 +408,8 @@ function evaluate(
         return { value: UNKNOWN, family: null };
       }
       const dtype = get("dtype");
-      const atom = an.loadAtom(call, path.value, range, dtype?.type === "String" ? dtype.value : null);
+      const lora = get("lora");
+      const atom = an.loadAtom(call, path.value, range, dtype?.type === "String" ? dtype.value : null, lora?.type === "String" && lora.value.trim() !== "" ? lora.value : null);
       return { value: classify(new Map([[atom, 1]]), call.range), family: atom.family };
     }
     case "layout": {

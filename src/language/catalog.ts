@@ -177,9 +177,11 @@ export const catalog: readonly FunctionSpec[] = [
     name: "model",
     kind: "source",
     returns: "Model",
-    summary: "A model: a Hugging Face folder with model.safetensors (or an index and shards), or one .safetensors file.",
+    summary:
+      "A model: a Hugging Face folder (safetensors or PyTorch .bin, single file or index and shards), one weights file, " +
+      "or a Hub id `org/name@revision` found in the Hugging Face cache (`mergelang run` downloads what is missing).",
     params: [
-      { name: "path", types: ["String"], positional: true, doc: "path relative to the recipe file" },
+      { name: "path", types: ["String"], positional: true, doc: "a folder or file relative to the recipe file, or a Hub id `org/name` (optionally `@revision`)" },
       {
         name: "dtype",
         types: ["String"],
@@ -187,6 +189,12 @@ export const catalog: readonly FunctionSpec[] = [
         optional: true,
         choices: ["bf16", "f16", "f32"],
         doc: "the model's nominal floating dtype (the default for save when this is the base)",
+      },
+      {
+        name: "lora",
+        types: ["String"],
+        optional: true,
+        doc: "a PEFT LoRA adapter (folder or Hub id) applied to the model as it is read: W + (lora_alpha / r)·B·A",
       },
     ],
   },

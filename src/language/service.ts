@@ -7,6 +7,7 @@ import { headerLookup } from "./header-lookup.js";
 import type { ModelLookup } from "./model-lookup.js";
 import { parseRecipe, type ParseResult } from "./parse.js";
 import { lowerToGraph } from "../graph/lower.js";
+import type { ModelResolver } from "../hub/model-resolver.js";
 import type { Graph } from "../graph/graph.js";
 
 export interface CheckedRecipe {
@@ -23,6 +24,8 @@ export interface CheckedRecipe {
 export interface CheckOptions {
   /** Model headers; defaults to a fresh header cache. null skips model-aware checks. */
   models?: ModelLookup | null;
+  /** Resolves model references; pass one to learn which Hub models are missing from the cache. */
+  resolver?: ModelResolver;
 }
 
 let defaultLookup: ModelLookup | null = null;
@@ -31,7 +34,7 @@ export function checkRecipe(text: string, file: string, options: CheckOptions = 
   const abs = resolve(file);
   const parse = parseRecipe(text);
   const models = options.models === undefined ? (defaultLookup ??= headerLookup()) : options.models;
-  const analysis = analyze(parse.program, text, { file: abs, models });
+  const analysis = analyze(parse.program, text, { file: abs, models, ...(options.resolver ? { resolver: options.resolver } : {}) });
   const diagnostics = [...parse.diagnostics, ...analysis.diagnostics].sort(compareDiagnostics);
   const clean = !diagnostics.some((d) => d.severity === "error");
   return { file: abs, text, parse, analysis, diagnostics, graph: clean ? lowerToGraph(analysis, text) : null };

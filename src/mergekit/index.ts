@@ -9,6 +9,7 @@ import { compareDiagnostics, type Diagnostic } from "../language/diagnostics.js"
 import { headerLookup } from "../language/header-lookup.js";
 import type { ModelLookup } from "../language/model-lookup.js";
 import { checkRecipe } from "../language/service.js";
+import type { ModelResolver } from "../hub/model-resolver.js";
 import type { Graph } from "../graph/graph.js";
 import { ConfigReader } from "./config.js";
 import type { RecipeSourceMap } from "./recipe-writer.js";
@@ -22,6 +23,8 @@ export interface MergekitImportOptions {
   output?: string;
   /** Model headers (default: read from disk). null: no header checks. */
   models?: ModelLookup | null;
+  /** Resolves model references (shared with the recipe check); records Hub models missing from the cache. */
+  resolver?: ModelResolver;
 }
 
 export interface MergekitImport {
@@ -58,7 +61,11 @@ export function recipeFromMergekitYaml(yamlText: string, file: string, options: 
   let built: ReturnType<Translator["translate"]> = null;
   if (yaml.root) {
     const cfg = new ConfigReader(yaml).read(yaml.root);
-    if (cfg) built = new Translator(yaml, cfg, abs, { models, ...(options.output !== undefined ? { output: options.output } : {}) }).translate();
+    if (cfg) built = new Translator(yaml, cfg, abs, {
+      models,
+      ...(options.resolver ? { resolver: options.resolver } : {}),
+      ...(options.output !== undefined ? { output: options.output } : {}),
+    }).translate();
   } else if (yaml.diagnostics.length === 0) {
     yaml.error(yaml.top, "the file is empty: a mergekit config needs merge_method and models (or slices)");
   }
@@ -74,7 +81,10 @@ export function checkMergekitYaml(yamlText: string, file: string, options: Merge
   const imported = recipeFromMergekitYaml(yamlText, abs, options);
   const result: CheckedMergekit = { file: abs, text: yamlText, recipe: imported.recipe, diagnostics: imported.diagnostics, graph: null };
   if (imported.recipe === null || imported.diagnostics.some((d) => d.severity === "error")) return result;
-  const checked = checkRecipe(imported.recipe, abs, options.models === undefined ? {} : { models: options.models });
+  const checked = checkRecipe(imported.recipe, abs, {
+    ...(options.models === undefined ? {} : { models: options.models }),
+    ...(options.resolver ? { resolver: options.resolver } : {}),
+  });
   // Hints (unused bindings) are about the generated text, not the YAML.
   const mapped = checked.diagnostics.filter((d) => d.severity !== "hint").map((d) => imported.sourceMap!.toYaml(d));
   result.diagnostics = [...imported.diagnostics, ...mapped].sort(compareDiagnostics);
