@@ -55,7 +55,9 @@ function explain(e: unknown, id: HubId, settings: HubSettings): HubFetchError {
     if (e.statusCode === 404) return new HubFetchError(`${text} was not found on ${settings.endpoint} (no such repository or revision)`);
     return new HubFetchError(`${text}: the Hub answered ${e.statusCode}: ${e.message}`);
   }
-  return new HubFetchError(`${text}: cannot reach ${settings.endpoint}: ${(e as Error).message}`);
+  if (e instanceof TypeError && /access token/.test(e.message)) return new HubFetchError(`${text}: HF_TOKEN is not a Hugging Face token (they start with hf_)`);
+  const cause = (e as { cause?: { message?: string } }).cause?.message;
+  return new HubFetchError(`${text}: cannot reach ${settings.endpoint}: ${(e as Error).message}${cause ? ` (${cause})` : ""}`);
 }
 
 /** Which of a repository's files a merge needs: one weights format (safetensors first), the adapter, config, tokenizer. */
@@ -153,6 +155,12 @@ export async function fetchIntoCache(plan: FetchPlan, settings: HubSettings, onP
               done += chunk.length;
               onProgress?.({ file: f.path, bytesDone: before + done, bytesTotal: total });
             }
+          } catch (e) {
+            if (e instanceof HubFetchError || e instanceof HubApiError) throw e;
+            throw new HubFetchError(
+              `${hubIdText(plan.id)}: the download of ${f.path} was interrupted after ${done} of ${f.size} bytes (${(e as Error).message}); ` +
+                "run the command again to resume from there",
+            );
           } finally {
             await new Promise<void>((res, rej) => out.end((err?: Error | null) => (err ? rej(err) : res())));
           }
