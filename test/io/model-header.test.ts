@@ -128,10 +128,14 @@ test("a missing path or a folder without safetensors is a missing-file error", (
   let e = formatError(() => readModelHeader(join(dir, "nope")));
   assert.equal(e.code, "missing-file");
   assert.match(e.message, /nope/);
-  writeFile(dir, "pytorch_model.bin", "x");
+  writeFile(dir, "weights.pt", "x");
   e = formatError(() => readModelHeader(dir));
   assert.equal(e.code, "missing-file");
-  assert.match(e.message, /pytorch_model\.bin/);
+  assert.match(e.message, /no \.safetensors file and no pytorch_model\.bin/);
+  writeFile(dir, "pytorch_model.bin", "x");
+  e = formatError(() => readModelHeader(dir));
+  assert.equal(e.code, "pickle-invalid");
+  assert.match(e.message, /pytorch_model\.bin is not a readable PyTorch checkpoint/);
 });
 
 test("bad config.json is reported with its path", () => {
@@ -258,7 +262,7 @@ test("F8 tensors are carried and zero-element tensors are accepted", () => {
 
 test("a non-safetensors single file is refused with a hint", () => {
   const dir = tempDir();
-  const file = join(dir, "pytorch_model.bin");
+  const file = join(dir, "weights.pt");
   writeFileSync(file, "x");
   const e = formatError(() => readModelHeader(file));
   assert.equal(e.code, "not-safetensors");
