@@ -199,6 +199,16 @@ export const catalog: readonly FunctionSpec[] = [
     ],
   },
   {
+    name: "lora",
+    kind: "source",
+    returns: "Delta",
+    summary: "A PEFT LoRA adapter's update as a task vector: model(base, lora: adapter) − base, with ΔW = (lora_alpha / r)·B·A (rsLoRA: lora_alpha / √r).",
+    params: [
+      { name: "adapter", types: ["String"], positional: true, doc: "the adapter: a folder with adapter_config.json and adapter_model.safetensors, or a Hub id" },
+      { name: "base", types: ["Model"], doc: "the model the adapter was trained on, as model(...) loads it" },
+    ],
+  },
+  {
     name: "linear",
     kind: "merge",
     returns: "Model",

@@ -116,12 +116,15 @@ test("ties and task arithmetic of two adapters on one base: each model is the ba
       'b = model("base", lora: "ad_b")',
       'save(task_arithmetic(a, b, base: base), "out/ta", dtype: "f32")',
       'save(ties(a, b, base: base, density: 1.0), "out/ties", dtype: "f32")',
+      '# the same updates as task vectors',
+      'save(base + lora("ad_a", base: base) + lora("ad_b", base: base), "out/deltas", dtype: "f32")',
     ].join("\n"),
   );
   const cli = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
   const run = spawnSync(process.execPath, [cli, "run", "r.merge", "--threads", "2"], { encoding: "utf8", cwd: dir });
   assert.equal(run.status, 0, run.stderr);
-  const ta = openModel(join(dir, "out", "ta"));
+  for (const folder of ["ta", "deltas"]) {
+  const ta = openModel(join(dir, "out", folder));
   try {
     for (const [name, t] of base) {
       const module = name.replace(/\.weight$/, "");
@@ -131,6 +134,7 @@ test("ties and task arithmetic of two adapters on one base: each model is the ba
     }
   } finally {
     ta.close();
+  }
   }
   // With density 1 and one adapter touching a tensor, TIES keeps that adapter's update whole.
   const ties = openModel(join(dir, "out", "ties"));
