@@ -4,10 +4,10 @@
  * Both formats: the zip archive (`archive/data.pkl` + one stored record per storage) and the legacy
  * format (a run of pickles followed by the raw storages, each after its 8-byte element count).
  */
-import { closeSync, fstatSync, openSync } from "node:fs";
+import { closeSync, fstatSync } from "node:fs";
 import { dtypeSize } from "./dtype.js";
 import { ModelFormatError } from "./errors.js";
-import type { FileTensor, SafetensorsFileHeader } from "./safetensors-file.js";
+import { type FileTensor, type SafetensorsFileHeader, openWeightsFile } from "./safetensors-file.js";
 import { PickleNeedsMore, type PyValue, type TorchStorage, isTensor, unpickle } from "./torch-pickle.js";
 import { isZip, readAt, zipEntries } from "./zip-entries.js";
 
@@ -18,12 +18,7 @@ export const TORCH_INDEX_FILE = "pytorch_model.bin.index.json";
 type StorageOffsets = Map<string, { offset: number; bytes: number }>;
 
 export function readTorchCheckpointHeader(file: string): SafetensorsFileHeader {
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch (e) {
-    throw new ModelFormatError("missing-file", file, `cannot open ${file}: ${(e as Error).message}`);
-  }
+  const fd = openWeightsFile(file);
   try {
     const st = fstatSync(fd);
     const { dict, storages } = isZip(fd) ? readZip(fd, file, st.size) : readLegacy(fd, file, st.size);

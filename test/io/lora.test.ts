@@ -6,8 +6,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { ModelFormatError, loraPath, openModel, readModelHeader } from "../../src/io/index.js";
+import { loraPath, openModel, readModelHeader } from "../../src/io/index.js";
 import { randomFloats, safetensorsBytes, tempDir, type RawTensor } from "./build-safetensors.js";
+import { formatError } from "./format-error.js";
 
 const ROWS = 6;
 const COLS = 5;
@@ -146,15 +147,6 @@ test("ties and task arithmetic of two adapters on one base: each model is the ba
   }
 });
 
-function formatError(fn: () => unknown): ModelFormatError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof ModelFormatError, `expected ModelFormatError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail("expected an error");
-}
 
 test("DoRA adapters and modules the base lacks are errors naming the module", () => {
   const dir = tempDir("mergelang-lora-");

@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fixturesDir } from "../support/paths.js";
-import { ModelFormatError } from "../../src/io/errors.js";
 import { readModelHeader } from "../../src/io/model-header.js";
 import { f32Bytes, fileBytes, headerFor, safetensorsBytes, tempDir, writeFile, type RawTensor } from "./build-safetensors.js";
+import { formatError } from "./format-error.js";
 
 const LLAMA_LAYER_TENSORS = [
   "input_layernorm.weight", "mlp.down_proj.weight", "mlp.gate_proj.weight", "mlp.up_proj.weight",
@@ -21,16 +21,6 @@ function threeTensors(): RawTensor[] {
   ];
 }
 
-/** Runs fn and returns its ModelFormatError, failing when it throws anything else or nothing. */
-function formatError(fn: () => unknown): ModelFormatError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof ModelFormatError, `expected ModelFormatError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail("expected a ModelFormatError");
-}
 
 test("reference model folders read back with Llama tensor names, shapes and dtypes", () => {
   for (const [family, dtype] of [["tiny_f32", "F32"], ["tiny_bf16", "BF16"]] as const) {

@@ -7,8 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { ModelFormatError, isFloatDType, openModel, readModelHeader } from "../../src/io/index.js";
+import { isFloatDType, openModel, readModelHeader } from "../../src/io/index.js";
 import { TORCH, skipUnless } from "../support/requirements.js";
+import { formatError } from "./format-error.js";
 
 const SET_UP = String.raw`
 import collections, json, os, sys, torch
@@ -47,15 +48,6 @@ const skip = skipUnless(TORCH);
 let dir = "";
 let expected: Record<string, number[]> = {};
 
-function formatError(fn: () => unknown): ModelFormatError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof ModelFormatError, `expected ModelFormatError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail("expected an error");
-}
 
 function valuesOf(path: string): Record<string, number[]> {
   const r = openModel(path);
