@@ -7,12 +7,14 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { ADAPTER_CONFIG, INDEX_FILE, SINGLE_FILE, TORCH_INDEX_FILE, TORCH_SINGLE_FILE, loraPath } from "../io/index.js";
+import { INDEX_FILE, SINGLE_FILE, TORCH_INDEX_FILE, TORCH_SINGLE_FILE, loraPath } from "../io/index.js";
 import { type HubId, type HubSettings, cachedSnapshot, hubIdText, hubSettings, parseHubId, repoFolder } from "./hf-cache.js";
 
 export interface ResolvedPart {
   /** The reference as written. */
   ref: string;
+  /** The local path it would be. */
+  local: string;
   /** The folder or file it resolved to (for a missing Hub model, where its snapshot would be). */
   path: string;
   hub: (HubId & { commit: string | null }) | null;
@@ -20,6 +22,8 @@ export interface ResolvedPart {
 
 export interface MissingModel {
   ref: string;
+  /** The local path tried first. */
+  local: string;
   id: HubId;
   /** The cache folder searched. */
   searched: string;
@@ -73,7 +77,7 @@ export class ModelResolver {
     const how = this.settings.offline
       ? "HF_HUB_OFFLINE is set, so nothing is downloaded: unset it and"
       : "`mergelang run` downloads it, or";
-    return `'${id}' is not a local folder and not in the Hugging Face cache (searched ${m.searched}); ${how} run \`mergelang fetch ${id}\``;
+    return `'${m.ref}' is not a local folder (no ${m.local}) and not in the Hugging Face cache (searched ${m.searched}); ${how} run \`mergelang fetch ${id}\``;
   }
 
   /** One line on where a part was found, for hovers and plans. */
@@ -90,10 +94,10 @@ export class ModelResolver {
   private part(ref: string, fromDir: string): ResolvedPart {
     const local = this.localPath(ref, fromDir);
     const id = existsSync(local) ? null : parseHubId(ref);
-    if (!id) return { ref, path: local, hub: null };
+    if (!id) return { ref, local, path: local, hub: null };
     const snapshot = cachedSnapshot(this.settings.cacheDir, id);
-    if (snapshot && holdsWeights(snapshot.folder)) return { ref, path: snapshot.folder, hub: { ...id, commit: snapshot.commit } };
-    return { ref, path: join(repoFolder(this.settings.cacheDir, id.repo), "snapshots", id.revision), hub: { ...id, commit: null } };
+    if (snapshot && holdsWeights(snapshot.folder)) return { ref, local, path: snapshot.folder, hub: { ...id, commit: snapshot.commit } };
+    return { ref, local, path: join(repoFolder(this.settings.cacheDir, id.repo), "snapshots", id.revision), hub: { ...id, commit: null } };
   }
 
   private isMissing(p: ResolvedPart): boolean {
@@ -102,13 +106,8 @@ export class ModelResolver {
 
   private record(p: ResolvedPart): MissingModel {
     const id: HubId = { repo: p.hub!.repo, revision: p.hub!.revision };
-    const m: MissingModel = { ref: p.ref, id, searched: repoFolder(this.settings.cacheDir, id.repo) };
+    const m: MissingModel = { ref: p.ref, local: p.local, id, searched: repoFolder(this.settings.cacheDir, id.repo) };
     this.missing.set(hubIdText(id), m);
     return m;
   }
-}
-
-/** Whether a model folder is a PEFT adapter rather than a model. */
-export function isAdapterFolder(folder: string): boolean {
-  return existsSync(join(folder, ADAPTER_CONFIG));
 }
