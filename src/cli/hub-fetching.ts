@@ -17,6 +17,7 @@ export function describeFetch(plan: FetchPlan): string {
 class DownloadLine {
   private readonly started = Date.now();
   private last = 0;
+  private lastDone = -1;
   private startBytes: number | null = null;
 
   constructor(
@@ -28,8 +29,9 @@ class DownloadLine {
     const now = Date.now();
     this.startBytes ??= done;
     const tty = this.stream.isTTY === true;
-    if (now - this.last < (tty ? 100 : 5000) && done < total) return;
+    if ((now - this.last < (tty ? 100 : 5000) && done < total) || done === this.lastDone) return;
     this.last = now;
+    this.lastDone = done;
     const seconds = (now - this.started) / 1000;
     const rate = seconds > 0 ? (done - this.startBytes) / seconds : 0;
     const eta = rate > 0 ? (total - done) / rate : NaN;
