@@ -5,7 +5,6 @@ import { parseArgs } from "node:util";
 import { type CheckedRecipe, checkRecipe, hasErrors } from "../../language/service.js";
 import { type CheckedMergekit, checkMergekitYaml, isMergekitConfigPath } from "../../mergekit/index.js";
 import { ModelResolver } from "../../hub/model-resolver.js";
-import { fetchModels } from "../hub-fetching.js";
 import { formatSize, parseSize } from "../../io/index.js";
 import { DeviceError, resolveDevice, type Backend } from "../../backends/index.js";
 import { runGraph, RunError, toRunError } from "../../runner/recipe-runner.js";
@@ -54,6 +53,8 @@ Hub models (org/name[@revision]) missing from the Hugging Face cache are downloa
     // Hub models missing from the cache: listed (--dry-run) or downloaded, then the recipe is checked again.
     if (resolver.missing.size > 0 && !resolver.settings.offline) {
       const ids = [...resolver.missing.values()].map((m) => m.id);
+      // Loaded only when needed: the Hub library is not part of every run's start-up.
+      const { fetchModels } = await import("../hub-fetching.js");
       const failures = await fetchModels(ids, resolver.settings, { dryRun: values["dry-run"] === true });
       for (const f of failures) console.error(`mergelang run: ${f}`);
       if (failures.length) return 1;
