@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `mergelang` command line: run | search | check | inspect | fmt | lsp | kernel | import. */
+/** The `mergelang` command line: run | search | check | inspect | fmt | lsp | kernel | import | fetch. */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +13,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   search: { summary: "search a recipe's search(...) coefficients on validation data (optimize(...))", load: async () => (await import("./commands/search.js")).searchCommand },
   inspect: { summary: "per-layer interference reports (text, HTML, SVG, JSON)", load: async () => (await import("./commands/inspect.js")).inspectCommand },
   lsp: { summary: "start the language server (--stdio)", load: async () => (await import("./commands/lsp.js")).lspCommand },
+  fetch: { summary: "download Hugging Face models into the local cache", load: async () => (await import("./commands/fetch.js")).fetchCommand },
   import: { summary: "print the recipe equivalent to a mergekit YAML config", load: async () => (await import("./commands/import.js")).importCommand },
   kernel: { summary: "the Jupyter kernel: install | remove | start", load: async () => (await import("./commands/kernel.js")).kernelCommand },
 };

@@ -27,7 +27,7 @@ export async function readStored(ctx: RunContext, load: LoadNode, tensor: string
   try {
     const { dtype, numel } = reader.tensor(tensor);
     let stored: HalfDType | null = null;
-    if (isHalfDType(dtype) && widensLater(ctx)) {
+    if (isHalfDType(dtype) && widensLater(ctx) && !reader.isComputed(tensor)) {
       const parts = storedHalves(buf);
       await reader.readStoredInto(tensor, parts, start, count);
       checkFiniteStored(ctx.allowNonFinite, load, tensor, parts, dtype, { start, count, numel });

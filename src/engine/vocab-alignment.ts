@@ -8,7 +8,7 @@
 import { dirname, join } from "node:path";
 import { existsSync } from "node:fs";
 import type { Graph, LoadNode, SaveEffect, TokenizerRequest } from "../graph/graph.js";
-import type { ModelHeader } from "../io/index.js";
+import { type ModelHeader, splitLoraPath } from "../io/index.js";
 import { alignedHeader } from "../vocab/aligned-reader.js";
 import { vocabTensors } from "../vocab/embedding-tensors.js";
 import { VocabError } from "../vocab/errors.js";
@@ -27,9 +27,13 @@ export interface VocabAlignment {
   tokenizerFolder: string | null;
 }
 
-/** The folder holding a model's config and tokenizer: the model's folder, or the folder of a single .safetensors file. */
+/**
+ * The folder holding a model's config and tokenizer: the model's folder, the folder of a single
+ * .safetensors file, or for a model with a LoRA adapter its base's.
+ */
 export function modelFolder(header: ModelHeader): string {
-  return header.kind === "folder" ? header.path : dirname(header.path);
+  const path = splitLoraPath(header.path)?.base ?? header.path;
+  return header.kind === "folder" ? path : dirname(path);
 }
 
 export function alignVocabularies(graph: Graph, effect: SaveEffect, models: ModelSet, reference: LoadNode, loads: readonly LoadNode[]): VocabAlignment | null {

@@ -19,7 +19,11 @@ export type ModelFormatErrorCode =
   | "dtype-not-float"
   | "io-error"
   | "outside-folder"
-  | "non-finite";
+  | "non-finite"
+
+  | "pickle-refused"
+  | "pickle-invalid"
+  | "lora-invalid";
 
 export class ModelFormatError extends Error {
   override readonly name = "ModelFormatError";

@@ -11,3 +11,5 @@ export { parseSize, formatSize } from "./size.js";
 export { OutputFolderError, replaceRefusal, MERGELANG_METADATA_PREFIX } from "./atomic-dir.js";
 export { countNonFinite, countNonFiniteF32 } from "./non-finite.js";
 export { allowedRoots, confinedPath } from "./confine.js";
+export { loraPath, splitLoraPath, LORA_SEPARATOR, ADAPTER_CONFIG } from "./lora-model.js";
+export { TORCH_SINGLE_FILE, TORCH_INDEX_FILE } from "./torch-checkpoint.js";

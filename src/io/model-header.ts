@@ -10,6 +10,8 @@ import { confinedOwnFile, confinedPath } from "./confine.js";
 import { ModelFormatError } from "./errors.js";
 import { jsonErrorWhere } from "./json-error.js";
 import { readSafetensorsHeader, type SafetensorsFileHeader } from "./safetensors-file.js";
+import { TORCH_INDEX_FILE, TORCH_SINGLE_FILE, readTorchCheckpointHeader } from "./torch-checkpoint.js";
+import { ADAPTER_CONFIG, type LoraFactors, loraModelHeader, splitLoraPath } from "./lora-model.js";
 
 export type { DType } from "./dtype.js";
 
@@ -23,6 +25,8 @@ export interface TensorHeader {
   /** Absolute offset of the tensor's data in `file`. */
   byteOffset: number;
   byteLength: number;
+  /** A LoRA update added to the stored values as they are read (see lora-model.ts). */
+  lora?: LoraFactors;
 }
 
 export interface ModelHeader {
@@ -52,8 +56,15 @@ export const CONFIG_FILE = "config.json";
 
 /** The files whose size and mtime decide whether a cached header is still valid. */
 export function watchedFiles(path: string, kind: "folder" | "file", files: string[]): string[] {
+  const lora = splitLoraPath(path);
+  if (lora) return [...watchedFiles(lora.base, kind, []), join(lora.adapter, ADAPTER_CONFIG), ...files];
   if (kind === "file") return files;
-  return [join(path, INDEX_FILE), join(path, SINGLE_FILE), join(path, CONFIG_FILE), ...files];
+  return [...sidecarFiles(path), ...files];
+}
+
+/** A folder's files that decide which weights it has (either format) and its config. */
+function sidecarFiles(folder: string): string[] {
+  return [INDEX_FILE, SINGLE_FILE, TORCH_INDEX_FILE, TORCH_SINGLE_FILE, CONFIG_FILE].map((f) => join(folder, f));
 }
 
 /** `path:size:mtime` for each file ("-" when absent), joined. */
@@ -67,7 +78,15 @@ export function statKey(paths: string[]): string {
     .join("|");
 }
 
+/** The two weight formats of a folder, safetensors first (when a model ships both, they hold the same weights). */
+const FORMATS = [
+  { index: INDEX_FILE, single: SINGLE_FILE, read: readSafetensorsHeader },
+  { index: TORCH_INDEX_FILE, single: TORCH_SINGLE_FILE, read: readTorchCheckpointHeader },
+];
+
 export function readModelHeader(path: string): ModelHeader {
+  const lora = splitLoraPath(path);
+  if (lora) return loraModelHeader(readModelHeader(lora.base), lora.adapter, path);
   const abs = resolve(path);
   let st;
   try {
@@ -76,11 +95,12 @@ export function readModelHeader(path: string): ModelHeader {
     throw new ModelFormatError("missing-file", abs, `model not found: ${abs} does not exist`);
   }
   if (st.isDirectory()) return readFolder(abs);
+  if (abs.endsWith(".bin")) return assemble(abs, "file", [readTorchCheckpointHeader(abs)], null, null);
   if (!abs.endsWith(".safetensors")) {
     throw new ModelFormatError(
       "not-safetensors",
       abs,
-      `${abs} is not a .safetensors file; give a Hugging Face model folder or a .safetensors file`,
+      `${abs} is not a .safetensors or PyTorch .bin file; give a Hugging Face model folder or a weights file`,
     );
   }
   const h = readSafetensorsHeader(abs);
@@ -88,40 +108,44 @@ export function readModelHeader(path: string): ModelHeader {
 }
 
 function readFolder(folder: string): ModelHeader {
-  const sidecarKey = statKey([join(folder, INDEX_FILE), join(folder, SINGLE_FILE), join(folder, CONFIG_FILE)]);
+  const sidecarKey = statKey(sidecarFiles(folder));
   const config = readConfig(folder);
-  const indexPath = confinedOwnFile(folder, INDEX_FILE);
-  if (existsSync(indexPath)) {
-    const weightMap = readIndex(indexPath);
-    const shardNames = [...new Set(weightMap.values())].sort();
-    const headers = shardNames.map((shard) => {
-      const file = confinedPath(folder, shard, indexPath, [...weightMap].find(([, s]) => s === shard)![0]);
-      if (!existsSync(file)) {
-        const tensor = [...weightMap].find(([, s]) => s === shard)![0];
-        throw new ModelFormatError(
-          "missing-file",
-          file,
-          `${indexPath} maps tensor "${tensor}" to shard ${shard}, but ${file} does not exist`,
-          tensor,
-        );
-      }
-      return readSafetensorsHeader(file);
-    });
-    checkIndexAgainstShards(indexPath, weightMap, folder, headers);
-    return assemble(folder, "folder", headers, config, sidecarKey);
+  for (const format of FORMATS) {
+    const indexPath = confinedOwnFile(folder, format.index);
+    if (existsSync(indexPath)) return assemble(folder, "folder", readIndexedShards(folder, indexPath, format.read), config, sidecarKey);
+    const single = confinedOwnFile(folder, format.single);
+    if (existsSync(single)) return assemble(folder, "folder", [format.read(single)], config, sidecarKey);
   }
-  const single = confinedOwnFile(folder, SINGLE_FILE);
-  if (existsSync(single)) return assemble(folder, "folder", [readSafetensorsHeader(single)], config, sidecarKey);
   const candidates = readdirSync(folder).filter((f) => f.endsWith(".safetensors")).sort();
   if (candidates.length === 1) {
     return assemble(folder, "folder", [readSafetensorsHeader(confinedOwnFile(folder, candidates[0]!))], config, sidecarKey);
   }
   const hint = candidates.length > 1
     ? `it has ${candidates.length} .safetensors files but no ${INDEX_FILE} saying which tensor is where`
-    : existsSync(join(folder, "pytorch_model.bin"))
-      ? "it has only pytorch_model.bin; convert the model to safetensors first"
-      : "it has no .safetensors file";
-  throw new ModelFormatError("missing-file", join(folder, SINGLE_FILE), `${folder} is not a safetensors model folder: ${hint}`);
+    : existsSync(join(folder, "adapter_config.json"))
+      ? "it is a LoRA adapter: give it as model(BASE, lora: ADAPTER), or BASE+ADAPTER in a mergekit config"
+      : `it has no .safetensors file and no ${TORCH_SINGLE_FILE}`;
+  throw new ModelFormatError("missing-file", join(folder, SINGLE_FILE), `${folder} is not a model folder: ${hint}`);
+}
+
+function readIndexedShards(folder: string, indexPath: string, read: (file: string) => SafetensorsFileHeader): SafetensorsFileHeader[] {
+  const weightMap = readIndex(indexPath);
+  const shardNames = [...new Set(weightMap.values())].sort();
+  const headers = shardNames.map((shard) => {
+    const tensor = [...weightMap].find(([, s]) => s === shard)![0];
+    const file = confinedPath(folder, shard, indexPath, tensor);
+    if (!existsSync(file)) {
+      throw new ModelFormatError(
+        "missing-file",
+        file,
+        `${indexPath} maps tensor "${tensor}" to shard ${shard}, but ${file} does not exist`,
+        tensor,
+      );
+    }
+    return read(file);
+  });
+  checkIndexAgainstShards(indexPath, weightMap, folder, headers);
+  return headers;
 }
 
 function readConfig(folder: string): Record<string, unknown> | null {

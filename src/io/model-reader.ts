@@ -9,6 +9,8 @@ import { ModelFormatError, where } from "./errors.js";
 import { type ModelHeader, type TensorHeader, readModelHeader } from "./model-header.js";
 import { HeaderCache } from "./header-cache.js";
 import { readParts } from "./vectored.js";
+import type { LoraFactors } from "./lora-model.js";
+import { type LoadedFactors, addLoraDelta, transpose } from "./lora-delta.js";
 
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
   throw new Error("mergelang's tensor I/O needs a little-endian machine");
@@ -25,6 +27,7 @@ export class ModelReader {
   readonly header: ModelHeader;
   private readonly fds = new Map<string, number>();
   private closed = false;
+  private lastFactors: LoadedFactors | null = null;
 
   constructor(header: ModelHeader) {
     this.header = header;
@@ -60,15 +63,38 @@ export class ModelReader {
 
   /** Reads elements [start, start+count) into out[0..count) (count defaults to out.length). */
   async readF32Into(name: string, out: Float32Array, start = 0, count = out.length): Promise<void> {
-    const plan = this.planF32(name, out, start, count);
+    const plan = this.planF32(this.tensor(name), out, start, count);
     await this.fill(plan.t, plan.bytes, plan.position);
     finishF32(plan, out, count);
+    if (plan.t.lora) addLoraDelta(out, start, count, plan.t.shape[1]!, this.loraFactors(plan.t.name, plan.t.lora));
   }
 
   readF32IntoSync(name: string, out: Float32Array, start = 0, count = out.length): void {
-    const plan = this.planF32(name, out, start, count);
+    const plan = this.planF32(this.tensor(name), out, start, count);
     this.fillSync(plan.t, plan.bytes, plan.position);
     finishF32(plan, out, count);
+    if (plan.t.lora) addLoraDelta(out, start, count, plan.t.shape[1]!, this.loraFactors(plan.t.name, plan.t.lora));
+  }
+
+  /** Whether a tensor's values differ from its stored bytes (a LoRA update is added as it is read). */
+  isComputed(name: string): boolean {
+    return this.tensor(name).lora !== undefined;
+  }
+
+  /** A tensor's LoRA factors as float32 in the row-major layouts addLoraDelta takes, kept for the tensor last read. */
+  private loraFactors(name: string, f: LoraFactors): LoadedFactors {
+    if (this.lastFactors?.name === name) return this.lastFactors;
+    const read = (t: TensorHeader): Float32Array => {
+      const out = new Float32Array(t.numel);
+      const plan = this.planF32(t, out, 0, t.numel);
+      this.fillSync(t, plan.bytes, plan.position);
+      finishF32(plan, out, t.numel);
+      return out;
+    };
+    const left = f.transposed ? transpose(read(f.b), f.b.shape[0]!, f.b.shape[1]!) : read(f.b);
+    const right = f.transposed ? transpose(read(f.a), f.a.shape[0]!, f.a.shape[1]!) : read(f.a);
+    this.lastFactors = { name, left, right, rank: f.rank, scale: f.scale };
+    return this.lastFactors;
   }
 
   /**
@@ -78,6 +104,7 @@ export class ModelReader {
    */
   async readStoredInto(name: string, parts: readonly Uint8Array[], start = 0, count?: number): Promise<void> {
     const t = this.tensor(name);
+    if (t.lora) throw new ModelFormatError("read-range", t.file, `${where(t.file, name)} has a LoRA update: read it with readF32Into, not as stored bytes`, name);
     const n = count ?? t.numel - start;
     const bytes = parts.reduce((a, p) => a + p.length, 0);
     if (!Number.isInteger(start) || !Number.isInteger(n) || start < 0 || n < 0 || start + n > t.numel || bytes !== n * dtypeSize(t.dtype)) {
@@ -120,8 +147,8 @@ export class ModelReader {
     this.fds.clear();
   }
 
-  private planF32(name: string, out: Float32Array, start: number, count: number): F32Plan {
-    const t = this.tensor(name);
+  private planF32(t: TensorHeader, out: Float32Array, start: number, count: number): F32Plan {
+    const name = t.name;
     if (!isFloatDType(t.dtype)) {
       throw new ModelFormatError(
         "dtype-not-float",

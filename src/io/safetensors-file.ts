@@ -42,14 +42,18 @@ function readExactSync(fd: number, file: string, buf: Buffer, position: number, 
   }
 }
 
-/** Opens, reads and validates one safetensors header. `file` should be absolute. */
-export function readSafetensorsHeader(file: string): SafetensorsFileHeader {
-  let fd: number;
+/** Opens a weights file for reading, or a missing-file error naming it. */
+export function openWeightsFile(file: string): number {
   try {
-    fd = openSync(file, "r");
+    return openSync(file, "r");
   } catch (e) {
     throw new ModelFormatError("missing-file", file, `cannot open ${file}: ${(e as Error).message}`);
   }
+}
+
+/** Opens, reads and validates one safetensors header. `file` should be absolute. */
+export function readSafetensorsHeader(file: string): SafetensorsFileHeader {
+  const fd = openWeightsFile(file);
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new ModelFormatError("not-safetensors", file, `${file} is a folder, not a .safetensors file`);

@@ -3,7 +3,8 @@
  * checks against the catalog, where clauses, model-aware checks from safetensors headers, unused
  * bindings. Produces symbolic values the graph is lowered from, and the facts editors need.
  */
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname } from "node:path";
+import { ModelResolver } from "../hub/model-resolver.js";
 import type * as A from "./ast.js";
 import { functionNames, lookupFunction, type FunctionSpec, type ParamSpec } from "./catalog.js";
 import { compareDiagnostics, diagnostic, type Diagnostic, type Fix } from "./diagnostics.js";
@@ -47,6 +48,8 @@ export interface AnalyzeOptions {
    * only the later ones have their folders checked.
    */
   effectsFrom?: number;
+  /** Resolves model references (local paths, Hub ids in the cache, LoRA adapters); records what is missing. */
+  resolver?: ModelResolver;
 }
 
 export interface Analysis {
@@ -366,18 +369,22 @@ export class Analyzer {
   }
 
   /** One load atom per resolved path: `model("a")` twice reads the same files. */
-  loadAtom(call: A.CallExpr, rawPath: string, pathRange: A.Range, dtype: string | null): LoadAtom {
-    const abs = isAbsolute(rawPath) ? rawPath : resolve(this.dir, rawPath);
-    let atom = this.loads.get(abs);
+  loadAtom(call: A.CallExpr, rawPath: string, pathRange: A.Range, dtype: string | null, lora: string | null = null): LoadAtom {
+    const resolved = (this.options.resolver ??= new ModelResolver()).resolve(rawPath, this.dir, lora);
+    let atom = this.loads.get(resolved.path);
     if (!atom) {
       let family = null;
-      if (this.options.models) {
-        const r = this.options.models.lookup(abs);
+      const missing = resolved.missing[0];
+      if (missing && this.options.models) {
+        this.report(diagnostic("model-not-found", "error", pathRange, this.options.resolver.missingMessage(missing)));
+      } else if (this.options.models && !missing) {
+        const r = this.options.models.lookup(resolved.path);
         if (r.ok) family = r.family;
         else this.report(diagnostic(r.code, "error", pathRange, r.message));
       }
-      atom = { kind: "load", id: this.atoms.length, path: abs, call, family, dtype };
-      this.loads.set(abs, atom);
+      const source = [resolved.base, ...(resolved.lora ? [resolved.lora] : [])].map((p) => this.options.resolver!.describe(p)).join("; LoRA adapter ");
+      atom = { kind: "load", id: this.atoms.length, path: resolved.path, call, family, dtype, source };
+      this.loads.set(resolved.path, atom);
       this.atoms.push(atom);
     }
     return atom;

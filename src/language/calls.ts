@@ -6,6 +6,7 @@ import { diagnostic } from "./diagnostics.js";
 import { closest } from "./suggest.js";
 import { parseSize } from "../io/size.js";
 import { checkSelector } from "./model-checks.js";
+import { LORA_SEPARATOR } from "../io/lora-model.js";
 import { classify, formatNumber, isModelLike, typeName, UNKNOWN, type ModelFamily, type ModelLike, type Value } from "./values.js";
 import { stackPartsOf, stackValue, type LayerPart } from "./stacking.js";
 import { saveVocabulary, tokenRule } from "./save-vocabulary.js";
@@ -417,6 +418,22 @@ function passthrough(
   return { value: classify(new Map([[atom, 1]]), call.range), family };
 }
 
+/** `lora(adapter, base: m)`: the adapter's update as a task vector, (m with the adapter) − m. */
+function loraDelta(an: Analyzer, call: A.CallExpr, get: (n: string) => Value | undefined): { value: Value; family: ModelFamily | null } {
+  const adapter = get("adapter");
+  const base = get("base");
+  if (adapter?.type !== "String" || !base || !isModelLike(base)) return { value: UNKNOWN, family: null };
+  const [atom, coef] = base.form.size === 1 ? [...base.form][0]! : [null, 0];
+  const baseArg = call.args.find((a) => a.name?.name === "base")?.value ?? call;
+  if (atom?.kind !== "load" || coef !== 1 || atom.path.includes(LORA_SEPARATOR)) {
+    an.report(diagnostic("wrong-type", "error", baseArg.range, "the base of lora(...) must be a model(...) as loaded, without an adapter: the update is taken relative to it"));
+    return { value: UNKNOWN, family: null };
+  }
+  const range = call.args.find((a) => a.value?.kind === "StringLiteral")?.value?.range ?? call.range;
+  const adapted = an.loadAtom(call, atom.path, range, atom.dtype, adapter.value);
+  return { value: classify(new Map([[adapted, 1], [atom, -1]]), call.range), family: adapted.family ?? atom.family };
+}
+
 function modelLikes(values: Value[]): ModelLike[] {
   return values.filter(isModelLike);
 }
@@ -433,6 +450,7 @@ function evaluate(
   if (density) warnTrimsEverything(an, spec, "density", density, call.args.find((a) => a.name?.name === "density")?.value ?? call);
   switch (spec.kind) {
     case "source": {
+      if (spec.name === "lora") return loraDelta(an, call, get);
       const path = get("path");
       if (path?.type !== "String") return { value: UNKNOWN, family: null };
       const pathArg = call.args.find((a) => a.value?.kind === "StringLiteral");
@@ -444,7 +462,8 @@ function evaluate(
         return { value: UNKNOWN, family: null };
       }
       const dtype = get("dtype");
-      const atom = an.loadAtom(call, path.value, range, dtype?.type === "String" ? dtype.value : null);
+      const lora = get("lora");
+      const atom = an.loadAtom(call, path.value, range, dtype?.type === "String" ? dtype.value : null, lora?.type === "String" && lora.value.trim() !== "" ? lora.value : null);
       return { value: classify(new Map([[atom, 1]]), call.range), family: atom.family };
     }
     case "layout": {

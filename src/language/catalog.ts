@@ -206,9 +206,11 @@ export const catalog: readonly FunctionSpec[] = [
     name: "model",
     kind: "source",
     returns: "Model",
-    summary: "A model: a Hugging Face folder with model.safetensors (or an index and shards), or one .safetensors file.",
+    summary:
+      "A model: a Hugging Face folder (safetensors or PyTorch .bin, single file or index and shards), one weights file, " +
+      "or a Hub id `org/name@revision` found in the Hugging Face cache (`mergelang run` downloads what is missing).",
     params: [
-      { name: "path", types: ["String"], positional: true, doc: "path relative to the recipe file" },
+      { name: "path", types: ["String"], positional: true, doc: "a folder or file relative to the recipe file, or a Hub id `org/name` (optionally `@revision`)" },
       {
         name: "dtype",
         types: ["String"],
@@ -218,6 +220,22 @@ export const catalog: readonly FunctionSpec[] = [
         aliases: DTYPE_ALIASES,
         doc: "the model's nominal floating dtype (the default for save when this is the base)",
       },
+      {
+        name: "lora",
+        types: ["String"],
+        optional: true,
+        doc: "a PEFT LoRA adapter (folder or Hub id) applied to the model as it is read: W + (lora_alpha / r)·B·A",
+      },
+    ],
+  },
+  {
+    name: "lora",
+    kind: "source",
+    returns: "Delta",
+    summary: "A PEFT LoRA adapter's update as a task vector: model(base, lora: adapter) − base, with ΔW = (lora_alpha / r)·B·A (rsLoRA: lora_alpha / √r).",
+    params: [
+      { name: "adapter", types: ["String"], positional: true, doc: "the adapter: a folder with adapter_config.json and adapter_model.safetensors, or a Hub id" },
+      { name: "base", types: ["Model"], doc: "the model the adapter was trained on, as model(...) loads it" },
     ],
   },
   {

@@ -7,6 +7,7 @@ import { headerLookup } from "./header-lookup.js";
 import type { ModelLookup } from "./model-lookup.js";
 import { parseRecipe, type ParseResult } from "./parse.js";
 import { lowerToGraph } from "../graph/lower.js";
+import type { ModelResolver } from "../hub/model-resolver.js";
 import type { Graph } from "../graph/graph.js";
 
 export interface CheckedRecipe {
@@ -27,6 +28,8 @@ export interface CheckOptions {
   overwrite?: boolean;
   /** Only the saves from this offset on are run with this text (see AnalyzeOptions.effectsFrom). */
   effectsFrom?: number;
+  /** Resolves model references; pass one to learn which Hub models are missing from the cache. */
+  resolver?: ModelResolver;
 }
 
 let defaultLookup: ModelLookup | null = null;
@@ -38,6 +41,7 @@ export function checkRecipe(text: string, file: string, options: CheckOptions = 
   const analysis = analyze(parse.program, text, {
     file: abs,
     models,
+    ...(options.resolver ? { resolver: options.resolver } : {}),
     ...(options.overwrite ? { overwrite: true } : {}),
     ...(options.effectsFrom !== undefined ? { effectsFrom: options.effectsFrom } : {}),
   });

@@ -23,6 +23,8 @@ export interface LoadAtom {
   family: ModelFamily | null;
   /** The `dtype:` given to model(...), if any. */
   dtype: string | null;
+  /** Where the reference resolved (local folder, or Hugging Face cache snapshot), for hovers. */
+  source?: string;
 }
 
 export interface MergeAtom {

@@ -47,7 +47,7 @@ export class HoverProvider {
     if (node.kind === "NameRef" && lookupFunction(node.name)) return result(functionDoc(lookupFunction(node.name)!), node.range);
     if (node.kind === "StringLiteral" && parent?.kind === "Argument" && grand?.kind === "CallExpr" && grand.callee.name === "model") {
       const load = analysis.atoms.find((a) => a.kind === "load" && a.call === grand);
-      if (load?.kind === "load") return result(this.model(load.path), node.range);
+      if (load?.kind === "load") return result(this.model(load.path, undefined, load.source), node.range);
     }
     const selector = lastOf(path, (n): n is A.GlobSelector | A.LayerSelector => n.kind === "GlobSelector" || n.kind === "LayerSelector");
     if (selector) {
@@ -59,11 +59,13 @@ export class HoverProvider {
     return null;
   }
 
-  private model(absPath: string, title?: string): string {
+  /** A model's summary, after where its reference resolved (local folder, Hugging Face cache snapshot, adapter). */
+  private model(absPath: string, title?: string, source?: string): string {
+    const from = source ? `\n\nresolved from ${source}` : "";
     try {
-      return modelSummary(this.headers.get(absPath), title);
+      return modelSummary(this.headers.get(absPath), title) + from;
     } catch (e) {
-      return `**${title ?? "model"}** — \`${absPath}\`\n\n${(e as Error).message}`;
+      return `**${title ?? "model"}** — \`${absPath}\`\n\n${(e as Error).message}${from}`;
     }
   }
 
@@ -71,7 +73,7 @@ export class HoverProvider {
     const source = b.statement.value ? checked.text.slice(b.statement.value.range.start.offset, b.statement.value.range.end.offset) : "";
     const head = fence(`${b.name}: ${typeLabel(b.value)}`) + (source ? `\n\n\`${b.name} = ${clip(source.replace(/\s+/g, " "), 160)}\`` : "");
     const atom = soleAtom(b.value);
-    if (atom?.kind === "load") return `${head}\n\n${this.model(atom.path, b.name)}`;
+    if (atom?.kind === "load") return `${head}\n\n${this.model(atom.path, b.name, atom.source)}`;
     if (atom?.kind === "merge") {
       const spec = lookupFunction(atom.method);
       return `${head}\n\n${spec?.summary ?? ""}${this.mergeParams(atom.call, checked.analysis)}`;
@@ -84,7 +86,7 @@ export class HoverProvider {
     if (spec.kind === "merge") doc += this.mergeParams(call, analysis);
     if (spec.kind === "source") {
       const load = analysis.atoms.find((a) => a.kind === "load" && a.call === call);
-      if (load?.kind === "load") doc += `\n\n---\n\n${this.model(load.path, clip(text.slice(call.range.start.offset, call.range.end.offset), 80))}`;
+      if (load?.kind === "load") doc += `\n\n---\n\n${this.model(load.path, clip(text.slice(call.range.start.offset, call.range.end.offset), 80), load.source)}`;
     }
     return doc;
   }

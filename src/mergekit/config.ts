@@ -156,17 +156,38 @@ export class ConfigReader {
     return null;
   }
 
+  /**
+   * A model reference, as mergekit's one-string form `path[@revision][+lora[@revision]]`; the mapping
+   * forms `{path:, revision:, lora:}` and `{model: {path:, revision:}, lora: {path:, revision:}}` are
+   * turned into it.
+   */
   private modelRef(e: YamlEntry): Located<string> | null {
-    if (e.value.kind === "map") {
-      this.yaml.error(e.value.range, `${e.key}: model references with options (a mapping) are not supported: give the model's folder`, "mergekit-unsupported");
+    if (e.value.kind !== "map") return this.string(e);
+    const map = e.value;
+    const keys = lookup(map, "model") ? ["model", "lora"] : ["path", "revision", "lora"];
+    this.checkKeys(map, keys, `the model reference ${e.key}`);
+    const modelEntry = lookup(map, "model");
+    const base = this.pathRef(modelEntry ?? e, "path");
+    const loraEntry = lookup(map, "lora");
+    const lora = loraEntry ? this.pathRef(loraEntry, "path") : "";
+    if (base === null || lora === null) return null;
+    return { value: lora ? `${base}+${lora}` : base, range: e.value.range };
+  }
+
+  /** `path[@revision]` from a string, or from a mapping with path: (and revision:). */
+  private pathRef(e: YamlEntry, pathKey: string): string | null {
+    if (e.value.kind !== "map") return this.string(e)?.value ?? null;
+    const pathEntry = lookup(e.value, pathKey);
+    if (!pathEntry) {
+      this.yaml.error(e.value.range, `${e.key} needs ${pathKey}: (a folder or a Hugging Face id)`);
       return null;
     }
-    const s = this.string(e);
-    if (s && s.value.includes("+")) {
-      this.yaml.error(s.range, `'${s.value}' applies a LoRA adapter (model+lora): LoRA adapters are not supported; merge the adapter into the model first`, "mergekit-unsupported");
-      return null;
-    }
-    return s;
+    if (pathEntry.value.kind === "map") return this.pathRef(pathEntry, "path");
+    const path = this.string(pathEntry);
+    const revEntry = lookup(e.value, "revision");
+    const revision = revEntry ? this.string(revEntry) : null;
+    if (!path || (revEntry && !revision)) return null;
+    return revision ? `${path.value}@${revision.value}` : path.value;
   }
 
   private sources(e: YamlEntry, inSlice: boolean): SourceDef[] {

@@ -9,6 +9,7 @@ import { compareDiagnostics, type Diagnostic } from "../language/diagnostics.js"
 import { headerLookup } from "../language/header-lookup.js";
 import type { ModelLookup } from "../language/model-lookup.js";
 import { checkRecipe } from "../language/service.js";
+import type { ModelResolver } from "../hub/model-resolver.js";
 import type { Graph } from "../graph/graph.js";
 import { ConfigReader } from "./config.js";
 import type { RecipeSourceMap } from "./recipe-writer.js";
@@ -24,6 +25,8 @@ export interface MergekitImportOptions {
   models?: ModelLookup | null;
   /** The save may replace an existing folder mergelang did not write (--overwrite). */
   overwrite?: boolean;
+  /** Resolves model references (shared with the recipe check); records Hub models missing from the cache. */
+  resolver?: ModelResolver;
 }
 
 export interface MergekitImport {
@@ -60,7 +63,11 @@ export function recipeFromMergekitYaml(yamlText: string, file: string, options: 
   let built: ReturnType<Translator["translate"]> = null;
   if (yaml.root) {
     const cfg = new ConfigReader(yaml).read(yaml.root);
-    if (cfg) built = new Translator(yaml, cfg, abs, { models, ...(options.output !== undefined ? { output: options.output } : {}) }).translate();
+    if (cfg) built = new Translator(yaml, cfg, abs, {
+      models,
+      ...(options.resolver ? { resolver: options.resolver } : {}),
+      ...(options.output !== undefined ? { output: options.output } : {}),
+    }).translate();
   } else if (yaml.diagnostics.length === 0) {
     yaml.error(yaml.top, "the file is empty: a mergekit config needs merge_method and models (or slices)");
   }
@@ -79,6 +86,7 @@ export function checkMergekitYaml(yamlText: string, file: string, options: Merge
   const checked = checkRecipe(imported.recipe, abs, {
     ...(options.models === undefined ? {} : { models: options.models }),
     ...(options.overwrite ? { overwrite: true } : {}),
+    ...(options.resolver ? { resolver: options.resolver } : {}),
   });
   // Hints (unused bindings) are about the generated text, not the YAML.
   const mapped = checked.diagnostics.filter((d) => d.severity !== "hint").map((d) => imported.sourceMap!.toYaml(d));

@@ -17,6 +17,7 @@ import { renumberLayer, stackTensors, StackError } from "../graph/stack.js";
 import type { Located, MergekitConfig, ParamMap, PlainSetting, Setting, SourceDef } from "./config.js";
 import { METHODS, UNSUPPORTED_METHODS, type GlobalParam, type MethodSpec } from "./methods.js";
 import { ModelRefs, type ModelRef } from "./model-refs.js";
+import type { ModelResolver } from "../hub/model-resolver.js";
 import { exactPlan, genericPlan, type Expected, type ParamPlan, type TensorSlot } from "./param-emit.js";
 import { RecipeWriter, type RecipeSourceMap } from "./recipe-writer.js";
 import { globalValue, gradientPosition, modelValue, settingRange, type ParamLevels, type SettingValue } from "./settings.js";
@@ -26,6 +27,7 @@ export interface TranslateOptions {
   /** The output folder written into save(...), relative to the YAML file. */
   output?: string;
   models?: ModelLookup | null;
+  resolver?: ModelResolver;
 }
 
 /** One source of a slice, as the recipe reads it. */
@@ -83,7 +85,7 @@ export class Translator {
     private readonly file: string,
     private readonly options: TranslateOptions,
   ) {
-    this.refs = new ModelRefs(yaml, file, options.models ?? null);
+    this.refs = new ModelRefs(yaml, file, options.models ?? null, options.resolver);
     this.resultName = this.refs.unique("merged");
   }
 
@@ -96,7 +98,10 @@ export class Translator {
     const tokenizer = this.tokenizerArgs();
 
     this.out.write(`# Imported from the mergekit config ${basename(this.file)} (merge_method: ${this.cfg.method.value}) by mergelang import.\n`);
-    for (const m of this.refs.all()) this.out.from(m.range, `${m.binding} = model(${JSON.stringify(m.ref)})`).write("\n");
+    for (const m of this.refs.all()) {
+      const lora = m.lora === null ? "" : `, lora: ${JSON.stringify(m.lora)}`;
+      this.out.from(m.range, `${m.binding} = model(${JSON.stringify(m.path)}${lora})`).write("\n");
+    }
     this.out.write("\n");
 
     let result: string;

@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fixturesDir } from "../support/paths.js";
-import { ModelFormatError } from "../../src/io/errors.js";
 import { readModelHeader } from "../../src/io/model-header.js";
 import { f32Bytes, fileBytes, headerFor, safetensorsBytes, tempDir, writeFile, type RawTensor } from "./build-safetensors.js";
+import { formatError } from "./format-error.js";
 
 const LLAMA_LAYER_TENSORS = [
   "input_layernorm.weight", "mlp.down_proj.weight", "mlp.gate_proj.weight", "mlp.up_proj.weight",
@@ -21,16 +21,6 @@ function threeTensors(): RawTensor[] {
   ];
 }
 
-/** Runs fn and returns its ModelFormatError, failing when it throws anything else or nothing. */
-function formatError(fn: () => unknown): ModelFormatError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof ModelFormatError, `expected ModelFormatError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail("expected a ModelFormatError");
-}
 
 test("reference model folders read back with Llama tensor names, shapes and dtypes", () => {
   for (const [family, dtype] of [["tiny_f32", "F32"], ["tiny_bf16", "BF16"]] as const) {
@@ -128,10 +118,14 @@ test("a missing path or a folder without safetensors is a missing-file error", (
   let e = formatError(() => readModelHeader(join(dir, "nope")));
   assert.equal(e.code, "missing-file");
   assert.match(e.message, /nope/);
-  writeFile(dir, "pytorch_model.bin", "x");
+  writeFile(dir, "weights.pt", "x");
   e = formatError(() => readModelHeader(dir));
   assert.equal(e.code, "missing-file");
-  assert.match(e.message, /pytorch_model\.bin/);
+  assert.match(e.message, /no \.safetensors file and no pytorch_model\.bin/);
+  writeFile(dir, "pytorch_model.bin", "x");
+  e = formatError(() => readModelHeader(dir));
+  assert.equal(e.code, "pickle-invalid");
+  assert.match(e.message, /pytorch_model\.bin is not a readable PyTorch checkpoint/);
 });
 
 test("bad config.json is reported with its path", () => {
@@ -258,7 +252,7 @@ test("F8 tensors are carried and zero-element tensors are accepted", () => {
 
 test("a non-safetensors single file is refused with a hint", () => {
   const dir = tempDir();
-  const file = join(dir, "pytorch_model.bin");
+  const file = join(dir, "weights.pt");
   writeFileSync(file, "x");
   const e = formatError(() => readModelHeader(file));
   assert.equal(e.code, "not-safetensors");

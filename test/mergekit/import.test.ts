@@ -238,11 +238,21 @@ test("settings mergelang cannot run are errors that name the key and its line", 
   assert.match(errors[1]!, /^8:8 mergekit-unsupported: dtype 'int8' is not supported/);
 });
 
-test("models must be local folders; LoRA adapters and unknown methods are errors", () => {
-  const hf = errorsOf(["models:", "  - model: mistralai/Mistral-7B-v0.1", "    parameters: {weight: 1}", "merge_method: linear"].join("\n"));
-  assert.match(hf.join("\n"), /2:12 mergekit-unsupported: 'mistralai\/Mistral-7B-v0.1' is not a local folder.*Hugging Face id/);
-  const lora = errorsOf(["models:", `  - model: ${R}/task_a+adapters/x`, "merge_method: linear"].join("\n"));
-  assert.match(lora.join("\n"), /2:12 mergekit-unsupported: .*LoRA adapters are not supported/);
+test("Hub ids missing from the cache, missing adapters and unknown methods are errors", () => {
+  const cache = tmp();
+  const saved = process.env.HF_HUB_CACHE;
+  process.env.HF_HUB_CACHE = cache;
+  try {
+    const hf = errorsOf(["models:", "  - model: mistralai/Mistral-7B-v0.1", "    parameters: {weight: 1}", "merge_method: linear"].join("\n"));
+    assert.match(hf.join("\n"), /2:12 model-not-found: 'mistralai\/Mistral-7B-v0.1' is not a local folder \(no .*\) and not in the Hugging Face cache/);
+    assert.ok(hf.join("\n").includes(join(cache, "models--mistralai--Mistral-7B-v0.1")));
+    assert.match(hf.join("\n"), /mergelang fetch mistralai\/Mistral-7B-v0.1/);
+    const lora = errorsOf(["models:", `  - model: ${R}/task_a+adapters/x`, "merge_method: linear"].join("\n"));
+    assert.match(lora.join("\n"), /2:12 model-not-found: 'adapters\/x' is not a local folder/);
+  } finally {
+    if (saved === undefined) delete process.env.HF_HUB_CACHE;
+    else process.env.HF_HUB_CACHE = saved;
+  }
   const method = errorsOf(["models:", `  - model: ${R}/task_a`, "merge_method: tise"].join("\n"));
   assert.match(method.join("\n"), /3:15 mergekit-invalid: 'tise' is not a mergekit merge method .*did you mean 'ties'/);
   const fusion = errorsOf(["models:", `  - model: ${R}/task_a`, "merge_method: arcee_fusion"].join("\n"));

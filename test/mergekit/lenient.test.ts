@@ -97,21 +97,21 @@ function errorsOf(lines: string[]): string[] {
   return withConfig(lines, (file, text) => checkMergekitYaml(text, file).diagnostics.filter((d) => d.severity === "error").map(show));
 }
 
-test("one error per cause: entries refused for LoRA leave no 'models: is empty', 'needs base_model' or 'no sources'", () => {
-  const lora = /LoRA adapters are not supported/;
-  const allLora = errorsOf(["models:", "  - model: ${M}/task_a+adapters/a", "  - model: ${M}/task_b+adapters/b", "merge_method: linear"]);
+test("one error per cause: a LoRA adapter that cannot be found is one error, with no follow-on errors", () => {
+  const missing = /error model-not-found: 'adapters\/\w' is not a local folder/;
+  const allLora = errorsOf(["models:", "  - model: ${M}/task_a+adapters/a", "    parameters: {weight: 1}", "  - model: ${M}/task_b+adapters/b", "    parameters: {weight: 1}", "merge_method: task_arithmetic", "base_model: ${M}/base"]);
   assert.equal(allLora.length, 2, allLora.join("\n"));
-  assert.ok(allLora.every((e) => lora.test(e)));
+  assert.ok(allLora.every((e) => missing.test(e)));
   assert.match(allLora[0]!, /^2:12 /);
-  assert.match(allLora[1]!, /^3:12 /);
+  assert.match(allLora[1]!, /^4:12 /);
 
   const loraBase = errorsOf(["models:", "  - model: ${M}/task_a", "  - model: ${M}/task_b", "merge_method: sce", "base_model: ${M}/base+adapters/x"]);
   assert.equal(loraBase.length, 1, loraBase.join("\n"));
-  assert.match(loraBase[0]!, /^5:13 error mergekit-unsupported: .*LoRA/);
+  assert.match(loraBase[0]!, missing);
 
   const slice = errorsOf(["slices:", "  - sources:", "      - model: ${M}/task_a+adapters/a", "        layer_range: [0, 4]", "merge_method: passthrough"]);
   assert.equal(slice.length, 1, slice.join("\n"));
-  assert.match(slice[0]!, lora);
+  assert.match(slice[0]!, missing);
 
   const modules = errorsOf(["modules:", "  text_decoder:", "    models:", "      - model: ${M}/task_a", "merge_method: linear"]);
   assert.deepEqual(modules, ["1:1 error mergekit-unsupported: multi-module merges (modules:) are not supported: merge each module's models separately"]);

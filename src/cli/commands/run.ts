@@ -1,8 +1,9 @@
 /** `mergelang run FILE [--threads N] [--dry-run]`: check, then merge and write the outputs. */
 import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
-import { checkRecipe, hasErrors } from "../../language/service.js";
-import { checkMergekitYaml, isMergekitConfigPath } from "../../mergekit/index.js";
+import { relative, resolve } from "node:path";
+import { type CheckedRecipe, checkRecipe, hasErrors } from "../../language/service.js";
+import { type CheckedMergekit, checkMergekitYaml, isMergekitConfigPath } from "../../mergekit/index.js";
+import { ModelResolver } from "../../hub/model-resolver.js";
 import { formatSize, parseSize } from "../../io/index.js";
 import { DeviceError, resolveDevice, type Backend } from "../../backends/index.js";
 import { runGraph, RunError, toRunError } from "../../runner/recipe-runner.js";
@@ -22,6 +23,8 @@ Checks the recipe, then runs its statements in order: save(...) writes model fol
 (atomically: a failed run leaves no output), interference(...) prints a per-layer table,
 other expression statements print their value. FILE may also be a mergekit config (.yml):
 it runs as the recipe \`mergelang import\` prints, into --out (default: FILE-merged).
+Hub models (org/name[@revision]) missing from the Hugging Face cache are downloaded first
+(unless HF_HUB_OFFLINE is set); with --dry-run, the files and sizes are listed instead.
   --threads N   worker threads for the kernels (default: every core)
   --device D    auto | cpu | gpu | tfjs-cpu | wasm (default: cpu, the fast CPU engine;
                 gpu needs @tensorflow/tfjs-node-gpu, see docs/gpu.md)
@@ -45,9 +48,27 @@ it runs as the recipe \`mergelang import\` prints, into --out (default: FILE-mer
     const yaml = isMergekitConfigPath(file);
     if (values.out !== undefined && !yaml) throw new UsageError("--out is for mergekit configs: a recipe names its outputs in save(...)");
     const overwrite = values.overwrite === true;
-    const checked = yaml
-      ? checkMergekitYaml(text, file, { ...(values.out !== undefined ? { output: resolve(values.out) } : {}), overwrite })
-      : checkRecipe(text, file, { overwrite });
+    const check = (resolver: ModelResolver): CheckedRecipe | CheckedMergekit =>
+      yaml
+        ? checkMergekitYaml(text, file, { resolver, ...(values.out !== undefined ? { output: resolve(values.out) } : {}), overwrite })
+        : checkRecipe(text, file, { resolver, overwrite });
+    let resolver = new ModelResolver();
+    let checked = check(resolver);
+    // Hub models missing from the cache: listed (--dry-run) or downloaded, then the recipe is checked again.
+    if (resolver.missing.size > 0 && !resolver.settings.offline) {
+      const ids = [...resolver.missing.values()].map((m) => m.id);
+      // Loaded only when needed: the Hub library is not part of every run's start-up.
+      const { fetchModels } = await import("../hub-fetching.js");
+      const failures = await fetchModels(ids, resolver.settings, { dryRun: values["dry-run"] === true });
+      for (const f of failures) console.error(`mergelang run: ${f}`);
+      if (failures.length) return 1;
+      if (values["dry-run"]) {
+        console.error("mergelang run: the merge plan needs these models' headers; run without --dry-run (or mergelang fetch) to download them");
+        return 0;
+      }
+      resolver = new ModelResolver();
+      checked = check(resolver);
+    }
     for (const d of checked.diagnostics) if (d.severity === "error" || d.severity === "warning") console.error(formatDiagnostic(file, d, text));
     if (hasErrors(checked.diagnostics) || !checked.graph) {
       console.error(`mergelang run: ${file} has errors; nothing was run`);
