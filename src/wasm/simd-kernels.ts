@@ -1,0 +1,150 @@
+/**
+ * The WebAssembly SIMD kernels (kernels.wat, assembled by `npm run build`), one instance per thread.
+ * Each has a JavaScript reference that it equals bit for bit (test/engine/simd-kernels.test.ts); the
+ * engine uses the WASM kernel when the module loads and falls back to the reference otherwise
+ * (`MERGELANG_WASM=0` forces the fallback, for comparisons). Data is copied through the module's
+ * memory block by block (TypedArray.set, a memcpy): blocks stay in cache, and the engine's buffers
+ * stay ordinary (shared) ArrayBuffers.
+ */
+import { readFileSync } from "node:fs";
+import { UNROLLED_TIES_MAX } from "./ties-wat.js";
+
+/** The part of the WebAssembly API used here (the project's lib setting, ES2022, does not declare it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+
+interface Exports {
+  memory: { buffer: ArrayBuffer };
+  widen_bf16(src: number, dst: number, n: number): void;
+  widen_f16(src: number, dst: number, n: number): void;
+  round_bf16(src: number, dst: number, n: number): void;
+  ties(n: number, models: number, base: number, out: number, len: number, params: number, keep: number, flags: number): void;
+  /** ties_<n>_<flags> (ties-wat.ts), for 1 ≤ n ≤ UNROLLED_TIES_MAX. */
+  [unrolled: `ties_${number}_${number}`]: (models: number, base: number, out: number, len: number, params: number) => void;
+}
+
+/** Elements per block copied through the module's memory. */
+const BLOCK = 16384;
+const BLOCK_BYTES = 4 * BLOCK;
+/** Inputs the TIES kernel takes at most (its buffers then fill the module's initial memory). */
+export const SIMD_TIES_MAX_INPUTS = 16;
+
+/** Byte offsets of the buffers in the module's memory (4 MiB: 64 pages). */
+const IN = 0; // SIMD_TIES_MAX_INPUTS input blocks
+const BASE = IN + SIMD_TIES_MAX_INPUTS * BLOCK_BYTES;
+const OUT = BASE + BLOCK_BYTES;
+const PARAMS = OUT + BLOCK_BYTES; // thresholds, weights, lambda: under 1 KiB
+const POINTERS = PARAMS + 1024;
+const KEEP = POINTERS + 256;
+
+export const TIES_FLAGS = { count: 1, normalize: 2, deltas: 4, zeroStart: 8 } as const;
+
+/** Rounds up to the 8-element groups the kernels work in. */
+const lanes = (n: number): number => (n + 7) & ~7;
+
+export class SimdKernels {
+  private readonly f32: Float32Array;
+  private readonly f64: Float64Array;
+  private readonly u16: Uint16Array;
+  private readonly i32: Int32Array;
+
+  constructor(private readonly x: Exports) {
+    const buf = x.memory.buffer;
+    this.f32 = new Float32Array(buf);
+    this.f64 = new Float64Array(buf);
+    this.u16 = new Uint16Array(buf);
+    this.i32 = new Int32Array(buf);
+  }
+
+  /** 16-bit float bits → float32, as io/dtype.ts's halfToF32 (also in place, with the same overlap rule). */
+  widen(dtype: "BF16" | "F16", src: Uint16Array, dst: Float32Array): void {
+    const widen = dtype === "BF16" ? this.x.widen_bf16 : this.x.widen_f16;
+    for (let s = 0; s < src.length; s += BLOCK) {
+      const n = Math.min(BLOCK, src.length - s);
+      this.u16.set(src.subarray(s, s + n), IN / 2);
+      widen(IN, OUT, lanes(n));
+      dst.set(this.f32.subarray(OUT / 4, OUT / 4 + n), s);
+    }
+  }
+
+  /** float32 → bf16 bits, round to nearest even, as io/dtype.ts's f32ToBF16 (also in place). */
+  roundBF16(src: Float32Array, dst: Uint16Array): void {
+    for (let s = 0; s < src.length; s += BLOCK) {
+      const n = Math.min(BLOCK, src.length - s);
+      this.f32.set(src.subarray(s, s + n), IN / 4);
+      this.x.round_bf16(IN, OUT, lanes(n));
+      dst.set(this.u16.subarray(OUT / 2, OUT / 2 + n), s);
+    }
+  }
+
+  /**
+   * TIES's elect and merge over `length` elements (see kernels.wat for the formula and `flags`):
+   * `thresholds` keep |δᵢ| ≥ tᵢ (NaN keeps nothing), `weights` per input, then lambda. Up to
+   * UNROLLED_TIES_MAX inputs the unrolled function runs, unless `looped` (for tests of the other).
+   */
+  ties(
+    inputs: readonly Float32Array[],
+    base: Float32Array,
+    thresholds: ArrayLike<number>,
+    weights: ArrayLike<number>,
+    lambda: number,
+    flags: number,
+    out: Float32Array,
+    length: number,
+    looped = false,
+  ): void {
+    const n = inputs.length;
+    const unrolled = !looped && n >= 1 && n <= UNROLLED_TIES_MAX ? this.x[`ties_${n}_${flags}`] : undefined;
+    if (n > SIMD_TIES_MAX_INPUTS) throw new RangeError(`simd ties: at most ${SIMD_TIES_MAX_INPUTS} inputs, got ${n}`);
+    for (let i = 0; i < n; i++) {
+      this.f32[PARAMS / 4 + i] = float32AtLeast(thresholds[i]!);
+      this.i32[POINTERS / 4 + i] = IN + i * BLOCK_BYTES;
+    }
+    const weightsAt = (PARAMS + 4 * ((n + 1) & ~1)) / 8; // the 8-byte boundary after the thresholds
+    for (let i = 0; i < n; i++) this.f64[weightsAt + i] = weights[i]!;
+    this.f64[weightsAt + n] = lambda;
+    for (let s = 0; s < length; s += BLOCK) {
+      const len = Math.min(BLOCK, length - s);
+      for (let i = 0; i < n; i++) this.f32.set(inputs[i]!.subarray(s, s + len), (IN + i * BLOCK_BYTES) / 4);
+      this.f32.set(base.subarray(s, s + len), BASE / 4);
+      if (unrolled) unrolled(POINTERS, BASE, OUT, lanes(len), PARAMS);
+      else this.x.ties(n, POINTERS, BASE, OUT, lanes(len), PARAMS, KEEP, flags);
+      out.set(this.f32.subarray(OUT / 4, OUT / 4 + len), s);
+    }
+  }
+}
+
+const one = new Float32Array(1);
+const oneBits = new Int32Array(one.buffer);
+
+/**
+ * The least float32 ≥ t (NaN stays NaN): for a float32 x, x ≥ t ⇔ x ≥ that float32, so a float64
+ * threshold can be compared in float32 lanes.
+ */
+export function float32AtLeast(t: number): number {
+  one[0] = t;
+  if (!(one[0]! < t)) return one[0]!;
+  oneBits[0] = one[0]! >= 0 ? oneBits[0]! + 1 : oneBits[0]! - 1; // one float32 step up
+  if (Object.is(one[0], -0)) one[0] = 0;
+  return one[0]!;
+}
+
+let loaded: SimdKernels | null | undefined;
+
+/** This thread's kernels, or null when the module is missing, WASM SIMD is unsupported, or MERGELANG_WASM=0. */
+export function simdKernels(): SimdKernels | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  if (process.env["MERGELANG_WASM"] === "0") return null;
+  try {
+    const bytes = readFileSync(new URL("./kernels.wasm", import.meta.url));
+    const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    const instance = new wasm.Instance(new wasm.Module(bytes), {});
+    loaded = new SimdKernels(instance.exports as unknown as Exports);
+  } catch {
+    loaded = null; // e.g. a bundle without the .wasm file beside it: the JavaScript kernels run
+  }
+  return loaded;
+}
