@@ -171,6 +171,47 @@
         (local.set $j (i32.add (local.get $j) (i32.const 4)))
         (br $element))))
 
+;; Keys kept by the last hist_high call (see there).
+  (global $kept (export "kept") (mut i32) (i32.const 0))
+
+  ;; One block of a histogram pass over the high 16 bits of order-preserving float32 keys
+  ;; (engine/kernels/order-statistics.ts: highMagnitude, highSigned, and their *Keep forms):
+  ;; key = |x|'s bits ($signed 0) or the signed order key ($signed 1); hist[key >>> 16]++ in u32
+  ;; bins, and each bin that was 0 is listed in $touched, so that the caller adds only the bins the
+  ;; block touched to its float64 histogram (and zeroes them). (Four interleaved copies of the bins,
+  ;; against store-to-load waits on runs of one bin, measured slower: more bins to add up.) With $keep, keys whose bucket is in
+  ;; [lo, lo + span] are appended to $keys (their number in the global `kept`). Returns the number
+  ;; of touched bins.
+  (func (export "hist_high") (param $vals i32) (param $n i32) (param $signed i32) (param $hist i32) (param $touched i32)
+                             (param $keep i32) (param $lo i32) (param $span i32) (param $keys i32) (result i32)
+    (local $i i32) (local $x i32) (local $k i32) (local $b i32) (local $p i32) (local $c i32) (local $t i32) (local $kc i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $x (i32.load (i32.add (local.get $vals) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $k (select
+          (i32.xor (local.get $x) (i32.or (i32.shr_s (local.get $x) (i32.const 31)) (i32.const 0x80000000)))
+          (i32.and (local.get $x) (i32.const 0x7fffffff))
+          (local.get $signed)))
+        (local.set $b (i32.shr_u (local.get $k) (i32.const 16)))
+        (local.set $p (i32.add (local.get $hist) (i32.shl (local.get $b) (i32.const 2))))
+        (local.set $c (i32.load (local.get $p)))
+        (if (i32.eqz (local.get $c))
+          (then
+            (i32.store (i32.add (local.get $touched) (i32.shl (local.get $t) (i32.const 2))) (local.get $b))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))))
+        (i32.store (local.get $p) (i32.add (local.get $c) (i32.const 1)))
+        (if (local.get $keep)
+          (then
+            (if (i32.le_u (i32.sub (local.get $b) (local.get $lo)) (local.get $span))
+              (then
+                (i32.store (i32.add (local.get $keys) (i32.shl (local.get $kc) (i32.const 2))) (local.get $k))
+                (local.set $kc (i32.add (local.get $kc) (i32.const 1)))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (global.set $kept (local.get $kc))
+    (local.get $t))
+
   ;; The same computation unrolled for 1 to 8 models, one function per flag set: ties_<n>_<flags>.
   ;; @splice ties-wat.js unrolledTiesFunctions
 )

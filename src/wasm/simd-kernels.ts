@@ -21,6 +21,8 @@ interface Exports {
   widen_f16(src: number, dst: number, n: number): void;
   round_bf16(src: number, dst: number, n: number): void;
   ties(n: number, models: number, base: number, out: number, len: number, params: number, keep: number, flags: number): void;
+  hist_high(vals: number, n: number, signed: number, hist: number, touched: number, keep: number, lo: number, span: number, keys: number): number;
+  kept: { value: number };
   /** ties_<n>_<flags> (ties-wat.ts), for 1 ≤ n ≤ UNROLLED_TIES_MAX. */
   [unrolled: `ties_${number}_${number}`]: (models: number, base: number, out: number, len: number, params: number) => void;
 }
@@ -38,6 +40,9 @@ const OUT = BASE + BLOCK_BYTES;
 const PARAMS = OUT + BLOCK_BYTES; // thresholds, weights, lambda: under 1 KiB
 const POINTERS = PARAMS + 1024;
 const KEEP = POINTERS + 256;
+const HIST = KEEP + 16 * SIMD_TIES_MAX_INPUTS; // 65536 u32 bins, zero between calls
+const TOUCHED = HIST + 4 * 65536; // bins a block touched
+const KEYS = TOUCHED + BLOCK_BYTES; // keys a block kept
 
 export const TIES_FLAGS = { count: 1, normalize: 2, deltas: 4, zeroStart: 8 } as const;
 
@@ -49,6 +54,7 @@ export class SimdKernels {
   private readonly f64: Float64Array;
   private readonly u16: Uint16Array;
   private readonly i32: Int32Array;
+  private readonly u32: Uint32Array;
 
   constructor(private readonly x: Exports) {
     const buf = x.memory.buffer;
@@ -56,6 +62,33 @@ export class SimdKernels {
     this.f64 = new Float64Array(buf);
     this.u16 = new Uint16Array(buf);
     this.i32 = new Int32Array(buf);
+    this.u32 = new Uint32Array(buf);
+  }
+
+  /**
+   * A histogram pass over the high 16 bits of the keys of `bits` (float32 bit patterns): adds to
+   * `hist`'s 65536 bins and, with `keep`, appends the keys whose bucket is in [lo, lo + span] to
+   * `keys` from `at` on (room for all of them); returns the new key count. Equals
+   * order-statistics.ts's highMagnitude / highSigned (and their *Keep forms).
+   */
+  histogramHigh(bits: Uint32Array, signed: boolean, hist: Float64Array, keep: { lo: number; span: number } | null, keys: Uint32Array | null, at: number): number {
+    const { u32 } = this;
+    for (let s = 0; s < bits.length; s += BLOCK) {
+      const n = Math.min(BLOCK, bits.length - s);
+      u32.set(bits.subarray(s, s + n), IN / 4);
+      const touched = this.x.hist_high(IN, n, signed ? 1 : 0, HIST, TOUCHED, keep ? 1 : 0, keep?.lo ?? 0, keep?.span ?? 0, KEYS);
+      for (let t = TOUCHED / 4, end = t + touched; t < end; t++) {
+        const bin = u32[t]!;
+        hist[bin] += u32[HIST / 4 + bin]!;
+        u32[HIST / 4 + bin] = 0;
+      }
+      if (keep && keys) {
+        const kept = this.x.kept.value;
+        keys.set(u32.subarray(KEYS / 4, KEYS / 4 + kept), at);
+        at += kept;
+      }
+    }
+    return at;
   }
 
   /** 16-bit float bits → float32, as io/dtype.ts's halfToF32 (also in place, with the same overlap rule). */

@@ -10,6 +10,7 @@ import { Scratch } from "../../src/engine/kernels/scratch.js";
 import { float32AtLeast, simdKernels, TIES_FLAGS, type SimdKernels } from "../../src/wasm/simd-kernels.js";
 import { type TiesParams, tiesMergeReference } from "../../src/methods/ties.js";
 import { sparseMergeBlock } from "../../src/methods/shared/sparse-merge.js";
+import { type HistogramPass, KeyList, histogramIntoWith } from "../../src/engine/kernels/order-statistics.js";
 import { awkward, normals, rng } from "./random.js";
 
 function kernels(): SimdKernels {
@@ -168,6 +169,27 @@ test("WASM merge of given deltas equals the sparse methods' JavaScript sign elec
           k.ties(kept, base, new Array<number>(n).fill(0), weights, 0.9, flags, got, length, looped);
           assertSameBits(got, want, `${n} deltas, ${consensus}, normalize ${normalize}${looped ? ", looped" : ""}`);
         }
+      }
+    }
+  }
+});
+
+test("WASM histogram passes (magnitude and signed keys, with kept buckets) equal the JavaScript counts", () => {
+  const k = kernels();
+  for (const values of [randomBits(70_001, 9), awkward(40_000, 10), normals(33_333, 11, 1e-3)]) {
+    for (const mode of ["magnitude", "signed"] as const) {
+      for (const keep of [undefined, { lo: 0x3a00, span: 0x300 }, { lo: 0, span: 0xffff }]) {
+        const pass: HistogramPass = keep ? { kind: "high", mode, keep } : { kind: "high", mode };
+        const want = new Float64Array(65536).fill(3);
+        const got = new Float64Array(65536).fill(3);
+        const wantKeys = new KeyList();
+        const gotKeys = new KeyList();
+        histogramIntoWith(null, pass, values, 5, values.length - 2, want, wantKeys);
+        histogramIntoWith(k, pass, values, 5, values.length - 2, got, gotKeys);
+        histogramIntoWith(k, pass, values, 0, 5, got, gotKeys); // a second call on the same bins
+        histogramIntoWith(null, pass, values, 0, 5, want, wantKeys);
+        assert.deepEqual(got, want, `${mode} bins, keep ${JSON.stringify(keep)}`);
+        assert.deepEqual(gotKeys.view(), wantKeys.view(), `${mode} kept keys`);
       }
     }
   }
