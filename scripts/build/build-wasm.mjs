@@ -32,7 +32,8 @@ for (const file of watFiles(join(root, "src"))) {
   let module;
   try {
     const text = await spliced(readFileSync(file, "utf8"), dirname(join(outDir, name)));
-    module = toolkit.parseWat(name, text, { simd: true });
+    // As UTF-8 bytes: wabt.js measures a string in UTF-16 units, which cuts text with non-ASCII comments.
+    module = toolkit.parseWat(name, new Uint8Array(Buffer.from(text, "utf8")), { simd: true });
     module.validate();
   } catch (e) {
     console.error(`build-wasm: ${e instanceof Error ? e.message : String(e)}`);

@@ -7,6 +7,7 @@
  * model, element), so a merge is reproducible.
  */
 import { BLOCK } from "../engine/kernels/elementwise.js";
+import { simdKernels } from "../wasm/simd-kernels.js";
 import type { ChunkInputs, KernelContext, MethodKernel, SeriesSelection } from "./method.js";
 import { ParamError, ParamReader } from "./param-reader.js";
 import { isNorm, normOf, normSelection, normTerm, readRescale, rescaleFactor, type Rescale } from "./shared/norm-rescale.js";
@@ -23,8 +24,25 @@ export interface DareParams {
   seed: number;
 }
 
-/** kept[k] = δ·[u < density]·scale for elements [s, s + len) of one model. */
+/** kept[k] = δ·[u < density]·scale for elements [s, s + len) of one model (on the SIMD kernel when it loads). */
 function dropBlock(
+  model: Float32Array,
+  base: Float32Array,
+  s: number,
+  len: number,
+  key: number,
+  first: number,
+  density: number,
+  scale: number,
+  kept: Float32Array,
+): void {
+  const simd = simdKernels();
+  if (simd) simd.dareDrop(model, base, s, len, key, first, density, scale, kept);
+  else dropBlockReference(model, base, s, len, key, first, density, scale, kept);
+}
+
+/** dropBlock in JavaScript: the reference the SIMD kernel equals bit for bit. */
+export function dropBlockReference(
   model: Float32Array,
   base: Float32Array,
   s: number,

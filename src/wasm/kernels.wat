@@ -212,6 +212,46 @@
     (global.set $kept (local.get $kc))
     (local.get $t))
 
+;; MurmurHash3's 32-bit finaliser on four lanes (methods/shared/random.ts: fmix32).
+  (func $fmix32x4 (param $h v128) (result v128)
+    (local.set $h (v128.xor (local.get $h) (i32x4.shr_u (local.get $h) (i32.const 16))))
+    (local.set $h (i32x4.mul (local.get $h) (i32x4.splat (i32.const 0x85ebca6b))))
+    (local.set $h (v128.xor (local.get $h) (i32x4.shr_u (local.get $h) (i32.const 13))))
+    (local.set $h (i32x4.mul (local.get $h) (i32x4.splat (i32.const 0xc2b2ae35))))
+    (v128.xor (local.get $h) (i32x4.shr_u (local.get $h) (i32.const 16))))
+
+  ;; DARE's drop (methods/dare.ts, dropBlock): out[k] = f32(δ · ([u < density] · scale)) with
+  ;; δ = f32(m − b) and u = uniformAt(key, first + k) (24 bits, exact in float32):
+  ;; h = fmix32(key ^ fmix32(lo + $hiMix)), lo = (first + k) mod 2^32, $hiMix = imul(hi, 0x27d4eb2f)
+  ;; for hi = ⌊(first + k) / 2^32⌋ (the caller keeps a block inside one hi). $density: the least
+  ;; float32 ≥ the density (float32AtLeast), so that the float32 comparison is the float64 one.
+  (func (export "dare_drop") (param $m i32) (param $b i32) (param $out i32) (param $n i32)
+                             (param $key i32) (param $firstLo i32) (param $hiMix i32) (param $density f32) (param $scale f64)
+    (local $i i32) (local $off i32) (local $d v128) (local $h v128) (local $keep v128) (local $f v128) (local $idx v128)
+    (local.set $idx (i32x4.add (i32x4.splat (local.get $firstLo)) (v128.const i32x4 0 1 2 3)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $d (f32x4.sub (v128.load (i32.add (local.get $m) (local.get $off))) (v128.load (i32.add (local.get $b) (local.get $off)))))
+        (local.set $h (call $fmix32x4 (v128.xor (i32x4.splat (local.get $key))
+          (call $fmix32x4 (i32x4.add (local.get $idx) (i32x4.splat (local.get $hiMix)))))))
+        (local.set $keep (f32x4.lt
+          (f32x4.mul (f32x4.convert_i32x4_u (i32x4.shr_u (local.get $h) (i32.const 8))) (f32x4.splat (f32.const 0x1p-24)))
+          (f32x4.splat (local.get $density))))
+        ;; [u < density] · scale in float64, then δ times it, rounded to float32
+        (local.set $f (f64x2.mul (v128.and (f64x2.splat (f64.const 1)) (i64x2.extend_low_i32x4_s (local.get $keep))) (f64x2.splat (local.get $scale))))
+        (local.set $h (f64x2.mul (v128.and (f64x2.splat (f64.const 1)) (i64x2.extend_high_i32x4_s (local.get $keep))) (f64x2.splat (local.get $scale))))
+        (v128.store (i32.add (local.get $out) (local.get $off))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.promote_low_f32x4 (local.get $d)) (local.get $f)))
+            (f32x4.demote_f64x2_zero (f64x2.mul
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $d) (local.get $d)))
+              (local.get $h)))))
+        (local.set $idx (i32x4.add (local.get $idx) (i32x4.splat (i32.const 4))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next))))
+
   ;; The same computation unrolled for 1 to 8 models, one function per flag set: ties_<n>_<flags>.
   ;; @splice ties-wat.js unrolledTiesFunctions
 )

@@ -23,6 +23,7 @@ interface Exports {
   ties(n: number, models: number, base: number, out: number, len: number, params: number, keep: number, flags: number): void;
   hist_high(vals: number, n: number, signed: number, hist: number, touched: number, keep: number, lo: number, span: number, keys: number): number;
   kept: { value: number };
+  dare_drop(m: number, b: number, out: number, n: number, key: number, firstLo: number, hiMix: number, density: number, scale: number): void;
   /** ties_<n>_<flags> (ties-wat.ts), for 1 ≤ n ≤ UNROLLED_TIES_MAX. */
   [unrolled: `ties_${number}_${number}`]: (models: number, base: number, out: number, len: number, params: number) => void;
 }
@@ -63,6 +64,26 @@ export class SimdKernels {
     this.u16 = new Uint16Array(buf);
     this.i32 = new Int32Array(buf);
     this.u32 = new Uint32Array(buf);
+  }
+
+  /**
+   * DARE's drop for elements [s, s + len) of one model: kept[k] = δ·([u < density]·scale), u the
+   * draw of element first + k of the stream `key` (methods/dare.ts's dropBlock, equal bits).
+   */
+  dareDrop(model: Float32Array, base: Float32Array, s: number, len: number, key: number, first: number, density: number, scale: number, kept: Float32Array): void {
+    const { f32 } = this;
+    const t = float32AtLeast(density);
+    for (let at = 0; at < len; ) {
+      // A block stays inside one high word of the element index.
+      const index = first + at;
+      const hi = Math.floor(index / 4294967296);
+      const n = Math.min(BLOCK, len - at, (hi + 1) * 4294967296 - index);
+      f32.set(model.subarray(s + at, s + at + n), IN / 4);
+      f32.set(base.subarray(s + at, s + at + n), BASE / 4);
+      this.x.dare_drop(IN, BASE, OUT, lanes(n), key | 0, index >>> 0 | 0, Math.imul(hi, 0x27d4eb2f), t, scale);
+      kept.set(f32.subarray(OUT / 4, OUT / 4 + n), at);
+      at += n;
+    }
   }
 
   /**

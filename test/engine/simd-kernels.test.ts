@@ -9,7 +9,9 @@ import { bf16ToF32, f16ToF32, f32ToBF16 } from "../../src/io/dtype.js";
 import { Scratch } from "../../src/engine/kernels/scratch.js";
 import { float32AtLeast, simdKernels, TIES_FLAGS, type SimdKernels } from "../../src/wasm/simd-kernels.js";
 import { type TiesParams, tiesMergeReference } from "../../src/methods/ties.js";
-import { sparseMergeBlock } from "../../src/methods/shared/sparse-merge.js";
+import { sparseMergeBlockReference } from "../../src/methods/shared/sparse-merge.js";
+import { dropBlockReference } from "../../src/methods/dare.js";
+import { streamKey } from "../../src/methods/shared/random.js";
 import { type HistogramPass, KeyList, histogramIntoWith } from "../../src/engine/kernels/order-statistics.js";
 import { awkward, normals, rng } from "./random.js";
 
@@ -163,7 +165,7 @@ test("WASM merge of given deltas equals the sparse methods' JavaScript sign elec
         const weights = Float64Array.from({ length: n }, (_, i) => 0.5 + i);
         const want = new Float32Array(length);
         const got = new Float32Array(length);
-        sparseMergeBlock(kept, { weights, consensus, normalize, lambda: 0.9 }, base, want, 0, length, scratch);
+        sparseMergeBlockReference(kept, { weights, consensus, normalize, lambda: 0.9 }, base, want, 0, length, scratch);
         const flags = TIES_FLAGS.deltas | TIES_FLAGS.zeroStart | (consensus === "count" ? TIES_FLAGS.count : 0) | (normalize ? TIES_FLAGS.normalize : 0);
         for (const looped of [false, true]) {
           k.ties(kept, base, new Array<number>(n).fill(0), weights, 0.9, flags, got, length, looped);
@@ -192,5 +194,20 @@ test("WASM histogram passes (magnitude and signed keys, with kept buckets) equal
         assert.deepEqual(gotKeys.view(), wantKeys.view(), `${mode} kept keys`);
       }
     }
+  }
+});
+
+test("WASM DARE drop equals the JavaScript draws and rescaling, also across a 2^32 element index", () => {
+  const k = kernels();
+  const length = 20_011;
+  const base = normals(length, 5, 0.02);
+  const model = base.map((b, i) => b + (i % 101 === 0 ? NaN : awkward(1, i)[0]!));
+  for (const [first, density, scale] of [[0, 0.5, 2], [3, 0.1, 10], [2 ** 32 - 7_000, 0.9, 1 / 0.9], [2 ** 40 + 5, 1, 1], [17, 0.3, -0.5]] as const) {
+    const key = streamKey(3, "model.layers.0.mlp.up_proj.weight", 1);
+    const want = new Float32Array(length - 9);
+    const got = new Float32Array(length - 9);
+    dropBlockReference(model, base, 9, length - 9, key, first, density, scale, want);
+    k.dareDrop(model, base, 9, length - 9, key, first, density, scale, got);
+    assertSameBits(got, want, `first ${first}, density ${density}`);
   }
 });

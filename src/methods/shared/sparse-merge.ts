@@ -3,9 +3,11 @@
  * sparsified delta for a block, either the weighted sum (consensus "none"), or TIES's sign election
  * ("sum": sign of Σ wᵢ·δ̂ᵢ, "count": sign of Σ sign δ̂ᵢ, 0 → +1) and disjoint merge. With normalize,
  * the sum is divided by the weights that took part (all, or the agreeing ones; 0 → no division).
- * Result base + lambda·τ. Branch-free loops, parameters in Float64Arrays (see ties.ts).
+ * Result base + lambda·τ. Branch-free loops, parameters in Float64Arrays (see ties.ts); with a
+ * consensus, on the WASM SIMD kernel of TIES when it loads.
  */
 import type { Scratch } from "../../engine/kernels/scratch.js";
+import { SIMD_TIES_MAX_INPUTS, TIES_FLAGS, simdKernels } from "../../wasm/simd-kernels.js";
 
 export type Consensus = "none" | "sum" | "count";
 
@@ -18,6 +20,26 @@ export interface SparseMergeParams {
 
 /** out[s + k] for k in [0, len), from the block's sparsified deltas `kept[i][0..len)`. */
 export function sparseMergeBlock(
+  kept: readonly Float32Array[],
+  p: SparseMergeParams,
+  base: Float32Array,
+  out: Float32Array,
+  s: number,
+  len: number,
+  scratch: Scratch,
+): void {
+  const simd = p.consensus !== "none" && kept.length <= SIMD_TIES_MAX_INPUTS ? simdKernels() : null;
+  if (simd) {
+    // TIES's kernel on given deltas, keeping all (|x| ≥ 0), sums from 0 as below: equal bits.
+    const flags = TIES_FLAGS.deltas | TIES_FLAGS.zeroStart | (p.consensus === "count" ? TIES_FLAGS.count : 0) | (p.normalize ? TIES_FLAGS.normalize : 0);
+    simd.ties(kept, base.subarray(s, s + len), new Array<number>(kept.length).fill(0), p.weights, p.lambda, flags, out.subarray(s, s + len), len);
+    return;
+  }
+  sparseMergeBlockReference(kept, p, base, out, s, len, scratch);
+}
+
+/** sparseMergeBlock in JavaScript: the reference the SIMD kernel equals bit for bit. */
+export function sparseMergeBlockReference(
   kept: readonly Float32Array[],
   p: SparseMergeParams,
   base: Float32Array,
