@@ -252,6 +252,81 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next))))
 
+;; fastExp (engine/kernels/fast-math.ts) on two float64 lanes, for 0 <= x <= 88: e^x = 2^(k/32)·e^r,
+  ;; k = trunc(32·x/ln 2 + 0.5), the same table ($table) and series with the same constants ($c:
+  ;; 32/ln 2, the two parts of ln 2/32, 1/6, 1/24, 1/120 as float64). Other lanes give garbage
+  ;; (the caller falls back to JavaScript there); k is clamped so that no read leaves the table.
+  (func $fastExp2 (param $x v128) (param $c i32) (param $table i32) (param $last i32) (result v128)
+    (local $k v128) (local $kf v128) (local $r v128) (local $p v128)
+    (local.set $k (i32x4.min_s (i32x4.max_s
+      (i32x4.trunc_sat_f64x2_s_zero (f64x2.add (f64x2.mul (local.get $x) (v128.load64_splat (local.get $c))) (f64x2.splat (f64.const 0.5))))
+      (i32x4.splat (i32.const 0))) (i32x4.splat (local.get $last))))
+    (local.set $kf (f64x2.convert_low_i32x4_s (local.get $k)))
+    (local.set $r (f64x2.sub (f64x2.sub (local.get $x) (f64x2.mul (local.get $kf) (v128.load64_splat offset=8 (local.get $c))))
+      (f64x2.mul (local.get $kf) (v128.load64_splat offset=16 (local.get $c)))))
+    (local.set $p (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (local.get $r)
+      (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (local.get $r)
+        (f64x2.add (f64x2.splat (f64.const 0.5)) (f64x2.mul (local.get $r)
+          (f64x2.add (v128.load64_splat offset=24 (local.get $c)) (f64x2.mul (local.get $r)
+            (f64x2.add (v128.load64_splat offset=32 (local.get $c)) (f64x2.mul (local.get $r) (v128.load64_splat offset=40 (local.get $c)))))))))))))
+    (f64x2.mul (local.get $p)
+      (f64x2.replace_lane 1
+        (v128.load64_splat (i32.add (local.get $table) (i32.shl (i32x4.extract_lane 0 (local.get $k)) (i32.const 3))))
+        (f64.load (i32.add (local.get $table) (i32.shl (i32x4.extract_lane 1 (local.get $k)) (i32.const 3)))))))
+
+  ;; fastTanh's series on two float64 lanes, for |x| < 1/16 ($c + 48: 1/3, 2/15, 17/315, 62/2835).
+  (func $fastTanh2 (param $x v128) (param $c i32) (result v128)
+    (local $x2 v128)
+    (local.set $x2 (f64x2.mul (local.get $x) (local.get $x)))
+    (f64x2.mul (local.get $x) (f64x2.sub (f64x2.splat (f64.const 1)) (f64x2.mul (local.get $x2)
+      (f64x2.sub (v128.load64_splat offset=48 (local.get $c)) (f64x2.mul (local.get $x2)
+        (f64x2.sub (v128.load64_splat offset=56 (local.get $c)) (f64x2.mul (local.get $x2)
+          (f64x2.sub (v128.load64_splat offset=64 (local.get $c)) (f64x2.mul (local.get $x2) (v128.load64_splat offset=72 (local.get $c))))))))))))
+
+  ;; PCB's β for one task (methods/pcb.ts, taskBetas): a = clamp(|δ|, lo, hi) (a < lo → lo, then
+  ;; a > hi → hi); norm = f32(f32(a − min) / div) · scale; β = f32(fastExp(f32(nt · f32(norm²)))) ·
+  ;; f32(fastTanh(f32(δ · Σδ))), all in float32 steps as the reference. Returns 1 when some element
+  ;; needs the reference's Math.exp or Math.tanh (exp argument outside [0, 88], |δ·Σδ| ≥ 1/16, or
+  ;; NaN): the caller then computes the block in JavaScript.
+  (func (export "pcb_betas") (param $d i32) (param $sum i32) (param $out i32) (param $n i32)
+                             (param $lo f32) (param $hi f32) (param $min f32) (param $div f32) (param $scale f32) (param $nt f32)
+                             (param $c i32) (param $table i32) (param $last i32) (result i32)
+    (local $i i32) (local $off i32) (local $x v128) (local $a v128) (local $e v128) (local $y v128) (local $lo4 v128) (local $hi4 v128)
+    (local $el v128) (local $eh v128) (local $yl v128) (local $yh v128) (local $bad v128)
+    (local.set $lo4 (f32x4.splat (local.get $lo)))
+    (local.set $hi4 (f32x4.splat (local.get $hi)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $x (v128.load (i32.add (local.get $d) (local.get $off))))
+        (local.set $a (f32x4.abs (local.get $x)))
+        (local.set $a (v128.bitselect (local.get $lo4) (local.get $a) (f32x4.lt (local.get $a) (local.get $lo4))))
+        (local.set $a (v128.bitselect (local.get $hi4) (local.get $a) (f32x4.gt (local.get $a) (local.get $hi4))))
+        (local.set $a (f32x4.mul (f32x4.div (f32x4.sub (local.get $a) (f32x4.splat (local.get $min))) (f32x4.splat (local.get $div)))
+          (f32x4.splat (local.get $scale))))
+        (local.set $e (f32x4.mul (f32x4.splat (local.get $nt)) (f32x4.mul (local.get $a) (local.get $a))))
+        (local.set $y (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $sum) (local.get $off)))))
+        (local.set $el (f64x2.promote_low_f32x4 (local.get $e)))
+        (local.set $eh (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $e) (local.get $e))))
+        (local.set $yl (f64x2.promote_low_f32x4 (local.get $y)))
+        (local.set $yh (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $y) (local.get $y))))
+        ;; lanes outside the fast ranges (NaN fails every comparison)
+        (local.set $bad (v128.or (local.get $bad) (v128.not (v128.and
+          (v128.and (f32x4.ge (local.get $e) (f32x4.splat (f32.const 0))) (f32x4.le (local.get $e) (f32x4.splat (f32.const 88))))
+          (f32x4.lt (f32x4.abs (local.get $y)) (f32x4.splat (f32.const 0.0625)))))))
+        (v128.store (i32.add (local.get $out) (local.get $off))
+          (f32x4.mul
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+              (f32x4.demote_f64x2_zero (call $fastExp2 (local.get $el) (local.get $c) (local.get $table) (local.get $last)))
+              (f32x4.demote_f64x2_zero (call $fastExp2 (local.get $eh) (local.get $c) (local.get $table) (local.get $last))))
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+              (f32x4.demote_f64x2_zero (call $fastTanh2 (local.get $yl) (local.get $c)))
+              (f32x4.demote_f64x2_zero (call $fastTanh2 (local.get $yh) (local.get $c))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (v128.any_true (local.get $bad)))
+
   ;; The same computation unrolled for 1 to 8 models, one function per flag set: ties_<n>_<flags>.
   ;; @splice ties-wat.js unrolledTiesFunctions
 )

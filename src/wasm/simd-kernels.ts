@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { UNROLLED_TIES_MAX } from "./ties-wat.js";
+import { FAST_MATH } from "../engine/kernels/fast-math.js";
 
 /** The part of the WebAssembly API used here (the project's lib setting, ES2022, does not declare it). */
 interface WasmApi {
@@ -23,6 +24,7 @@ interface Exports {
   ties(n: number, models: number, base: number, out: number, len: number, params: number, keep: number, flags: number): void;
   hist_high(vals: number, n: number, signed: number, hist: number, touched: number, keep: number, lo: number, span: number, keys: number): number;
   kept: { value: number };
+  pcb_betas(d: number, sum: number, out: number, n: number, lo: number, hi: number, min: number, div: number, scale: number, nt: number, c: number, table: number, last: number): number;
   dare_drop(m: number, b: number, out: number, n: number, key: number, firstLo: number, hiMix: number, density: number, scale: number): void;
   /** ties_<n>_<flags> (ties-wat.ts), for 1 ≤ n ≤ UNROLLED_TIES_MAX. */
   [unrolled: `ties_${number}_${number}`]: (models: number, base: number, out: number, len: number, params: number) => void;
@@ -44,6 +46,8 @@ const KEEP = POINTERS + 256;
 const HIST = KEEP + 16 * SIMD_TIES_MAX_INPUTS; // 65536 u32 bins, zero between calls
 const TOUCHED = HIST + 4 * 65536; // bins a block touched
 const KEYS = TOUCHED + BLOCK_BYTES; // keys a block kept
+const FAST_CONSTANTS = KEYS + BLOCK_BYTES; // fast-math.ts's constants (float64), then its exp table
+const EXP_TABLE = FAST_CONSTANTS + 8 * 16;
 
 export const TIES_FLAGS = { count: 1, normalize: 2, deltas: 4, zeroStart: 8 } as const;
 
@@ -64,6 +68,27 @@ export class SimdKernels {
     this.u16 = new Uint16Array(buf);
     this.i32 = new Int32Array(buf);
     this.u32 = new Uint32Array(buf);
+    this.f64.set(FAST_MATH.constants, FAST_CONSTANTS / 8);
+    this.f64.set(FAST_MATH.expTable, EXP_TABLE / 8);
+  }
+
+  /**
+   * PCB's β of one task for `length` elements (methods/pcb.ts's taskBetas, equal bits), or false
+   * (nothing written) when some element needs Math.exp or Math.tanh: the caller computes it then.
+   */
+  pcbBetas(deltas: Float32Array, sum: Float32Array, length: number, lo: number, hi: number, min: number, div: number, scale: number, tasks: number, out: Float32Array): boolean {
+    const { f32 } = this;
+    const exact = [lo, hi, min, div, scale, tasks].every((x) => Math.fround(x) === x || Number.isNaN(x));
+    if (!exact || length > BLOCK) return false;
+    f32.set(deltas.subarray(0, length), IN / 4);
+    f32.set(sum.subarray(0, length), BASE / 4);
+    // Zeros in the padding lanes, which must not ask for the fallback.
+    f32.fill(0, IN / 4 + length, IN / 4 + lanes(length));
+    f32.fill(0, BASE / 4 + length, BASE / 4 + lanes(length));
+    const last = FAST_MATH.expTable.length - 1;
+    if (this.x.pcb_betas(IN, BASE, OUT, lanes(length), lo, hi, min, div, scale, tasks, FAST_CONSTANTS, EXP_TABLE, last) !== 0) return false;
+    out.set(f32.subarray(OUT / 4, OUT / 4 + length));
+    return true;
   }
 
   /**

@@ -11,6 +11,7 @@ import { float32AtLeast, simdKernels, TIES_FLAGS, type SimdKernels } from "../..
 import { type TiesParams, tiesMergeReference } from "../../src/methods/ties.js";
 import { sparseMergeBlockReference } from "../../src/methods/shared/sparse-merge.js";
 import { dropBlockReference } from "../../src/methods/dare.js";
+import { taskBetas } from "../../src/methods/pcb.js";
 import { streamKey } from "../../src/methods/shared/random.js";
 import { type HistogramPass, KeyList, histogramIntoWith } from "../../src/engine/kernels/order-statistics.js";
 import { awkward, normals, rng } from "./random.js";
@@ -210,4 +211,30 @@ test("WASM DARE drop equals the JavaScript draws and rescaling, also across a 2^
     k.dareDrop(model, base, 9, length - 9, key, first, density, scale, got);
     assertSameBits(got, want, `first ${first}, density ${density}`);
   }
+});
+
+test("WASM PCB betas equal the JavaScript float32 steps (clamps, zero range, tied bounds), or defer to them", () => {
+  const k = kernels();
+  const length = 16_381;
+  for (const n of [2, 3, 7]) {
+    const d = awkward(length, 20 + n);
+    const sum = normals(length, 30 + n, 5e-3);
+    const cases: [number, number, number, number, number][] = [
+      [Math.fround(1e-5), Math.fround(1e-3), Math.fround(1e-5), Math.fround(1e-3 - 1e-5), 1],
+      [Math.fround(2e-4), Math.fround(2e-4), Math.fround(2e-4), 1, 0], // lo = hi: a zero range
+      [0, Math.fround(0.25), 0, Math.fround(0.25), 1],
+    ];
+    for (const [lo, hi, min, div, scale] of cases) {
+      const want = new Float32Array(length);
+      const got = new Float32Array(length);
+      taskBetas(d, sum, length, lo, hi, min, div, scale, n, want);
+      assert.ok(k.pcbBetas(d, sum, length, lo, hi, min, div, scale, n, got), "the fast ranges cover these inputs");
+      assertSameBits(got, want, `${n} tasks, clip [${lo}, ${hi}]`);
+    }
+  }
+  // δ·Σδ past 1/16 or NaN needs Math.tanh: the kernel declines and writes nothing.
+  const big = Float32Array.of(0.5, 0.1, NaN, 0);
+  const untouched = new Float32Array(4).fill(7);
+  assert.equal(k.pcbBetas(big, Float32Array.of(1, 1, 1, 1), 4, 0, 1, 0, 1, 1, 3, untouched), false);
+  assert.deepEqual(untouched, new Float32Array(4).fill(7));
 });
