@@ -9,7 +9,7 @@ import type { MethodKernel } from "./method.js";
 import { ParamReader } from "./param-reader.js";
 import { deltaSeries } from "./shared/series.js";
 import { type TrimThresholds, trimSelections, trimThresholds } from "./shared/trim-threshold.js";
-import { SIMD_TIES_MAX_INPUTS, TIES_FLAGS, simdKernels } from "../wasm/simd-kernels.js";
+import { SIMD_TIES_MAX_INPUTS, type SimdKernels, TIES_FLAGS, simdKernels } from "../wasm/simd-kernels.js";
 
 export interface TiesParams {
   density: number[];
@@ -91,7 +91,10 @@ function unrolledLoop(n: number, byCount: boolean, normalize: boolean, unitWeigh
   return loop;
 }
 
-/** Elect and merge (spec §6 steps 2–3) for one chunk, from the trim thresholds of the scope. */
+/**
+ * Elect and merge (spec §6 steps 2–3) for one chunk, from the trim thresholds of the scope: on the
+ * SIMD kernels when they load, else (`simd` null) in JavaScript, the reference they equal bit for bit.
+ */
 export function tiesMerge(
   models: readonly Float32Array[],
   base: Float32Array,
@@ -100,25 +103,14 @@ export function tiesMerge(
   out: Float32Array,
   length: number,
   scratch: Scratch,
+  simd: SimdKernels | null = simdKernels(),
 ): void {
-  const simd = models.length <= SIMD_TIES_MAX_INPUTS ? simdKernels() : null;
-  if (simd) {
+  if (simd && models.length <= SIMD_TIES_MAX_INPUTS) {
     // The loop's sums start from the first term up to MAX_UNROLLED models, from 0 past it.
     const flags = (params.consensus === "count" ? TIES_FLAGS.count : 0) | (params.normalize ? TIES_FLAGS.normalize : 0) | (models.length > MAX_UNROLLED ? TIES_FLAGS.zeroStart : 0);
     simd.ties(models, base, thresholds, params.weights, params.lambda, flags, out, length);
-  } else tiesMergeReference(models, base, thresholds, params, out, length, scratch);
-}
-
-/** tiesMerge in JavaScript: the reference the SIMD kernel equals bit for bit. */
-export function tiesMergeReference(
-  models: readonly Float32Array[],
-  base: Float32Array,
-  thresholds: TrimThresholds,
-  params: TiesParams,
-  out: Float32Array,
-  length: number,
-  scratch: Scratch,
-): void {
+    return;
+  }
   const w = Float64Array.from(params.weights);
   const t = Float64Array.from(thresholds);
   const byCount = params.consensus === "count";

@@ -8,9 +8,9 @@ import assert from "node:assert/strict";
 import { bf16ToF32, f16ToF32, f32ToBF16 } from "../../src/io/dtype.js";
 import { Scratch } from "../../src/engine/kernels/scratch.js";
 import { float32AtLeast, simdKernels, TIES_FLAGS, type SimdKernels } from "../../src/wasm/simd-kernels.js";
-import { type TiesParams, tiesMergeReference } from "../../src/methods/ties.js";
-import { sparseMergeBlockReference } from "../../src/methods/shared/sparse-merge.js";
-import { dropBlockReference } from "../../src/methods/dare.js";
+import { type TiesParams, tiesMerge } from "../../src/methods/ties.js";
+import { sparseMergeBlock } from "../../src/methods/shared/sparse-merge.js";
+import { dropBlock } from "../../src/methods/dare.js";
 import { taskBetas } from "../../src/methods/pcb.js";
 import { streamKey } from "../../src/methods/shared/random.js";
 import { type HistogramPass, KeyList, histogramIntoWith } from "../../src/engine/kernels/order-statistics.js";
@@ -140,7 +140,7 @@ test("WASM TIES elect-and-merge equals the JavaScript loops for 1 to 12 models, 
           const params: TiesParams = { density: [], lambda, weights: [...weights], consensus, normalize };
           const want = new Float32Array(length);
           const got = new Float32Array(length);
-          tiesMergeReference(models, base, thresholds, params, want, length, scratch);
+          tiesMerge(models, base, thresholds, params, want, length, scratch, null);
           const flags = (consensus === "count" ? TIES_FLAGS.count : 0) | (normalize ? TIES_FLAGS.normalize : 0) | (n > 8 ? TIES_FLAGS.zeroStart : 0);
           for (const looped of [false, true]) {
             k.ties(models, base, thresholds, weights, lambda, flags, got, length, looped);
@@ -166,7 +166,7 @@ test("WASM merge of given deltas equals the sparse methods' JavaScript sign elec
         const weights = Float64Array.from({ length: n }, (_, i) => 0.5 + i);
         const want = new Float32Array(length);
         const got = new Float32Array(length);
-        sparseMergeBlockReference(kept, { weights, consensus, normalize, lambda: 0.9 }, base, want, 0, length, scratch);
+        sparseMergeBlock(kept, { weights, consensus, normalize, lambda: 0.9 }, base, want, 0, length, scratch, null);
         const flags = TIES_FLAGS.deltas | TIES_FLAGS.zeroStart | (consensus === "count" ? TIES_FLAGS.count : 0) | (normalize ? TIES_FLAGS.normalize : 0);
         for (const looped of [false, true]) {
           k.ties(kept, base, new Array<number>(n).fill(0), weights, 0.9, flags, got, length, looped);
@@ -207,7 +207,7 @@ test("WASM DARE drop equals the JavaScript draws and rescaling, also across a 2^
     const key = streamKey(3, "model.layers.0.mlp.up_proj.weight", 1);
     const want = new Float32Array(length - 9);
     const got = new Float32Array(length - 9);
-    dropBlockReference(model, base, 9, length - 9, key, first, density, scale, want);
+    dropBlock(model, base, 9, length - 9, key, first, density, scale, want, null);
     k.dareDrop(model, base, 9, length - 9, key, first, density, scale, got);
     assertSameBits(got, want, `first ${first}, density ${density}`);
   }

@@ -7,7 +7,7 @@
  * consensus, on the WASM SIMD kernel of TIES when it loads.
  */
 import type { Scratch } from "../../engine/kernels/scratch.js";
-import { SIMD_TIES_MAX_INPUTS, TIES_FLAGS, simdKernels } from "../../wasm/simd-kernels.js";
+import { SIMD_TIES_MAX_INPUTS, type SimdKernels, TIES_FLAGS, simdKernels } from "../../wasm/simd-kernels.js";
 
 export type Consensus = "none" | "sum" | "count";
 
@@ -18,7 +18,10 @@ export interface SparseMergeParams {
   lambda: number;
 }
 
-/** out[s + k] for k in [0, len), from the block's sparsified deltas `kept[i][0..len)`. */
+/**
+ * out[s + k] for k in [0, len), from the block's sparsified deltas `kept[i][0..len)`; with a
+ * consensus on the SIMD kernels when they load (`simd` null: JavaScript, the reference).
+ */
 export function sparseMergeBlock(
   kept: readonly Float32Array[],
   p: SparseMergeParams,
@@ -27,27 +30,14 @@ export function sparseMergeBlock(
   s: number,
   len: number,
   scratch: Scratch,
+  simd: SimdKernels | null = simdKernels(),
 ): void {
-  const simd = p.consensus !== "none" && kept.length <= SIMD_TIES_MAX_INPUTS ? simdKernels() : null;
-  if (simd) {
+  if (simd && p.consensus !== "none" && kept.length <= SIMD_TIES_MAX_INPUTS) {
     // TIES's kernel on given deltas, keeping all (|x| ≥ 0), sums from 0 as below: equal bits.
     const flags = TIES_FLAGS.deltas | TIES_FLAGS.zeroStart | (p.consensus === "count" ? TIES_FLAGS.count : 0) | (p.normalize ? TIES_FLAGS.normalize : 0);
     simd.ties(kept, base.subarray(s, s + len), new Array<number>(kept.length).fill(0), p.weights, p.lambda, flags, out.subarray(s, s + len), len);
     return;
   }
-  sparseMergeBlockReference(kept, p, base, out, s, len, scratch);
-}
-
-/** sparseMergeBlock in JavaScript: the reference the SIMD kernel equals bit for bit. */
-export function sparseMergeBlockReference(
-  kept: readonly Float32Array[],
-  p: SparseMergeParams,
-  base: Float32Array,
-  out: Float32Array,
-  s: number,
-  len: number,
-  scratch: Scratch,
-): void {
   const n = kept.length;
   const w = p.weights;
   const num = scratch.f64(0, len).fill(0);
