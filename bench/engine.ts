@@ -1,7 +1,7 @@
 /**
  * TIES per tensor (3 tasks, density 0.2) on the 160M-parameter bf16 models, against the PyTorch `kth`
  * peer measured in the same run: wall time, peak RSS, and whether the bf16 outputs are identical.
- * Also `scope: "global"`, which should stay within 1.5 × of the tensor scope.
+ * Also `scope: "global"`, which should stay within 1.3 × of the tensor scope.
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -12,9 +12,9 @@ export interface Measured {
   stdout: string;
 }
 
-/** `../shared/bench` beside the repository, or null (the benchmark then says so). */
+/** `../shared/bench` beside the repository (or MERGELANG_BENCH_PEER), or null (the benchmark then says so). */
 export function peerDir(root: string): string | null {
-  const dir = resolve(root, "..", "shared", "bench");
+  const dir = process.env["MERGELANG_BENCH_PEER"] ?? resolve(root, "..", "shared", "bench");
   return existsSync(join(dir, "torch_ties.py")) ? dir : null;
 }
 

@@ -3,6 +3,7 @@
  * Conversions work on integer views of the same bytes (no per-element allocation) and round to
  * nearest even like PyTorch: NaN stays NaN, values past the largest finite number become ±Inf.
  */
+import { simdKernels } from "../wasm/simd-kernels.js";
 
 export type DType =
   | "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U8" | "BOOL" | "F8_E4M3" | "F8_E5M2";
@@ -88,15 +89,22 @@ export function isHalfDType(d: DType): d is HalfDType {
   return d === "BF16" || d === "F16";
 }
 
-/** 16-bit float bits → float32 (exact), for either 16-bit dtype. */
+/**
+ * 16-bit float bits → float32 (exact), for either 16-bit dtype: on the WASM SIMD kernels when they
+ * load (equal bits), else bf16ToF32 / f16ToF32. The same overlap rule holds.
+ */
 export function halfToF32(dtype: HalfDType, src: Uint16Array, dst: Float32Array): void {
-  if (dtype === "BF16") bf16ToF32(src, dst);
+  const simd = simdKernels();
+  if (simd) simd.widen(dtype, src, dst);
+  else if (dtype === "BF16") bf16ToF32(src, dst);
   else f16ToF32(src, dst);
 }
 
-/** float32 → 16-bit float bits, round to nearest even, for either 16-bit dtype. */
+/** float32 → 16-bit float bits, round to nearest even, for either 16-bit dtype (bf16 on the WASM kernels when they load). */
 export function f32ToHalf(dtype: HalfDType, src: Float32Array, dst: Uint16Array): void {
-  if (dtype === "BF16") f32ToBF16(src, dst);
+  const simd = dtype === "BF16" ? simdKernels() : null;
+  if (simd) simd.roundBF16(src, dst);
+  else if (dtype === "BF16") f32ToBF16(src, dst);
   else f32ToF16(src, dst);
 }
 

@@ -9,7 +9,7 @@
 import { close, closeSync, copyFileSync, existsSync, fsync, fsyncSync, open, openSync, statSync, write, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { type ReplaceOptions, createTempSibling, publish, removeTemp } from "./atomic-dir.js";
-import { type DType, type OutputDType, dtypeSize, f32ToBF16, f32ToF16, isFloatDType, isHalfDType, outputDTypeToDType, torchDTypeName } from "./dtype.js";
+import { type DType, type OutputDType, dtypeSize, f32ToF16, f32ToHalf, isFloatDType, isHalfDType, outputDTypeToDType, torchDTypeName } from "./dtype.js";
 import { countNonFinite, countNonFiniteF32 } from "./non-finite.js";
 import { ModelFormatError } from "./errors.js";
 import { confinedOwnFile } from "./confine.js";
@@ -432,7 +432,7 @@ export class ModelWriter {
       }
       const n = Math.min(Math.floor((buf.length - this.fill) / size), data.length - i);
       const src = data.subarray(i, i + n);
-      if (stored === "BF16") f32ToBF16(src, new Uint16Array(buf.buffer, buf.byteOffset + this.fill, n));
+      if (stored === "BF16") f32ToHalf("BF16", src, new Uint16Array(buf.buffer, buf.byteOffset + this.fill, n));
       else if (stored === "F16") f32ToF16(src, new Uint16Array(buf.buffer, buf.byteOffset + this.fill, n));
       else if (stored === "F32") new Float32Array(buf.buffer, buf.byteOffset + this.fill, n).set(src);
       else new Float64Array(buf.buffer, buf.byteOffset + this.fill, n).set(src);

@@ -7,6 +7,7 @@
  * model, element), so a merge is reproducible.
  */
 import { BLOCK } from "../engine/kernels/elementwise.js";
+import { type SimdKernels, simdKernels } from "../wasm/simd-kernels.js";
 import type { ChunkInputs, KernelContext, MethodKernel, SeriesSelection } from "./method.js";
 import { ParamError, ParamReader } from "./param-reader.js";
 import { isNorm, normOf, normSelection, normTerm, readRescale, rescaleFactor, type Rescale } from "./shared/norm-rescale.js";
@@ -24,8 +25,11 @@ export interface DareParams {
   seed: number;
 }
 
-/** kept[k] = δ·[u < density]·scale for elements [s, s + len) of one model. */
-function dropBlock(
+/**
+ * kept[k] = δ·[u < density]·scale for elements [s, s + len) of one model: on the SIMD kernels when
+ * they load, else (`simd` null) in JavaScript, the reference they equal bit for bit.
+ */
+export function dropBlock(
   model: Float32Array,
   base: Float32Array,
   s: number,
@@ -35,7 +39,9 @@ function dropBlock(
   density: number,
   scale: number,
   kept: Float32Array,
+  simd: SimdKernels | null = simdKernels(),
 ): void {
+  if (simd) return simd.dareDrop(model, base, s, len, key, first, density, scale, kept);
   for (let k = 0; k < len; k++) {
     const d = Math.fround(model[s + k]! - base[s + k]!);
     kept[k] = d * (+(uniformAt(key, first + k) < density) * scale);

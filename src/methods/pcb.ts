@@ -16,6 +16,7 @@
  */
 import { BLOCK } from "../engine/kernels/elementwise.js";
 import { fastExp, fastTanh } from "../engine/kernels/fast-math.js";
+import { simdKernels } from "../wasm/simd-kernels.js";
 import type { ChunkInputs, KernelContext, MethodKernel } from "./method.js";
 import { ParamReader } from "./param-reader.js";
 import { deltaSeries } from "./shared/series.js";
@@ -95,23 +96,27 @@ function blockBetas(
     const d = deltas[j]!;
     for (let k = 0; k < length; k++) sum[k] += d[k]!;
   }
-  const f = Math.fround;
+  const simd = simdKernels();
   for (let i = 0; i < n; i++) {
-    const d = deltas[i]!;
-    const out = betas[i]!;
     const { lo, hi, min, range } = clip[i]!;
     const scale = range > 0 ? 1 : 0; // a zero range normalises to 0
     const div = range > 0 ? range : 1;
-    for (let k = 0; k < length; k++) {
-      const x = d[k]!;
-      let a = Math.abs(x);
-      a = a < lo ? lo : a; // clamp(|δ|, lo, hi); with lo > hi the second step gives hi
-      a = a > hi ? hi : a;
-      const norm = f(f(a - min) / div) * scale;
-      const intra = f(fastExp(f(n * f(norm * norm))));
-      const inter = f(fastTanh(f(x * sum[k]!)));
-      out[k] = intra * inter;
-    }
+    if (!simd?.pcbBetas(deltas[i]!, sum, length, lo, hi, min, div, scale, n, betas[i]!)) taskBetas(deltas[i]!, sum, length, lo, hi, min, div, scale, n, betas[i]!);
+  }
+}
+
+/** One task's β (see blockBetas) in JavaScript: the reference the SIMD kernel equals bit for bit. */
+export function taskBetas(d: Float32Array, sum: Float32Array, length: number, lo: number, hi: number, min: number, div: number, scale: number, n: number, out: Float32Array): void {
+  const f = Math.fround;
+  for (let k = 0; k < length; k++) {
+    const x = d[k]!;
+    let a = Math.abs(x);
+    a = a < lo ? lo : a; // clamp(|δ|, lo, hi); with lo > hi the second step gives hi
+    a = a > hi ? hi : a;
+    const norm = f(f(a - min) / div) * scale;
+    const intra = f(fastExp(f(n * f(norm * norm))));
+    const inter = f(fastTanh(f(x * sum[k]!)));
+    out[k] = intra * inter;
   }
 }
 

@@ -11,6 +11,7 @@ import { ParamReader } from "./param-reader.js";
 import { type Agreement, agreementSigns, readAgreement } from "./shared/sparse-merge.js";
 import { deltaSeries } from "./shared/series.js";
 import { type TrimThresholds, trimSelections, trimThresholds } from "./shared/trim-threshold.js";
+import { SIMD_TIES_MAX_INPUTS, type SimdKernels, TIES_FLAGS, simdKernels } from "../wasm/simd-kernels.js";
 
 export interface TiesParams {
   density: number[];
@@ -96,7 +97,10 @@ function unrolledLoop(n: number, byCount: boolean, normalize: boolean, unitWeigh
   return loop;
 }
 
-/** Elect and merge (spec §6 steps 2–3) for one chunk, from the trim thresholds of the scope. */
+/**
+ * Elect and merge (spec §6 steps 2–3) for one chunk, from the trim thresholds of the scope: on the
+ * SIMD kernels when they load, else (`simd` null) in JavaScript, the reference they equal bit for bit.
+ */
 export function tiesMerge(
   models: readonly Float32Array[],
   base: Float32Array,
@@ -105,7 +109,16 @@ export function tiesMerge(
   out: Float32Array,
   length: number,
   scratch: Scratch,
+  simd: SimdKernels | null = simdKernels(),
 ): void {
+  // The SIMD kernel compares the deltas' own signs: weighted agreement with a negative weight stays in JavaScript.
+  const weighted = params.agreement === "weighted" && params.weights.some((x) => x < 0);
+  if (simd && models.length <= SIMD_TIES_MAX_INPUTS && !weighted) {
+    // The loop's sums start from the first term up to MAX_UNROLLED models, from 0 past it.
+    const flags = (params.consensus === "count" ? TIES_FLAGS.count : 0) | (params.normalize ? TIES_FLAGS.normalize : 0) | (models.length > MAX_UNROLLED ? TIES_FLAGS.zeroStart : 0);
+    simd.ties(models, base, thresholds, params.weights, params.lambda, flags, out, length);
+    return;
+  }
   const w = Float64Array.from(params.weights);
   const signs = agreementSigns(params.weights, params.agreement);
   const t = Float64Array.from(thresholds);

@@ -11,6 +11,13 @@ const STEP_HI = 0.02166084937925916; // ln 2 / 32 with its low 22 bits cleared: 
 const STEP_LO = Math.LN2 / 32 - STEP_HI;
 const EXP_TABLE = Float64Array.from({ length: Math.ceil(MAX_FAST_EXP * STEPS_PER_LN2) + 2 }, (_, k) => Math.pow(2, k / 32));
 
+/** The table and constants, for the WASM kernels that compute the same series (src/wasm). */
+export const FAST_MATH = {
+  expTable: EXP_TABLE,
+  /** 32/ln 2, the two parts of ln 2/32, then exp's and tanh's series coefficients as written below. */
+  constants: Float64Array.of(STEPS_PER_LN2, STEP_HI, STEP_LO, 1 / 6, 1 / 24, 1 / 120, 1 / 3, 2 / 15, 17 / 315, 62 / 2835),
+};
+
 /** e^x; fast for 0 ≤ x ≤ 88, Math.exp elsewhere. */
 export function fastExp(x: number): number {
   if (!(x >= 0 && x <= MAX_FAST_EXP)) return Math.exp(x);

@@ -14,6 +14,7 @@
  * Otherwise the second pass runs as usual: the sample only decides how fast, never the result.
  */
 import { bitsView, type KeyMode, keyToFloat } from "./float-keys.js";
+import { type SimdKernels, simdKernels } from "../../wasm/simd-kernels.js";
 
 /** Scopes up to this many elements are selected by sorting a copy of their keys (one pass). */
 export const SMALL_SCOPE = 4096;
@@ -86,9 +87,20 @@ export function histogramSize(pass: HistogramPass): number {
  * keys the pass keeps (if any) to `kept`.
  */
 export function histogramInto(pass: HistogramPass, values: Float32Array, start: number, end: number, hist: Float64Array, kept?: KeyList): void {
+  histogramIntoWith(simdKernels(), pass, values, start, end, hist, kept);
+}
+
+/** histogramInto on the given SIMD kernels, or (null) on the JavaScript loops: the reference. */
+export function histogramIntoWith(simd: SimdKernels | null, pass: HistogramPass, values: Float32Array, start: number, end: number, hist: Float64Array, kept?: KeyList): void {
   const bits = bitsView(values);
   const signed = pass.mode === "signed";
-  if (pass.kind === "high" && pass.keep) {
+  if (simd && pass.kind === "high") {
+    const keep = pass.keep ?? null;
+    if (keep && !kept) throw new Error("order statistics: a pass that keeps keys needs a key list");
+    const keys = keep ? kept!.reserve(end - start) : null;
+    const at = simd.histogramHigh(bits.subarray(start, end), signed, hist, keep, keys, keep ? kept!.length : 0);
+    if (keep) kept!.length = at;
+  } else if (pass.kind === "high" && pass.keep) {
     if (!kept) throw new Error("order statistics: a pass that keeps keys needs a key list");
     const keys = kept.reserve(end - start);
     const { lo, span } = pass.keep;
@@ -173,8 +185,7 @@ export class OrderStatisticSelector {
           histogramInto(this.histogramPass()!, values, start, end, this.high!, own);
           this.tallyKept(own.length - before);
         }
-        else if (signed) highSigned(bits, start, end, this.high!);
-        else highMagnitude(bits, start, end, this.high!);
+        else histogramInto(this.histogramPass()!, values, start, end, this.high!);
         break;
       case "low":
         if (this.slotBuckets.length === 1) {

@@ -3,7 +3,8 @@
  * sparsified delta for a block, either the weighted sum (consensus "none"), or TIES's sign election
  * ("sum": sign of Σ wᵢ·δ̂ᵢ, "count": sign of Σ sign δ̂ᵢ, 0 → +1) and disjoint merge. With normalize,
  * the sum is divided by the weights that took part (all, or the agreeing ones; 0 → no division).
- * Result base + lambda·τ. Branch-free loops, parameters in Float64Arrays (see ties.ts).
+ * Result base + lambda·τ. Branch-free loops, parameters in Float64Arrays (see ties.ts); with a
+ * consensus and the delta's own signs, on the WASM SIMD kernel of TIES when it loads.
  *
  * Which sign is compared with the elected one is `agreement`: the delta's (spec §6, "delta") or the
  * weighted delta's (mergekit, "weighted"). They differ only for negative weights: sign(wᵢ·δᵢ) is
@@ -11,6 +12,7 @@
  */
 import type { Scratch } from "../../engine/kernels/scratch.js";
 import type { ParamReader } from "../param-reader.js";
+import { SIMD_TIES_MAX_INPUTS, type SimdKernels, TIES_FLAGS, simdKernels } from "../../wasm/simd-kernels.js";
 
 export type Consensus = "none" | "sum" | "count";
 
@@ -40,7 +42,10 @@ export function sparseMergeParams(p: { weights: readonly number[]; agreement: Ag
   return { weights: Float64Array.from(p.weights), signs: agreementSigns(p.weights, p.agreement), consensus: p.consensus, normalize: p.normalize, lambda: p.lambda };
 }
 
-/** out[s + k] for k in [0, len), from the block's sparsified deltas `kept[i][0..len)`. */
+/**
+ * out[s + k] for k in [0, len), from the block's sparsified deltas `kept[i][0..len)`; with a
+ * consensus on the SIMD kernels when they load (`simd` null: JavaScript, the reference).
+ */
 export function sparseMergeBlock(
   kept: readonly Float32Array[],
   p: SparseMergeParams,
@@ -49,7 +54,15 @@ export function sparseMergeBlock(
   s: number,
   len: number,
   scratch: Scratch,
+  simd: SimdKernels | null = simdKernels(),
 ): void {
+  // The SIMD kernel compares the deltas' own signs: mergekit's weighted agreement with a negative weight stays in JavaScript.
+  if (simd && p.consensus !== "none" && kept.length <= SIMD_TIES_MAX_INPUTS && p.signs.every((x) => x === 1)) {
+    // TIES's kernel on given deltas, keeping all (|x| ≥ 0), sums from 0 as below: equal bits.
+    const flags = TIES_FLAGS.deltas | TIES_FLAGS.zeroStart | (p.consensus === "count" ? TIES_FLAGS.count : 0) | (p.normalize ? TIES_FLAGS.normalize : 0);
+    simd.ties(kept, base.subarray(s, s + len), new Array<number>(kept.length).fill(0), p.weights, p.lambda, flags, out.subarray(s, s + len), len);
+    return;
+  }
   const n = kept.length;
   const w = p.weights;
   const num = scratch.f64(0, len).fill(0);

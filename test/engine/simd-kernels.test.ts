@@ -1,0 +1,257 @@
+/**
+ * Every WebAssembly SIMD kernel against its JavaScript reference, bit for bit, on random inputs with
+ * NaN, ±0, ±Inf, subnormals, and values tied with the threshold. The only freedom allowed is a NaN's
+ * payload (JavaScript leaves it unspecified): a NaN must meet a NaN.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { bf16ToF32, f16ToF32, f32ToBF16 } from "../../src/io/dtype.js";
+import { Scratch } from "../../src/engine/kernels/scratch.js";
+import { float32AtLeast, simdKernels, TIES_FLAGS, type SimdKernels } from "../../src/wasm/simd-kernels.js";
+import { type TiesParams, tiesMerge } from "../../src/methods/ties.js";
+import { sparseMergeBlock } from "../../src/methods/shared/sparse-merge.js";
+import { dropBlock } from "../../src/methods/dare.js";
+import { taskBetas } from "../../src/methods/pcb.js";
+import { streamKey } from "../../src/methods/shared/random.js";
+import { type HistogramPass, KeyList, histogramIntoWith } from "../../src/engine/kernels/order-statistics.js";
+import { awkward, normals, rng } from "./random.js";
+
+function kernels(): SimdKernels {
+  const k = simdKernels();
+  assert.ok(k, "the WASM module loads (npm run build assembles src/wasm/kernels.wat)");
+  return k;
+}
+
+/** Index of the first element whose bits differ (NaN matching NaN), or -1. */
+function firstDifference(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < a.length; i++) if (x[i] !== y[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return i;
+  return -1;
+}
+
+function assertSameBits(actual: Float32Array, expected: Float32Array, what: string): void {
+  const i = firstDifference(actual, expected);
+  assert.equal(i, -1, i < 0 ? "" : `${what}: element ${i} is ${actual[i]} (WASM) against ${expected[i]} (JavaScript)`);
+}
+
+/** Random float32 bit patterns (every class: NaNs with payloads, Inf, subnormals, ±0). */
+function randomBits(n: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const out = new Float32Array(n);
+  const bits = new Uint32Array(out.buffer);
+  for (let i = 0; i < n; i++) bits[i] = (r() * 2 ** 32) >>> 0;
+  return out;
+}
+
+/** Values that stress the rounding to bf16: ties at the half step, odd and even, near overflow. */
+function roundingCases(): Float32Array {
+  const bits = [0, 0x80000000, 0x00008000, 0x00018000, 0x3f808000, 0x3f818000, 0x3f807fff, 0x3f808001, 0x7f7fffff, 0xff7fffff,
+    0x7f7f8000, 0x7f800000, 0xff800000, 0x7f800001, 0x7fc00000, 0xffffffff, 0x00000001, 0x807fffff, 0x00800000];
+  return new Float32Array(new Uint32Array(bits).buffer);
+}
+
+test("WASM bf16 and f16 widening equal the JavaScript conversions on all 65536 bit patterns, at odd lengths", () => {
+  const k = kernels();
+  const all = Uint16Array.from({ length: 65536 }, (_, i) => i);
+  for (const length of [65536, 65531, 7, 1, 0]) {
+    const src = all.subarray(65536 - length);
+    const want = new Float32Array(length);
+    const got = new Float32Array(length);
+    bf16ToF32(src, want);
+    k.widen("BF16", src, got);
+    assertSameBits(got, want, `bf16 (length ${length})`);
+    f16ToF32(src, want);
+    k.widen("F16", src, got);
+    assertSameBits(got, want, `f16 (length ${length})`);
+  }
+});
+
+test("WASM bf16 widening in place (stored bits in the upper half of the float32 bytes) equals the copy", () => {
+  const k = kernels();
+  const n = 40_003;
+  const buf = new Float32Array(n);
+  const stored = new Uint16Array(buf.buffer, 2 * n, n);
+  const r = rng(3);
+  for (let i = 0; i < n; i++) stored[i] = (r() * 65536) >>> 0;
+  const want = new Float32Array(n);
+  bf16ToF32(stored.slice(), want);
+  k.widen("BF16", stored, buf);
+  assertSameBits(buf, want, "in place");
+});
+
+test("WASM bf16 rounding equals the JavaScript rounding (ties to even, NaN, Inf, overflow), also in place", () => {
+  const k = kernels();
+  for (const src of [roundingCases(), randomBits(100_001, 1), awkward(30_000, 2), normals(16_389, 4, 1e-3)]) {
+    const want = new Uint16Array(src.length);
+    const got = new Uint16Array(src.length);
+    f32ToBF16(src, want);
+    k.roundBF16(src, got);
+    assert.deepEqual(got, want);
+    const inPlace = src.slice();
+    const view = new Uint16Array(inPlace.buffer, 0, src.length);
+    k.roundBF16(inPlace, view);
+    assert.deepEqual(view, want);
+  }
+});
+
+test("float32AtLeast is the least float32 at or above a float64 threshold", () => {
+  for (const t of [0, -0, 1, 1e-3, -1e-3, 1 + 2 ** -30, -(1 + 2 ** -30), 1e-46, -1e-46, 3.5e38, -3.5e38, Infinity]) {
+    const f = float32AtLeast(t);
+    assert.equal(Math.fround(f), f);
+    assert.ok(f >= t, `${f} ≥ ${t}`);
+    const below = new Float32Array([f]);
+    const bits = new Int32Array(below.buffer);
+    bits[0] = f > 0 ? bits[0]! - 1 : f < 0 ? bits[0]! + 1 : 0x80000001; // the float32 just below f
+    assert.ok(!(below[0]! >= t) || below[0] === f, `nothing between ${below[0]} and ${f} is ≥ ${t}`);
+  }
+  assert.ok(Number.isNaN(float32AtLeast(NaN)));
+});
+
+/** n models around a base, with specials, and some deltas exactly at the threshold's magnitude. */
+function tiesCase(n: number, length: number, seed: number): { models: Float32Array[]; base: Float32Array; thresholds: number[] } {
+  const r = rng(seed);
+  const base = normals(length, seed, 0.02);
+  for (let i = 0; i < length; i += 97) base[i] = [-0, 0, NaN, 1e-40, Infinity][(i / 97) % 5]!;
+  const thresholds = Array.from({ length: n }, (_, i) => (i === 0 ? Math.fround(1e-3) : i === 1 ? 0 : i === 2 ? NaN : 2e-3 * r()));
+  const models = Array.from({ length: n }, (_, i) => {
+    const d = awkward(length, seed * 31 + i);
+    const m = new Float32Array(length);
+    for (let j = 0; j < length; j++) {
+      const u = r();
+      const delta = u < 0.05 ? (r() < 0.5 ? -1 : 1) * thresholds[0]! : u < 0.06 ? NaN : u < 0.065 ? -Infinity : d[j]!;
+      m[j] = base[j]! + delta;
+    }
+    return m;
+  });
+  return { models, base, thresholds };
+}
+
+test("WASM TIES elect-and-merge equals the JavaScript loops for 1 to 12 models, every option", () => {
+  const k = kernels();
+  const scratch = new Scratch();
+  const length = 16_384 + 4_099; // two blocks, a ragged tail
+  for (let n = 1; n <= 12; n++) {
+    const { models, base, thresholds } = tiesCase(n, length, 100 + n);
+    for (const consensus of ["sum", "count"] as const) {
+      for (const normalize of [true, false]) {
+        for (const [weights, lambda] of [[new Array<number>(n).fill(1), 1], [Array.from({ length: n }, (_, i) => (i % 3 === 2 ? -0.5 : 0.3 + i)), 0.7]] as const) {
+          const params: TiesParams = { density: [], lambda, weights: [...weights], consensus, normalize, agreement: "delta" };
+          const want = new Float32Array(length);
+          const got = new Float32Array(length);
+          tiesMerge(models, base, thresholds, params, want, length, scratch, null);
+          const flags = (consensus === "count" ? TIES_FLAGS.count : 0) | (normalize ? TIES_FLAGS.normalize : 0) | (n > 8 ? TIES_FLAGS.zeroStart : 0);
+          for (const looped of [false, true]) {
+            k.ties(models, base, thresholds, weights, lambda, flags, got, length, looped);
+            assertSameBits(got, want, `${n} models, ${consensus}, normalize ${normalize}, λ ${lambda}${looped ? ", looped" : ""}`);
+          }
+        }
+      }
+    }
+  }
+});
+
+test("WASM merge of given deltas equals the sparse methods' JavaScript sign election", () => {
+  const k = kernels();
+  const scratch = new Scratch();
+  const length = 5_003;
+  for (const n of [1, 2, 3, 5]) {
+    const kept = Array.from({ length: n }, (_, i) => awkward(length, 7 * n + i));
+    kept[0]![3] = NaN;
+    const base = normals(length, n, 0.02);
+    base[5] = -0;
+    for (const consensus of ["sum", "count"] as const) {
+      for (const normalize of [true, false]) {
+        const weights = Float64Array.from({ length: n }, (_, i) => 0.5 + i);
+        const want = new Float32Array(length);
+        const got = new Float32Array(length);
+        sparseMergeBlock(kept, { weights, signs: new Float64Array(n).fill(1), consensus, normalize, lambda: 0.9 }, base, want, 0, length, scratch, null);
+        const flags = TIES_FLAGS.deltas | TIES_FLAGS.zeroStart | (consensus === "count" ? TIES_FLAGS.count : 0) | (normalize ? TIES_FLAGS.normalize : 0);
+        for (const looped of [false, true]) {
+          k.ties(kept, base, new Array<number>(n).fill(0), weights, 0.9, flags, got, length, looped);
+          assertSameBits(got, want, `${n} deltas, ${consensus}, normalize ${normalize}${looped ? ", looped" : ""}`);
+        }
+      }
+    }
+  }
+});
+
+test("WASM histogram passes (magnitude and signed keys, with kept buckets) equal the JavaScript counts", () => {
+  const k = kernels();
+  for (const values of [randomBits(70_001, 9), awkward(40_000, 10), normals(33_333, 11, 1e-3)]) {
+    for (const mode of ["magnitude", "signed"] as const) {
+      for (const keep of [undefined, { lo: 0x3a00, span: 0x300 }, { lo: 0, span: 0xffff }]) {
+        const pass: HistogramPass = keep ? { kind: "high", mode, keep } : { kind: "high", mode };
+        const want = new Float64Array(65536).fill(3);
+        const got = new Float64Array(65536).fill(3);
+        const wantKeys = new KeyList();
+        const gotKeys = new KeyList();
+        histogramIntoWith(null, pass, values, 5, values.length - 2, want, wantKeys);
+        histogramIntoWith(k, pass, values, 5, values.length - 2, got, gotKeys);
+        histogramIntoWith(k, pass, values, 0, 5, got, gotKeys); // a second call on the same bins
+        histogramIntoWith(null, pass, values, 0, 5, want, wantKeys);
+        assert.deepEqual(got, want, `${mode} bins, keep ${JSON.stringify(keep)}`);
+        assert.deepEqual(gotKeys.view(), wantKeys.view(), `${mode} kept keys`);
+      }
+    }
+  }
+});
+
+test("WASM DARE drop equals the JavaScript draws and rescaling, also across a 2^32 element index", () => {
+  const k = kernels();
+  const length = 20_011;
+  const base = normals(length, 5, 0.02);
+  const model = base.map((b, i) => b + (i % 101 === 0 ? NaN : awkward(1, i)[0]!));
+  for (const [first, density, scale] of [[0, 0.5, 2], [3, 0.1, 10], [2 ** 32 - 7_000, 0.9, 1 / 0.9], [2 ** 40 + 5, 1, 1], [17, 0.3, -0.5]] as const) {
+    const key = streamKey(3, "model.layers.0.mlp.up_proj.weight", 1);
+    const want = new Float32Array(length - 9);
+    const got = new Float32Array(length - 9);
+    dropBlock(model, base, 9, length - 9, key, first, density, scale, want, null);
+    k.dareDrop(model, base, 9, length - 9, key, first, density, scale, got);
+    assertSameBits(got, want, `first ${first}, density ${density}`);
+  }
+});
+
+test("WASM PCB betas equal the JavaScript float32 steps (clamps, zero range, tied bounds), or defer to them", () => {
+  const k = kernels();
+  const length = 16_381;
+  for (const n of [2, 3, 7]) {
+    const d = awkward(length, 20 + n);
+    const sum = normals(length, 30 + n, 5e-3);
+    const cases: [number, number, number, number, number][] = [
+      [Math.fround(1e-5), Math.fround(1e-3), Math.fround(1e-5), Math.fround(1e-3 - 1e-5), 1],
+      [Math.fround(2e-4), Math.fround(2e-4), Math.fround(2e-4), 1, 0], // lo = hi: a zero range
+      [0, Math.fround(0.25), 0, Math.fround(0.25), 1],
+    ];
+    for (const [lo, hi, min, div, scale] of cases) {
+      const want = new Float32Array(length);
+      const got = new Float32Array(length);
+      taskBetas(d, sum, length, lo, hi, min, div, scale, n, want);
+      assert.ok(k.pcbBetas(d, sum, length, lo, hi, min, div, scale, n, got), "the fast ranges cover these inputs");
+      assertSameBits(got, want, `${n} tasks, clip [${lo}, ${hi}]`);
+    }
+  }
+  // δ·Σδ past 1/16 or NaN needs Math.tanh: the kernel declines and writes nothing.
+  const big = Float32Array.of(0.5, 0.1, NaN, 0);
+  const untouched = new Float32Array(4).fill(7);
+  assert.equal(k.pcbBetas(big, Float32Array.of(1, 1, 1, 1), 4, 0, 1, 0, 1, 1, 3, untouched), false);
+  assert.deepEqual(untouched, new Float32Array(4).fill(7));
+});
+
+test("mergekit's weighted agreement with a negative weight gives the JavaScript result whether the SIMD kernels load or not", () => {
+  const scratch = new Scratch();
+  const length = 4_099;
+  const { models, base, thresholds } = tiesCase(3, length, 7);
+  const params: TiesParams = { density: [], lambda: 1, weights: [0.5, -0.7, 1.2], consensus: "sum", normalize: true, agreement: "weighted" };
+  const want = new Float32Array(length);
+  const got = new Float32Array(length);
+  tiesMerge(models, base, thresholds, params, want, length, scratch, null);
+  tiesMerge(models, base, thresholds, params, got, length, scratch, kernels());
+  assertSameBits(got, want, "weighted agreement");
+  const signs = Float64Array.from([1, -1, 1]);
+  const weights = Float64Array.from(params.weights);
+  sparseMergeBlock(models, { weights, signs, consensus: "sum", normalize: true, lambda: 1 }, base, want, 0, length, scratch, null);
+  sparseMergeBlock(models, { weights, signs, consensus: "sum", normalize: true, lambda: 1 }, base, got, 0, length, scratch, kernels());
+  assertSameBits(got, want, "weighted agreement, given deltas");
+});
