@@ -99,6 +99,7 @@ async function runSave(
   opts: ExecuteOptions,
 ): Promise<SaveResult> {
   const { nodes, loads, refHeader, tensors, bound, layout } = setupSave(graph, effect, models);
+  await Promise.all([...new Set([...bound.values()].map((b) => b.kernel))].map((k) => k.prepare?.()));
   const ctx: RunContext = {
     graph,
     models,
