@@ -149,6 +149,8 @@ export interface InterferenceEffect {
   base: NodeId;
   density: number;
   by: "layer" | "tensor";
+  /** Add the spectral interference column. */
+  spectral: boolean;
   origin: Origin;
 }
 

@@ -2,6 +2,7 @@
 import { count, formatEstimate, formatNorm } from "./format.js";
 import { WORST_SHARE, worstRows } from "./highlights.js";
 import { type GroupMetrics, metricColumns, type Report } from "./report.js";
+import { FAST_RANK } from "./spectral.js";
 
 export const WORST_MARK = "!";
 
@@ -9,7 +10,8 @@ export const WORST_MARK = "!";
 export function reportSettings(report: Report): string {
   const mode = report.mode === "exact" ? "exact" : `sampled (seed ${report.seed}, ${Math.round((report.confidence ?? 0) * 100)}% intervals)`;
   const pcb = report.pcb ? ` · PCB ratio ${report.pcb.ratio}` : "";
-  return `density ${report.density} · by ${report.by} · ${mode}${pcb}`;
+  const spectral = report.spectral ? ` · spectral: ${report.spectral.mode === "exact" ? "top r/T" : `top ${FAST_RANK}`} of ${report.spectral.matrices} matrices` : "";
+  return `density ${report.density} · by ${report.by} · ${mode}${pcb}${spectral}`;
 }
 
 export function reportTitle(report: Report): string {

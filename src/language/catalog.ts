@@ -521,6 +521,7 @@ export const catalog: readonly FunctionSpec[] = [
       base,
       { name: "density", types: ["Number"], default: 0.2, range: unit, doc: "trimming density the redundancy and conflicts are measured at" },
       { name: "by", types: ["String"], default: "layer", choices: ["layer", "tensor"], doc: "group rows by layer or show every tensor" },
+      { name: "spectral", types: ["Bool"], default: false, doc: "add the spectral interference of the 2-D tensors (TSV: overlap of the tasks' top singular subspaces)" },
     ],
   },
   {

@@ -87,6 +87,7 @@ export interface ReportRequest {
   base: ModelLike;
   density: number;
   by: "layer" | "tensor";
+  spectral: boolean;
 }
 
 export type EffectRequest =

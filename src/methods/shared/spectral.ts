@@ -24,11 +24,15 @@ export function readSpectral(params: ResolvedParams, method: string): { reader: 
   return { reader, common: { alpha: reader.number("alpha", 1), svd: reader.string<SvdMode>("svd", ["auto", "exact"], "auto") } };
 }
 
+/** Whether a tensor is decomposed as a matrix (2-D, not an embedding or output matrix). */
+export function isSpectralMatrix(name: string, dims: number): boolean {
+  return dims === 2 && !AVERAGED_MATRICES.some((n) => name.includes(n));
+}
+
 /** The tensor's matrix shape when it is merged through its singular vectors, else null. */
 export function matrixShape(chunk: ChunkInputs, ctx: KernelContext): { rows: number; cols: number } | null {
   const dims = ctx.shape?.length ?? (chunk.rowLength < chunk.length ? 2 : 1);
-  if (dims !== 2 || chunk.length === 0) return null;
-  if (AVERAGED_MATRICES.some((n) => ctx.tensor.includes(n))) return null;
+  if (chunk.length === 0 || !isSpectralMatrix(ctx.tensor, dims)) return null;
   return { rows: chunk.length / chunk.rowLength, cols: chunk.rowLength };
 }
 
