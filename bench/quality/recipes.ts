@@ -4,7 +4,7 @@
  */
 import { relative, sep } from "node:path";
 
-export type MergeFunction = "linear" | "task_arithmetic" | "ties" | "pcb";
+export type MergeFunction = "linear" | "task_arithmetic" | "ties" | "pcb" | "tsv" | "iso_c" | "iso_cts";
 
 export interface MethodSpec {
   /** File-safe id, e.g. "ties_global". */
@@ -92,8 +92,10 @@ const LAMBDAS = [0.3, 0.5, 0.7, 1.0, 1.5];
  * 1 (keep everything) is in it so the search can say whether dropping helps at all.
  */
 const KEPT = [0.1, 0.2, 0.3, 0.5, 1.0];
+/** The SVD-based methods' α (the papers search it on validation too; Iso's optimum is above 1). */
+const ALPHAS = [0.5, 0.7, 1.0, 1.3, 1.6, 2.0];
 
-/** The compared methods: averaging, task arithmetic, and TIES and PCB in both scopes. */
+/** The compared methods: averaging, task arithmetic, TIES and PCB in both scopes, TSV-M, Iso-C and Iso-CTS. */
 export const DEFAULT_METHODS: readonly MethodSpec[] = [
   { id: "linear", label: "Weight averaging", fn: "linear", grid: {}, fixed: {} },
   { id: "task_arithmetic", label: "Task arithmetic", fn: "task_arithmetic", grid: { lambda: LAMBDAS }, fixed: {} },
@@ -101,4 +103,7 @@ export const DEFAULT_METHODS: readonly MethodSpec[] = [
   { id: "ties_global", label: "TIES (global)", fn: "ties", grid: { density: KEPT, lambda: LAMBDAS }, fixed: { scope: "global" } },
   { id: "pcb_tensor", label: "PCB (per tensor)", fn: "pcb", grid: { ratio: KEPT, lambda: LAMBDAS }, fixed: { scope: "tensor" } },
   { id: "pcb_global", label: "PCB (global)", fn: "pcb", grid: { ratio: KEPT, lambda: LAMBDAS }, fixed: { scope: "global" } },
+  { id: "tsv", label: "TSV-M", fn: "tsv", grid: { alpha: ALPHAS }, fixed: {} },
+  { id: "iso_c", label: "Iso-C", fn: "iso_c", grid: { alpha: ALPHAS }, fixed: {} },
+  { id: "iso_cts", label: "Iso-CTS", fn: "iso_cts", grid: { alpha: ALPHAS }, fixed: {} },
 ];
