@@ -12,10 +12,10 @@
  *
  * Other tensors: spectral.ts.
  */
-import { type Matrix, columns, fullSvd, hconcat, multiply, polarFactor, polarOf, leadingSvd, useFastProducts, zeros } from "../linalg/index.js";
+import { type Matrix, columns, fullSvd, hconcat, multiply, polarFactor, polarOf, leadingSvd, zeros } from "../linalg/index.js";
 import type { MethodKernel } from "./method.js";
 import { ParamError } from "./param-reader.js";
-import { type SpectralParams, addScaled, matrixShape, meanTaskInto, pythonRound, readSpectral, taskMatrix, taskSum } from "./shared/spectral.js";
+import { SPECTRAL_KERNEL, type SpectralParams, addScaled, matrixShape, meanTaskInto, pythonRound, readSpectral, taskMatrix, taskSum } from "./shared/spectral.js";
 import type { ChunkInputs, KernelContext } from "./method.js";
 
 function mean(s: ArrayLike<number>, count: number): number {
@@ -87,12 +87,7 @@ function spectralApply(merge: (chunk: ChunkInputs, rows: number, cols: number) =
 
 export const isoCKernel: MethodKernel<SpectralParams, null> = {
   name: "iso_c",
-  backend: "cpu",
-  inputKind: "models",
-  base: "required",
-  scopeParams: [],
-  wholeTensor: true,
-  prepare: async () => void (await useFastProducts()),
+  ...SPECTRAL_KERNEL,
   parseParams(params, inputCount) {
     if (inputCount < 1) throw new ParamError("iso_c needs at least 1 model");
     return readSpectral(params, "iso_c").common;
@@ -104,12 +99,7 @@ export const isoCKernel: MethodKernel<SpectralParams, null> = {
 
 export const isoCtsKernel: MethodKernel<IsoCtsParams, null> = {
   name: "iso_cts",
-  backend: "cpu",
-  inputKind: "models",
-  base: "required",
-  scopeParams: [],
-  wholeTensor: true,
-  prepare: async () => void (await useFastProducts()),
+  ...SPECTRAL_KERNEL,
   parseParams(params, inputCount) {
     if (inputCount < 1) throw new ParamError("iso_cts needs at least 1 model");
     const { reader, common } = readSpectral(params, "iso_cts");

@@ -13,10 +13,10 @@
  *
  * Other tensors: spectral.ts.
  */
-import { type Matrix, hconcat, multiply, polarFactor, scaleColumns, leadingSvd, useFastProducts } from "../linalg/index.js";
+import { type Matrix, hconcat, multiply, polarFactor, scaleColumns, leadingSvd } from "../linalg/index.js";
 import type { MethodKernel } from "./method.js";
 import { ParamError } from "./param-reader.js";
-import { type SpectralParams, addScaled, matrixShape, meanTaskInto, readSpectral, taskMatrix } from "./shared/spectral.js";
+import { SPECTRAL_KERNEL, type SpectralParams, addScaled, matrixShape, meanTaskInto, readSpectral, taskMatrix } from "./shared/spectral.js";
 
 export interface TsvParams extends SpectralParams {
   /** Share of the short side each task keeps; null: 1/T. */
@@ -43,12 +43,7 @@ export function tsvMerge(tasks: readonly Matrix[], p: Pick<TsvParams, "rankShare
 
 export const tsvKernel: MethodKernel<TsvParams, null> = {
   name: "tsv",
-  backend: "cpu",
-  inputKind: "models",
-  base: "required",
-  scopeParams: [],
-  wholeTensor: true,
-  prepare: async () => void (await useFastProducts()),
+  ...SPECTRAL_KERNEL,
   parseParams(params, inputCount) {
     if (inputCount < 1) throw new ParamError("tsv needs at least 1 model");
     const { reader, common } = readSpectral(params, "tsv");

@@ -7,7 +7,7 @@
  * in the authors' language-model code, CLIP's `text_projection` in their vision code), takes the
  * mean of the task vectors: base + α·mean(δᵢ).
  */
-import { type Matrix, type SvdMode, zeros } from "../../linalg/index.js";
+import { type Matrix, type SvdMode, useFastProducts, zeros } from "../../linalg/index.js";
 import type { ChunkInputs, KernelContext } from "../method.js";
 import { ParamReader } from "../param-reader.js";
 import type { ResolvedParams } from "../../graph/params.js";
@@ -78,3 +78,16 @@ export function pythonRound(x: number): number {
   if (d < 0.5) return f;
   return f % 2 === 0 ? f : f + 1;
 }
+
+/**
+ * What the three kernels share: models against a required base, whole tensors on the calling thread,
+ * and TensorFlow.js's products started before a run.
+ */
+export const SPECTRAL_KERNEL = {
+  backend: "cpu",
+  inputKind: "models",
+  base: "required",
+  scopeParams: [],
+  wholeTensor: true,
+  prepare: async (): Promise<void> => void (await useFastProducts()),
+} as const;
