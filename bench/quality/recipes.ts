@@ -4,7 +4,7 @@
  */
 import { relative, sep } from "node:path";
 
-export type MergeFunction = "linear" | "task_arithmetic" | "ties" | "pcb";
+export type MergeFunction = "linear" | "task_arithmetic" | "ties" | "pcb" | "tsv" | "iso_c" | "iso_cts";
 
 export interface MethodSpec {
   /** File-safe id, e.g. "ties_global". */
@@ -125,8 +125,10 @@ const LAMBDAS = [0.3, 0.5, 0.7, 1.0, 1.5];
 const KEPT = [0.1, 0.2, 0.3, 0.5, 1.0];
 /** CMA-ES candidates per search: five dimensions (four per-task λ and the kept share), 6 generations of 8. */
 const CMAES_BUDGET = 48;
+/** The SVD-based methods' α (the papers search it on validation too; Iso's optimum is above 1). */
+const ALPHAS = [0.5, 0.7, 1.0, 1.3, 1.6, 2.0];
 
-/** The compared methods: averaging, task arithmetic, and TIES and PCB in both scopes. */
+/** The compared methods: averaging, task arithmetic, TIES and PCB in both scopes, TSV-M, Iso-C and Iso-CTS. */
 export const DEFAULT_METHODS: readonly MethodSpec[] = [
   { id: "linear", label: "Weight averaging", fn: "linear", grid: {}, fixed: {} },
   { id: "task_arithmetic", label: "Task arithmetic", fn: "task_arithmetic", grid: { lambda: LAMBDAS }, fixed: {} },
@@ -134,6 +136,9 @@ export const DEFAULT_METHODS: readonly MethodSpec[] = [
   { id: "ties_global", label: "TIES (global)", fn: "ties", grid: { density: KEPT, lambda: LAMBDAS }, fixed: { scope: "global" } },
   { id: "pcb_tensor", label: "PCB (per tensor)", fn: "pcb", grid: { ratio: KEPT, lambda: LAMBDAS }, fixed: { scope: "tensor" } },
   { id: "pcb_global", label: "PCB (global)", fn: "pcb", grid: { ratio: KEPT, lambda: LAMBDAS }, fixed: { scope: "global" } },
+  { id: "tsv", label: "TSV-M", fn: "tsv", grid: { alpha: ALPHAS }, fixed: {} },
+  { id: "iso_c", label: "Iso-C", fn: "iso_c", grid: { alpha: ALPHAS }, fixed: {} },
+  { id: "iso_cts", label: "Iso-CTS", fn: "iso_cts", grid: { alpha: ALPHAS }, fixed: {} },
   ...[1, 2].flatMap((seed): MethodSpec[] => [
     {
       id: `ties_tensor_cmaes_s${seed}`,

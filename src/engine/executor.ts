@@ -123,6 +123,7 @@ async function runSave(
   refuseSaveOverInput(graph, effect);
   const { nodes, loads, reference, refHeader, tensors, bound, layout, vocab } = setupSave(graph, effect, models);
   const allowNonFinite = effect.allowNonFinite || opts.allowNonFinite === true;
+  await Promise.all([...new Set([...bound.values()].map((b) => b.kernel))].map((k) => k.prepare?.()));
   const ctx: RunContext = {
     graph,
     models,

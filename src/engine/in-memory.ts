@@ -17,6 +17,7 @@ export function applyMethod(
   base: Float32Array | null = null,
   tensor = "tensor",
   rowLength?: number,
+  shape?: readonly number[],
 ): Float32Array {
   const kernel = getKernel(method);
   if (!kernel) throw new Error(`no CPU kernel for "${method}" (there are: ${kernelNames().join(", ")})`);
@@ -27,7 +28,7 @@ export function applyMethod(
   if (kernel.base === "required" && !base) throw new Error(`${method} needs a base`);
   const parsed = kernel.parseParams(params, inputs.length);
   const chunk = { inputs, base: kernel.base === "unused" ? null : base, length, offset: 0, rowLength: rowLength ?? Math.max(1, length) };
-  const ctx = { scratch: new Scratch(), tensor };
+  const ctx = { scratch: new Scratch(), tensor, ...(shape ? { shape } : {}) };
   let stats: unknown = null;
   if (kernel.stats) {
     const session = new StatsRunner(kernel, parsed, length, inputs.length);
@@ -57,5 +58,5 @@ export function applyNode(
 ): Float32Array {
   const bound = new BoundNode(node, layerCount);
   const numel = tensor.shape.reduce((a, b) => a * b, 1);
-  return applyMethod(bound.name, bound.resolved(tensor.name), inputs, base, tensor.name, rowLength(tensor.shape, numel));
+  return applyMethod(bound.name, bound.resolved(tensor.name), inputs, base, tensor.name, rowLength(tensor.shape, numel), tensor.shape);
 }

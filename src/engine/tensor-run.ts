@@ -65,6 +65,12 @@ export function chunkRanges(shape: readonly number[], numel: number, maxElements
   return out;
 }
 
+/** The chunk size limit of a run: none when a method needs whole tensors (the SVD-based ones). */
+export function chunkLimit(ctx: Pick<RunContext, "bound" | "maxChunkElements">): number {
+  for (const b of ctx.bound.values()) if (b.kernel.wholeTensor) return Number.POSITIVE_INFINITY;
+  return ctx.maxChunkElements;
+}
+
 export function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new EngineAbortedError();
 }
@@ -87,8 +93,8 @@ export class TensorRun {
     readonly tensor: FamilyTensor,
     private readonly prefetch: Prefetch | null = null,
   ) {
-    this.chunks = chunkRanges(tensor.shape, tensor.numel, ctx.maxChunkElements);
-    this.kctx = { scratch: ctx.scratch, tensor: tensor.name };
+    this.chunks = chunkRanges(tensor.shape, tensor.numel, chunkLimit(ctx));
+    this.kctx = { scratch: ctx.scratch, tensor: tensor.name, shape: tensor.shape };
   }
 
   get single(): boolean {

@@ -197,6 +197,8 @@ export interface InterferenceEffect {
   base: NodeId;
   density: number;
   by: "layer" | "tensor";
+  /** Add the spectral interference column. */
+  spectral: boolean;
   origin: Origin;
 }
 

@@ -111,7 +111,7 @@ export function lowerToGraph(analysis: Analysis, text: string): Graph {
     }
     if (value.type === "Report") {
       const r = value.report;
-      effects.push({ kind: "interference", models: r.models.map(formNode), base: formNode(r.base), density: r.density, by: r.by, origin: o });
+      effects.push({ kind: "interference", models: r.models.map(formNode), base: formNode(r.base), density: r.density, by: r.by, spectral: r.spectral, origin: o });
       return;
     }
     if (value.type === "Model" || value.type === "Delta") {

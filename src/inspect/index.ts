@@ -17,4 +17,5 @@ export { renderHtml, type HtmlOptions } from "./render-html.js";
 export { renderSvg, type SvgOptions } from "./render-svg.js";
 export { classifyTensor, groupOf, type GroupBy, type GroupId, type GroupKind } from "./groups.js";
 export { InterferenceInputError } from "./errors.js";
+export { spectralTotals, singularTaskInterference, SPECTRAL_METHODS, FAST_RANK, type SpectralTotals } from "./spectral.js";
 export { DEFAULT_SAMPLE_ELEMENTS } from "./sample-plan.js";

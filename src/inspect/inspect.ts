@@ -17,7 +17,10 @@ import { compareGroups, type GroupBy, type GroupId, groupOf } from "./groups.js"
 import { VariableLayout } from "./layout.js";
 import { groupMetrics } from "./metrics.js";
 import { pcbBlockTotals, type PcbSettings } from "./pcb-kernel.js";
-import type { Report, ReportGroup } from "./report.js";
+import type { GroupMetrics, Report, ReportGroup } from "./report.js";
+import { type SpectralTotals, addSpectral, deltaMatrices, emptySpectral, spectralTotals } from "./spectral.js";
+import { isSpectralMatrix } from "../methods/shared/spectral.js";
+import { useFastProducts } from "../linalg/index.js";
 import { DEFAULT_SAMPLE_ELEMENTS, planSample, sampleBounds, sampleRuns, type TensorSample } from "./sample-plan.js";
 import { linearisedRows, sampleThresholds, thresholdError } from "./threshold-error.js";
 import { tiesBlockTotals } from "./ties-kernel.js";
@@ -50,6 +53,11 @@ export interface InterferenceOptions {
   labels?: string[];
   /** Adds PCB's balancing view (spec §6, per tensor): ratio default 0.1, clip default 0.0001. */
   pcb?: { ratio?: number; clip?: number } | null;
+  /**
+   * Adds the spectral interference of the 2-D tensors (spectral.ts): exact mode at TSV's rank share,
+   * sampled mode fast (top 16, randomized SVD). Reads those tensors whole.
+   */
+  spectral?: boolean;
   /** Worker threads of exact mode (default: one per core; 1 works on the calling thread). */
   threads?: number;
   /** Reuses parsed headers across calls (the editor asks on every save). */
@@ -118,6 +126,9 @@ export async function inspectInterference(options: InterferenceOptions): Promise
     for (const r of readers) r.close();
   }
 
+  const spectral = settings.spectral ? await spectralPass([options.base, ...models], tensors, by, !sampled, options) : null;
+  if (spectral) bytesRead += spectral.bytes;
+
   const ordered = [...groups.values()].sort((a, b) => compareGroups(a.id, b.id, (g) => groups.get(g.key)!.position));
   const total = new Totals(layout, sampled);
   for (const g of ordered) total.add(g.totals);
@@ -126,7 +137,7 @@ export async function inspectInterference(options: InterferenceOptions): Promise
     label: g.id.label,
     kind: g.id.kind,
     layer: g.id.layer,
-    metrics: groupMetrics(g.totals, settings.confidence),
+    metrics: { ...groupMetrics(g.totals, settings.confidence), ...(spectral ? spectralMetrics(spectral.groups.get(g.id.key)) : {}) },
   }));
   return {
     format: "mergelang.interference",
@@ -140,8 +151,9 @@ export async function inspectInterference(options: InterferenceOptions): Promise
     seed: sampled ? settings.seed : null,
     confidence: sampled ? settings.confidence : null,
     pcb: settings.pcb,
+    spectral: spectral ? { mode: sampled ? "fast" : "exact", matrices: spectral.matrices } : null,
     groups: reportGroups,
-    total: groupMetrics(total, settings.confidence),
+    total: { ...groupMetrics(total, settings.confidence), ...(spectral ? spectralMetrics(spectral.total) : {}) },
     skipped,
     bytesRead,
     elapsedMs: performance.now() - started,
@@ -207,6 +219,7 @@ interface Settings {
   confidence: number;
   labels: string[];
   pcb: PcbSettings | null;
+  spectral: boolean;
 }
 
 function checkOptions(o: InterferenceOptions): Settings {
@@ -235,7 +248,7 @@ function checkOptions(o: InterferenceOptions): Settings {
     if (!(pcb.ratio > 0 && pcb.ratio <= 1)) throw new InterferenceInputError(`pcb ratio must be in (0, 1], got ${pcb.ratio}`);
     if (!(pcb.clip >= 0 && pcb.clip < 0.5)) throw new InterferenceInputError(`pcb clip must be in [0, 0.5), got ${pcb.clip}`);
   }
-  return { models: o.models, density, by, mode, seed: o.seed ?? 0, sampleElements, confidence, labels, pcb };
+  return { models: o.models, density, by, mode, seed: o.seed ?? 0, sampleElements, confidence, labels, pcb, spectral: o.spectral === true };
 }
 
 function defaultLabel(path: string): string {
@@ -349,6 +362,46 @@ export function addTensor(
   // Tie-group flips were measured in sample elements: scale them like the totals.
   const expand = plan.population / blocks;
   totals.addCovariance(error.moments, expand * expand);
+}
+
+/** The spectral totals of every 2-D tensor, by group, on the calling thread (the products are the work). */
+async function spectralPass(
+  paths: string[],
+  tensors: TensorHeader[],
+  by: GroupBy,
+  exact: boolean,
+  options: InterferenceOptions,
+): Promise<{ groups: Map<string, SpectralTotals>; total: SpectralTotals; matrices: number; bytes: number }> {
+  await useFastProducts();
+  const readers = paths.map((p) => new ModelReader(options.headers ? options.headers.get(p) : readModelHeader(p)));
+  const groups = new Map<string, SpectralTotals>();
+  const total = emptySpectral();
+  let matrices = 0;
+  let bytes = 0;
+  try {
+    const chosen = tensors.filter((t) => isSpectralMatrix(t.name, t.shape.length));
+    for (const [i, t] of chosen.entries()) {
+      if (options.signal?.aborted) throw abortError(options.signal);
+      const read = await readWholeDeltas(readers, t.name);
+      bytes += read.bytes;
+      const totals = spectralTotals(deltaMatrices(read.deltas, t.shape[0]!, t.shape[1]!), exact);
+      const key = groupOf(t.name, by).key;
+      if (!groups.has(key)) groups.set(key, emptySpectral());
+      addSpectral(groups.get(key)!, totals);
+      addSpectral(total, totals);
+      matrices++;
+      options.onProgress?.({ done: i + 1, total: chosen.length, tensor: `${t.name} (spectral)` });
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  } finally {
+    for (const r of readers) r.close();
+  }
+  return { groups, total, matrices, bytes };
+}
+
+function spectralMetrics(t: SpectralTotals | undefined): Pick<GroupMetrics, "spectral" | "sti"> {
+  if (!t || t.energy === 0) return { spectral: { value: null }, sti: t?.sti ?? 0 };
+  return { spectral: { value: t.overlap / t.energy }, sti: t.sti };
 }
 
 function abortError(signal: AbortSignal): Error {

@@ -2,6 +2,7 @@
 import { count, formatEstimate, formatNorm } from "./format.js";
 import { WORST_SHARE, worstRows } from "./highlights.js";
 import { type GroupMetrics, metricColumns, type Report } from "./report.js";
+import { FAST_RANK } from "./spectral.js";
 
 export const WORST_MARK = "!";
 
@@ -18,7 +19,8 @@ export function reportSettings(report: Report): string {
       : "exact (the sample read every element)"
     : `sampled (seed ${report.seed}, ${Math.round((report.confidence ?? 0) * 100)}% intervals)`;
   const params = report.pcb ? `PCB ratio ${report.pcb.ratio} · TIES columns at density ${report.density}` : `density ${report.density}`;
-  return `${params} · by ${report.by} · ${mode}`;
+  const spectral = report.spectral ? ` · spectral: ${report.spectral.mode === "exact" ? "top r/T" : `top ${FAST_RANK}`} of ${report.spectral.matrices} matrices` : "";
+  return `${params} · by ${report.by} · ${mode}${spectral}`;
 }
 
 export function reportTitle(report: Report): string {

@@ -45,6 +45,13 @@ export interface GroupMetrics {
   /** L2 norm of each task's delta. */
   norm: Estimate[];
   pcb?: PcbMetrics;
+  /**
+   * Spectral interference (when the report was asked for it; spectral.ts): the share of the tasks'
+   * top singular energy in each other's top subspaces (null where no 2-D tensor was decomposed).
+   */
+  spectral?: Estimate;
+  /** TSV's singular task interference ‖(UᵀU − I)·Σ·(VᵀV − I)‖₁, summed over the group's matrices. */
+  sti?: number;
 }
 
 export interface ReportGroup {
@@ -71,6 +78,8 @@ export interface Report {
   /** Confidence level of the intervals (sampled mode), else null. */
   confidence: number | null;
   pcb: { ratio: number; clip: number } | null;
+  /** The spectral view, when asked: exact (TSV's rank share, full SVD) or fast (rank ≤ 16, randomized SVD). */
+  spectral?: { mode: "exact" | "fast"; matrices: number } | null;
   /** embeddings, layers 0..N, head, other (or tensors in that order). */
   groups: ReportGroup[];
   /** The whole model: sums of every group's totals. */
@@ -83,7 +92,7 @@ export interface Report {
 
 /** The metrics a heat map and a table show, in column order, with how to read them. */
 export interface MetricColumn {
-  id: "redundancy" | "sign_conflict" | "lost_to_election" | "cosine" | "pcb_dropped" | "beta_spread";
+  id: "redundancy" | "sign_conflict" | "lost_to_election" | "cosine" | "pcb_dropped" | "beta_spread" | "spectral";
   title: string;
   /** Which end is bad: "high" for shares that measure interference, "low" for cosine. */
   worse: "high" | "low";
@@ -93,7 +102,7 @@ export interface MetricColumn {
   pick(m: GroupMetrics): Estimate | undefined;
 }
 
-export function metricColumns(report: Pick<Report, "pcb">): MetricColumn[] {
+export function metricColumns(report: Pick<Report, "pcb" | "spectral">): MetricColumn[] {
   const columns: MetricColumn[] = [
     {
       id: "redundancy",
@@ -128,6 +137,16 @@ export function metricColumns(report: Pick<Report, "pcb">): MetricColumn[] {
       pick: (m) => m.cosine,
     },
   ];
+  if (report.spectral) {
+    columns.push({
+      id: "spectral",
+      title: "spectral overlap",
+      worse: "high",
+      range: [0, 1],
+      describe: "share of the tasks' top singular energy inside each other's top singular subspaces (TSV)",
+      pick: (m) => m.spectral,
+    });
+  }
   if (report.pcb) {
     columns.push(
       {
@@ -179,6 +198,7 @@ export function summaryLine(report: Report): string {
     `sign conflict ${pct(t.sign_conflict)}`,
     `redundancy ${pct(t.redundancy)}`,
     `lost to election ${pct(t.lost_to_election)}`,
+    ...(t.spectral ? [`spectral overlap ${pct(t.spectral)}`] : []),
     `${report.labels.length} model${report.labels.length === 1 ? "" : "s"}`,
   ];
   if (report.mode === "sampled") parts.push("sampled");

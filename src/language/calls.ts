@@ -505,11 +505,14 @@ function evaluate(
       const family = an.checkSameFamily([...models, base], call.range);
       const d = get("density");
       const by = get("by");
+      const spectral = get("spectral");
       return {
         value: {
           type: "Report",
           call,
-          report: { models, base, density: d?.type === "Number" ? d.value : 0.2, by: by?.type === "String" && by.value === "tensor" ? "tensor" : "layer" },
+          report: { models, base, density: d?.type === "Number" ? d.value : 0.2, by: by?.type === "String" && by.value === "tensor" ? "tensor" : "layer",
+            spectral: spectral?.type === "Bool" && spectral.value,
+          },
         },
         family,
       };

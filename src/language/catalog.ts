@@ -137,6 +137,18 @@ const papers = {
     venue: "arXiv 2024",
     url: "https://arxiv.org/abs/2408.07990",
   },
+  tsv: {
+    title: "Task Singular Vectors: Reducing Task Interference in Model Merging",
+    authors: "Gargiulo, Crisostomi, Bucarelli, Scardapane, Silvestri, Rodolà",
+    venue: "CVPR 2025",
+    url: "https://arxiv.org/abs/2412.00081",
+  },
+  iso: {
+    title: "No Task Left Behind: Isotropic Model Merging with Common and Task-Specific Subspaces",
+    authors: "Marczak, Magistri, Cygert, Twardowski, Bagdanov, van de Weijer",
+    venue: "ICML 2025",
+    url: "https://arxiv.org/abs/2502.04959",
+  },
   karcher: {
     title: "Riemannian center of mass and mollifier smoothing",
     authors: "Karcher",
@@ -199,6 +211,24 @@ const agreement: ParamSpec = {
   choices: ["delta", "weighted"],
   doc: "with consensus, whose sign must match the elected one: the delta's (section 6), or the weighted delta's wᵢ·δᵢ (mergekit; differs only for negative weights)",
 };
+
+// Parameters shared by the SVD-based methods (TSV-M, Iso-C, Iso-CTS).
+const alpha: ParamSpec = {
+  name: "alpha",
+  types: ["Number"],
+  default: 1.0,
+  doc: "scale α of the merged task matrix added to the base (the papers' α, chosen on validation)",
+  perTensor: true,
+};
+const svd: ParamSpec = {
+  name: "svd",
+  types: ["String"],
+  default: "auto",
+  choices: ["auto", "exact"],
+  doc: "auto: exact SVD up to 256 on the short side, randomized / Gram-matrix SVD beyond; exact: always the exact SVD (slow on large matrices)",
+};
+const spectralNote = "2-D tensors only; 1-D tensors and embed_tokens / lm_head / text_projection take base + α·mean(δᵢ), as in the authors' code";
+
 const seed: ParamSpec = { name: "seed", types: ["Number"], default: 0, integer: true, range: { min: 0 }, doc: "seed of the random drop: same seed, same model" };
 
 export const catalog: readonly FunctionSpec[] = [
@@ -420,6 +450,46 @@ export const catalog: readonly FunctionSpec[] = [
     ],
   },
   {
+    name: "tsv",
+    kind: "merge",
+    returns: "Model",
+    summary: `TSV-Merge: keep each task's top singular vectors, decorrelate the concatenated vectors, sum (per 2-D tensor; ${spectralNote}).`,
+    formula: "δᵢ ≈ Uᵢ Σᵢ Vᵢᵀ (top ⌊r·rank_share⌋); U = polar[U₁ … U_T], V = polar[V₁ … V_T]; base + α·U·diag(Σ₁ … Σ_T)·Vᵀ",
+    paper: papers.tsv,
+    params: [
+      models(1),
+      base,
+      alpha,
+      { name: "rank_share", types: ["Number"], optional: true, range: { min: 0, max: 1, minExclusive: true }, perTensor: true, doc: "share of the rank each task keeps (default 1/T for T models; the authors' sv_reduction)" },
+      { name: "orthogonalize", types: ["Bool"], default: true, doc: "replace the concatenated singular vectors by their polar factors; false sums the low-rank task matrices (ablation)" },
+      svd,
+    ],
+  },
+  {
+    name: "iso_c",
+    kind: "merge",
+    returns: "Model",
+    summary: `Iso-C: the task sum with its singular spectrum flattened to the mean (isotropic; per 2-D tensor; ${spectralNote}).`,
+    formula: "Σδᵢ = U Σ Vᵀ; base + α·mean(σ)·U·Vᵀ",
+    paper: papers.iso,
+    params: [models(1), base, alpha, svd],
+  },
+  {
+    name: "iso_cts",
+    kind: "merge",
+    returns: "Model",
+    summary: `Iso-CTS: isotropic merge of a common subspace of the task sum and each task's own directions outside it (per 2-D tensor; ${spectralNote}).`,
+    formula: "U_c = top k of Σδᵢ (k ≈ r·common_space_fraction); per task the top (r−k)/T of δᵢ − U_cU_cᵀδᵢ; U, V = polar of [task…, common]; base + α·mean(σ)·U·Vᵀ",
+    paper: papers.iso,
+    params: [
+      models(1),
+      base,
+      alpha,
+      { name: "common_space_fraction", types: ["Number"], default: 0.8, range: unit, perTensor: true, doc: "share of the rank given to the common subspace of the task sum; the rest is split evenly between the tasks" },
+      svd,
+    ],
+  },
+  {
     name: "karcher",
     kind: "merge",
     returns: "Model",
@@ -533,6 +603,7 @@ export const catalog: readonly FunctionSpec[] = [
       base,
       { name: "density", types: ["Number"], default: 0.2, range: unit, doc: "trimming density the redundancy and conflicts are measured at" },
       { name: "by", types: ["String"], default: "layer", choices: ["layer", "tensor"], doc: "group rows by layer or show every tensor" },
+      { name: "spectral", types: ["Bool"], default: false, doc: "add the spectral interference of the 2-D tensors (TSV: overlap of the tasks' top singular subspaces)" },
     ],
   },
   {

@@ -115,6 +115,7 @@ export interface ReportRequest {
   base: ModelLike;
   density: number;
   by: "layer" | "tensor";
+  spectral: boolean;
 }
 
 export interface TokenRule {

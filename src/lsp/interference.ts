@@ -5,6 +5,7 @@
 import type { Position as LspPosition, Range as LspRange } from "vscode-languageserver/node";
 import type { HeaderCache } from "../io/header-cache.js";
 import type { Report } from "../inspect/report.js";
+import { SPECTRAL_METHODS } from "../inspect/spectral.js";
 import type { Analysis } from "../language/analyzer.js";
 import type { CallExpr } from "../language/ast.js";
 import type { ModelLike } from "../language/values.js";
@@ -27,6 +28,8 @@ export interface InterferenceTarget {
   base: string | null;
   density: number;
   by: "layer" | "tensor";
+  /** With the spectral column: asked for, or a merge by an SVD-based method. */
+  spectral: boolean;
 }
 
 function loadPaths(models: ModelLike[]): string[] | null {
@@ -47,7 +50,7 @@ export function interferenceTargets(analysis: Analysis, text: string): Interfere
   for (const info of analysis.calls) {
     if (info.spec.kind === "report" && info.value.type === "Report") {
       const r = info.value.report;
-      out.push({ ...at(info.call), models: loadPaths(r.models), base: soleLoad(r.base)?.path ?? null, density: r.density, by: r.by });
+      out.push({ ...at(info.call), models: loadPaths(r.models), base: soleLoad(r.base)?.path ?? null, density: r.density, by: r.by, spectral: r.spectral });
     } else if (info.spec.kind === "merge") {
       const atom = mergeAtomOf(analysis.atoms, info.call);
       if (!atom?.base) continue;
@@ -59,6 +62,7 @@ export function interferenceTargets(analysis: Analysis, text: string): Interfere
         base: soleLoad(atom.base)?.path ?? null,
         density: typeof keep === "number" ? keep : 0.2,
         by: "layer",
+        spectral: SPECTRAL_METHODS.has(info.spec.name),
       });
     }
   }
@@ -88,12 +92,12 @@ export class InterferenceEstimates {
     const base = t.base!;
     // Reading the headers checks the files' sizes and mtimes: a changed model gets a new key.
     const stamps = [base, ...models].map((p) => this.headers.get(p).mtimeKey);
-    const key = JSON.stringify([mode, t.density, t.by, base, models, stamps]);
+    const key = JSON.stringify([mode, t.density, t.by, t.spectral, base, models, stamps]);
     const known = this.cache.get(key);
     if (known) return known;
     const job = this.runner
       .run(
-        { kind: "interference", models, base, density: t.density, by: t.by, mode },
+        { kind: "interference", models, base, density: t.density, by: t.by, mode, spectral: t.spectral },
         { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress: (p) => onProgress(p.done, p.total) } : {}) },
       )
       .then((r) => {

@@ -71,6 +71,9 @@ const gta = (normalize: boolean): Record<string, GlobalParam> => ({
 });
 
 const weight: TensorParam = { ours: "weights", required: true };
+
+/** The SVD-based methods' `svd` choice as a YAML flag. */
+const exactSvd: GlobalParam = { ours: "svd", type: "bool", default: false, convert: (v) => ok(v === true ? "exact" : "auto") };
 const density: TensorParam = { ours: "density", default: 1 };
 
 export const METHODS: Record<string, MethodSpec> = {
@@ -229,6 +232,40 @@ export const METHODS: Record<string, MethodSpec> = {
     base: "required",
     minModels: 1,
     globals: { epsilon: { ours: "epsilon", type: "number", default: 1e-5 } },
+    tensors: {},
+  },
+  // Not in mergekit: mergelang's SVD-based methods, in mergekit's form (a base and task models).
+  tsv: {
+    ours: "tsv",
+    fixed: {},
+    base: "required",
+    minModels: 1,
+    globals: {
+      alpha: { ours: "alpha", type: "number", default: 1 },
+      rank_share: { ours: "rank_share", type: "number", optional: true },
+      orthogonalize: { ours: "orthogonalize", type: "bool", default: true },
+      exact_svd: exactSvd,
+    },
+    tensors: {},
+  },
+  iso_c: {
+    ours: "iso_c",
+    fixed: {},
+    base: "required",
+    minModels: 1,
+    globals: { alpha: { ours: "alpha", type: "number", default: 1 }, exact_svd: exactSvd },
+    tensors: {},
+  },
+  iso_cts: {
+    ours: "iso_cts",
+    fixed: {},
+    base: "required",
+    minModels: 1,
+    globals: {
+      alpha: { ours: "alpha", type: "number", default: 1 },
+      common_space_fraction: { ours: "common_space_fraction", type: "number", default: 0.8 },
+      exact_svd: exactSvd,
+    },
     tensors: {},
   },
   passthrough: {

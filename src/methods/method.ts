@@ -33,6 +33,8 @@ export interface KernelContext {
   scratch: Scratch;
   /** The tensor being processed (for messages). */
   tensor: string;
+  /** Its shape, where known (methods that treat 2-D tensors as matrices read it). */
+  shape?: readonly number[];
 }
 
 /**
@@ -80,6 +82,13 @@ export interface MethodKernel<P, S> {
   readonly stats?: StatsSpec<P, S>;
   /** Apply ranges must hold whole rows (the method works row by row). */
   readonly rowwise?: boolean;
+  /**
+   * `apply` needs the whole tensor in one chunk and runs once, on the calling thread (the SVD-based
+   * methods: their matrix products are parallel on their own).
+   */
+  readonly wholeTensor?: boolean;
+  /** Started once before a run that uses the kernel (e.g. a faster matrix-product backend). */
+  prepare?(): Promise<void>;
   /** Writes the result for one chunk into `out` (`stats` is null for elementwise methods). */
   apply(params: P, stats: S | null, chunk: ChunkInputs, out: Float32Array, ctx: KernelContext): void;
 }

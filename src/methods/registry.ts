@@ -9,6 +9,7 @@ import { disjointMeanKernel } from "./disjoint-mean.js";
 import { electKernel } from "./elect.js";
 import { linearKernel } from "./linear.js";
 import type { AnyMethodKernel, MethodKernel } from "./method.js";
+import { isoCKernel, isoCtsKernel } from "./iso.js";
 import { karcherKernel } from "./karcher.js";
 import { modelStockKernel } from "./model-stock.js";
 import { multislerpKernel } from "./multislerp.js";
@@ -22,6 +23,7 @@ import { slerpKernel } from "./slerp.js";
 import { taskArithmeticKernel } from "./task-arithmetic.js";
 import { tiesKernel } from "./ties.js";
 import { trimKernel } from "./trim.js";
+import { tsvKernel } from "./tsv.js";
 
 const kernels = new Map<string, AnyMethodKernel>();
 
@@ -58,6 +60,9 @@ const builtIn = [
   nearswapKernel,
   ramKernel,
   passthroughKernel,
+  tsvKernel,
+  isoCKernel,
+  isoCtsKernel,
   trimKernel,
   electKernel,
   disjointMeanKernel,

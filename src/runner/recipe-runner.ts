@@ -67,6 +67,7 @@ export async function runGraph(graph: Graph, hooks: RunHooks = {}): Promise<RunO
           base,
           density: effect.density,
           by: effect.by,
+          spectral: effect.spectral,
           mode: hooks.inspectMode ?? "exact",
           headers,
           ...(hooks.signal ? { signal: hooks.signal } : {}),

@@ -14,7 +14,7 @@ import { EngineError, atOrigin } from "../../engine/errors.js";
 import { checkFiniteValues } from "../../engine/finite-inputs.js";
 import { postOrder } from "../../engine/graph-walk.js";
 import type { FamilyTensor } from "../../engine/model-set.js";
-import { type ChunkRange, type Prefetch, type RunContext, checkAborted, chunkRanges, rowLength } from "../../engine/tensor-run.js";
+import { type ChunkRange, type Prefetch, type RunContext, checkAborted, chunkLimit, chunkRanges, rowLength } from "../../engine/tensor-run.js";
 import type { TensorEvaluator } from "../backend.js";
 import { downloadChunk } from "./stats.js";
 import type { DeviceNode, TfjsSave } from "./save.js";
@@ -30,7 +30,7 @@ export class DeviceTensorRun implements TensorEvaluator {
     readonly tensor: FamilyTensor,
     private readonly prefetch: Prefetch | null,
   ) {
-    this.chunks = chunkRanges(tensor.shape, tensor.numel, save.ctx.maxChunkElements);
+    this.chunks = chunkRanges(tensor.shape, tensor.numel, chunkLimit(save.ctx));
   }
 
   private get ctx(): RunContext {
@@ -114,7 +114,7 @@ export class DeviceTensorRun implements TensorEvaluator {
   private async onHost(dn: DeviceNode, params: unknown, stats: unknown, chunk: TensorChunk): Promise<tf.Tensor> {
     const host = await downloadChunk(chunk);
     const out = new Float32Array(chunk.length);
-    dn.bound.kernel.apply(params, stats, host, out, { scratch: this.ctx.scratch, tensor: this.tensor.name });
+    dn.bound.kernel.apply(params, stats, host, out, { scratch: this.ctx.scratch, tensor: this.tensor.name, shape: this.tensor.shape });
     return tf.tensor1d(out);
   }
 

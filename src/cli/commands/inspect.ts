@@ -8,6 +8,7 @@ import { extname } from "node:path";
 import type { Graph, MergeNode } from "../../graph/graph.js";
 import { HeaderCache } from "../../io/index.js";
 import { inspectInterference, renderHtml, renderSvg, renderText, type InterferenceOptions, type Report } from "../../inspect/index.js";
+import { SPECTRAL_METHODS } from "../../inspect/spectral.js";
 import { checkRecipe, hasErrors } from "../../language/service.js";
 import { loadPath, RunError, toRunError } from "../../runner/recipe-runner.js";
 import { formatDiagnostic } from "../diagnostics-output.js";
@@ -30,7 +31,7 @@ export function interferenceRequests(graph: Graph, all: boolean): Request[] {
     if (models.some((m) => m === null) || base === null) {
       throw new RunError(`${e.origin.file}:${e.origin.line}:${e.origin.column}: interference() reads model folders: pass models declared with model(...)`);
     }
-    out.push({ title: `${displayPath(e.origin.file)}:${e.origin.line}: interference()`, options: { models: models as string[], base, density: e.density, by: e.by } });
+    out.push({ title: `${displayPath(e.origin.file)}:${e.origin.line}: interference()`, options: { models: models as string[], base, density: e.density, by: e.by, spectral: e.spectral } });
   }
   if (!all) return out;
   for (const node of graph.nodes) {
@@ -40,7 +41,7 @@ export function interferenceRequests(graph: Graph, all: boolean): Request[] {
     if (models.some((m) => m === null) || base === null) continue;
     out.push({
       title: `${displayPath(node.origin.file)}:${node.origin.line}: ${node.method}()`,
-      options: { models: models as string[], base, density: densityOf(node), by: "layer", pcb: node.method === "pcb" ? pcbOf(node) : null },
+      options: { models: models as string[], base, density: densityOf(node), by: "layer", pcb: node.method === "pcb" ? pcbOf(node) : null, spectral: SPECTRAL_METHODS.has(node.method) },
     });
   }
   return out;
@@ -82,11 +83,13 @@ Evaluates the recipe's interference(...) statements only (no merge is run) and p
 per-layer table. By default the report is the fast sampled estimate with confidence
 intervals; --exact reads every element.
   --all          also report on every merge call, with that call's own models and density
+  --spectral     add the spectral interference of the 2-D tensors (overlap of the tasks' top
+                 singular subspaces, TSV); fast (top 16, randomized SVD), exact with --exact
   --html FILE    write a self-contained HTML heat map (several reports: FILE-2.html, ...)
   --svg FILE     write the heat map as SVG
   --json         print the reports as JSON instead of tables`,
   async run(argv) {
-    const { values, positionals } = parseCommandArgs("inspect", argv, { exact: { type: "boolean" }, html: { type: "string" }, svg: { type: "string" }, json: { type: "boolean" }, all: { type: "boolean" } });
+    const { values, positionals } = parseCommandArgs("inspect", argv, { exact: { type: "boolean" }, spectral: { type: "boolean" }, html: { type: "string" }, svg: { type: "string" }, json: { type: "boolean" }, all: { type: "boolean" } });
     const file = positionals[0];
     if (!file || positionals.length > 1) throw new UsageError("inspect takes one recipe file\n" + this.usage);
     if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
@@ -109,7 +112,13 @@ intervals; --exact reads every element.
       const headers = new HeaderCache();
       const reports: Report[] = [];
       for (const r of requests) {
-        const report = await inspectInterference({ ...r.options, mode: values.exact ? "exact" : "sampled", headers, signal: controller.signal });
+        const report = await inspectInterference({
+          ...r.options,
+          mode: values.exact ? "exact" : "sampled",
+          ...(values.spectral ? { spectral: true } : {}),
+          headers,
+          signal: controller.signal,
+        });
         reports.push(report);
         if (!values.json) console.log(`${r.title}\n${renderText(report)}`);
       }

@@ -68,7 +68,7 @@ export class Parallel {
     decodes: readonly PendingDecode[] = [],
     encode: HalfDType | null = null,
   ): Promise<void> {
-    if (!this.worthIt(chunk.length, [...chunkBuffers(chunk), out, ...decodeBuffers(decodes)])) {
+    if (kernel.wholeTensor === true || !this.worthIt(chunk.length, [...chunkBuffers(chunk), out, ...decodeBuffers(decodes)])) {
       decodeAll(decodes);
       kernel.apply(params, stats, chunk, out, ctx);
       if (encode) encodeAll(encode, out);

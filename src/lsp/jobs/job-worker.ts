@@ -28,6 +28,7 @@ async function execute(id: number, job: Job, signal: AbortSignal): Promise<JobRe
       density: job.density,
       by: job.by,
       mode: job.mode,
+      spectral: job.spectral,
       headers,
       signal,
       onProgress: (p) => post({ type: "progress", id, progress: { label: p.tensor, done: p.done, total: p.total } }),

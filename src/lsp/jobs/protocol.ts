@@ -9,6 +9,7 @@ export interface InterferenceJob {
   density: number;
   by: "layer" | "tensor";
   mode: "exact" | "sampled";
+  spectral: boolean;
 }
 
 export interface RunJob {

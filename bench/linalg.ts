@@ -1,0 +1,72 @@
+/**
+ * The spectral kernels' figures (`npm run bench:linalg [-- sizes...]`): matrix products by kernel
+ * (JavaScript loop, ml-matrix, TensorFlow.js WebAssembly), the float64 eigendecomposition, and per
+ * n×n layer of 3 tasks: the fast spectral interference (randomized SVD, top 16), TSV-M, Iso-C and
+ * Iso-CTS. Each figure is the best of `repeats` runs (the machine is shared).
+ */
+import { Matrix as MlMatrix } from "ml-matrix";
+import { multiply, multiplyJs } from "../src/linalg/matmul.js";
+import { type Matrix, setProductKernel, symmetricEigen, useFastProducts, zeros } from "../src/linalg/index.js";
+import { spectralTotals } from "../src/inspect/spectral.js";
+import { isoCMerge, isoCtsMerge } from "../src/methods/iso.js";
+import { tsvMerge } from "../src/methods/tsv.js";
+import { Random } from "../src/util/random.js";
+
+function gaussian(rows: number, cols: number, seed: number): Matrix {
+  const rng = new Random(seed);
+  const a = zeros(rows, cols);
+  for (let i = 0; i < a.data.length; i++) a.data[i] = rng.normal();
+  return a;
+}
+
+function best(repeats: number, f: () => void): number {
+  let min = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < repeats; r++) {
+    const t = performance.now();
+    f();
+    min = Math.min(min, (performance.now() - t) / 1000);
+  }
+  return min;
+}
+
+const line = (label: string, seconds: number, flops?: number): void =>
+  console.log(`${label.padEnd(44)} ${seconds.toFixed(3).padStart(9)} s${flops ? `  ${(flops / seconds / 1e9).toFixed(2)} GFLOP/s` : ""}`);
+
+export async function benchLinalg(sizes: number[], methodSizes: number[], repeats = 2): Promise<void> {
+  const n = 1024;
+  const a = gaussian(n, n, 1);
+  const b = gaussian(n, n, 2);
+  const flops = 2 * n ** 3;
+  line(`product ${n}³, JavaScript float64 loop`, best(1, () => multiplyJs(a, b)), flops);
+  const ma = new MlMatrix(n, n);
+  const mb = new MlMatrix(n, n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) (ma.set(i, j, a.data[i * n + j]!), mb.set(i, j, b.data[i * n + j]!));
+  line(`product ${n}³, ml-matrix`, best(1, () => ma.mmul(mb)), flops);
+  console.log(`TensorFlow.js backend: ${await useFastProducts()}`);
+  for (const s of sizes) {
+    const x = gaussian(s, s, 3);
+    line(`product ${s}³, TensorFlow.js`, best(repeats, () => multiply(x, x)), 2 * s ** 3);
+  }
+  for (const s of [256, 512, n]) {
+    const g = multiply(gaussian(s, s, 4), gaussian(s, s, 4), true, false);
+    line(`symmetric eigendecomposition ${s} (ml-matrix)`, best(1, () => symmetricEigen(g)));
+  }
+  for (const s of sizes) {
+    const tasks = [0, 1, 2].map((i) => gaussian(s, s, 10 + i));
+    line(`spectral interference, fast, ${s}² × 3 tasks`, best(repeats, () => spectralTotals(tasks, false)));
+  }
+  for (const s of methodSizes) {
+    const tasks = [0, 1, 2].map((i) => gaussian(s, s, 20 + i));
+    const sum = zeros(s, s);
+    for (const t of tasks) for (let j = 0; j < sum.data.length; j++) sum.data[j] += t.data[j]!;
+    line(`iso_c, ${s}² × 3 tasks`, best(1, () => isoCMerge(sum, "auto")));
+    line(`tsv, ${s}² × 3 tasks`, best(1, () => tsvMerge(tasks, { rankShare: null, orthogonalize: true, svd: "auto" })));
+    line(`iso_cts, ${s}² × 3 tasks`, best(1, () => isoCtsMerge(tasks, 0.8, "auto")));
+  }
+  setProductKernel("js");
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2).map(Number).filter((x) => x > 0);
+  await benchLinalg(args.length ? args : [1024, 2048, 4096], [1024]);
+}

@@ -1,0 +1,12 @@
+/** Dense linear algebra for the spectral methods and the spectral interference report. */
+export type { Matrix } from "./matrix.js";
+export type { Svd } from "./eigen.js";
+export type { SvdMode } from "./svd.js";
+export { zeros, fromArray, transpose, columns, hconcat, scaleColumns, frobenius, distance } from "./matrix.js";
+export { multiply, useFastProducts, productKernel, setProductKernel, type ProductKernel } from "./matmul.js";
+export { exactSvd, symmetricEigen } from "./eigen.js";
+export { gramSvd } from "./gram-svd.js";
+export { randomizedSvd, type RandomizedOptions } from "./randomized-svd.js";
+export { truncatedSvd, leadingSvd, fullSvd, EXACT_LIMIT } from "./svd.js";
+export { polarFactor, polarOf } from "./polar.js";
+export { orthonormalBasis } from "./orthonormal.js";

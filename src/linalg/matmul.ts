@@ -1,0 +1,85 @@
+/**
+ * Matrix products, the bulk of the spectral methods' work. Measured on this project's 2-core
+ * machine (bench/linalg.ts): TensorFlow.js's WebAssembly backend (XNNPACK, SIMD) multiplies two
+ * 1024×1024 matrices about 25× faster than a plain JavaScript loop or ml-matrix, so products go to
+ * TensorFlow.js when it is started (float32 products, as PyTorch's on float32 weights), and to the
+ * JavaScript loop (float64) otherwise. `useFastProducts` starts it; the small factorizations stay
+ * in float64 (svd.ts).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { type Matrix, transpose, zeros } from "./matrix.js";
+
+export type ProductKernel = "tfjs" | "js";
+
+let kernel: ProductKernel = "js";
+let starting: Promise<ProductKernel> | null = null;
+
+/** The kernel products use now. */
+export function productKernel(): ProductKernel {
+  return kernel;
+}
+
+/** Forces a kernel (benchmarks and tests); "tfjs" needs `useFastProducts` to have succeeded. */
+export function setProductKernel(k: ProductKernel): void {
+  if (k === "tfjs" && tf.engine().backendName == null) throw new Error("TensorFlow.js has no active backend: call useFastProducts() first");
+  kernel = k;
+}
+
+/**
+ * Sends products to TensorFlow.js: its active backend when one runs (the tfjs engine's device), or
+ * else its WebAssembly backend. Falls back to JavaScript when that cannot start (no package).
+ */
+export function useFastProducts(): Promise<ProductKernel> {
+  starting ??= (async (): Promise<ProductKernel> => {
+    try {
+      if (tf.engine().backendName == null) {
+        tf.env().set("PROD", true);
+        await import("@tensorflow/tfjs-backend-wasm");
+        if (!(await tf.setBackend("wasm"))) return (kernel = "js");
+        await tf.ready();
+      }
+      return (kernel = "tfjs");
+    } catch {
+      return (kernel = "js");
+    }
+  })();
+  return starting;
+}
+
+/** op(a)·op(b), op transposing when asked. */
+export function multiply(a: Matrix, b: Matrix, transA = false, transB = false): Matrix {
+  const m = transA ? a.cols : a.rows;
+  const k = transA ? a.rows : a.cols;
+  const k2 = transB ? b.cols : b.rows;
+  const n = transB ? b.rows : b.cols;
+  if (k !== k2) throw new Error(`multiply: inner dimensions ${k} and ${k2} differ`);
+  if (m === 0 || n === 0 || k === 0) return zeros(m, n);
+  // Transposed operands are laid out first: the wasm backend's transposed products are 10× slower.
+  const x = transA ? transpose(a) : a;
+  const y = transB ? transpose(b) : b;
+  if (kernel === "tfjs") {
+    const values = tf.tidy(() => tf.matMul(tf.tensor2d(Float32Array.from(x.data), [x.rows, x.cols]), tf.tensor2d(Float32Array.from(y.data), [y.rows, y.cols])).dataSync() as Float32Array);
+    return { rows: m, cols: n, data: Float64Array.from(values) };
+  }
+  return multiplyJs(x, y);
+}
+
+/** a·b in float64, row by row (i-k-j: the inner loop runs along rows of b and of the result). */
+export function multiplyJs(a: Matrix, b: Matrix): Matrix {
+  const { rows: m, cols: k } = a;
+  const n = b.cols;
+  const out = zeros(m, n);
+  const c = out.data;
+  const ad = a.data;
+  const bd = b.data;
+  for (let i = 0; i < m; i++) {
+    const ci = i * n;
+    for (let p = 0; p < k; p++) {
+      const av = ad[i * k + p]!;
+      if (av === 0) continue;
+      const bp = p * n;
+      for (let j = 0; j < n; j++) c[ci + j] += av * bd[bp + j]!;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,115 @@
+/**
+ * Isotropic merging (Marczak et al., ICML 2025), per 2-D tensor as the authors' `iso_c` / `iso_cts`.
+ *
+ * `iso_c(m..., base, alpha: 1.0)`: the task sum Δ = Σδᵢ = U·Σ·Vᵀ with its spectrum flattened to the
+ * mean singular value σ̄ (over all r = min(rows, cols) values): base + α·σ̄·U·Vᵀ.
+ *
+ * `iso_cts(m..., base, alpha: 1.0, common_space_fraction: 0.8)`: a common subspace, the top k of Δ,
+ * with k = ⌊r·f⌋ adjusted so that the rest divides evenly, r − k = round((r − ⌊r·f⌋)/T)·T (Python's
+ * round); each task contributes s = (r − k)/T directions, the top ones of its matrix with the common
+ * subspace projected out, δᵢ − U_c·U_cᵀ·δᵢ. The [task-specific …, common] vectors are orthogonalised
+ * (polar factors) and the result is base + α·σ̄·U⊥·V⊥ᵀ, σ̄ the mean of the kept singular values.
+ *
+ * Other tensors: spectral.ts.
+ */
+import { type Matrix, columns, fullSvd, hconcat, multiply, polarFactor, polarOf, leadingSvd, zeros } from "../linalg/index.js";
+import type { MethodKernel } from "./method.js";
+import { ParamError } from "./param-reader.js";
+import { SPECTRAL_KERNEL, type SpectralParams, addScaled, matrixShape, meanTaskInto, pythonRound, readSpectral, taskMatrix, taskSum } from "./shared/spectral.js";
+import type { ChunkInputs, KernelContext } from "./method.js";
+
+function mean(s: ArrayLike<number>, count: number): number {
+  let sum = 0;
+  for (let i = 0; i < s.length; i++) sum += s[i]!;
+  return count > 0 ? sum / count : 0;
+}
+
+function scaled(m: Matrix, k: number): Matrix {
+  return { rows: m.rows, cols: m.cols, data: m.data.map((x) => x * k) };
+}
+
+/** Iso-C's task matrix σ̄·U·Vᵀ of Δ = Σδᵢ (before α). */
+export function isoCMerge(sum: Matrix, svd: SpectralParams["svd"]): Matrix {
+  const d = fullSvd(sum, svd);
+  return scaled(polarOf(d), mean(d.s, Math.min(sum.rows, sum.cols)));
+}
+
+/** The common-subspace size k and per-task size s of Iso-CTS for short side r and T tasks. */
+export function isoCtsSplit(r: number, tasks: number, fraction: number): { common: number; perTask: number } {
+  const first = Math.floor(r * fraction);
+  let specific = pythonRound((r - first) / tasks) * tasks;
+  // Where the rounding would need more directions than remain (r tiny), round down instead.
+  if (specific > r) specific = Math.floor((r - first) / tasks) * tasks;
+  return { common: r - specific, perTask: specific / tasks };
+}
+
+/** Iso-CTS's task matrix (before α). */
+export function isoCtsMerge(tasks: readonly Matrix[], fraction: number, svd: SpectralParams["svd"]): Matrix {
+  const { rows, cols } = tasks[0]!;
+  const r = Math.min(rows, cols);
+  const { common, perTask } = isoCtsSplit(r, tasks.length, fraction);
+  const sum = zeros(rows, cols);
+  for (const t of tasks) for (let j = 0; j < sum.data.length; j++) sum.data[j] += t.data[j]!;
+  const c = leadingSvd(sum, common, svd);
+  const us: Matrix[] = [];
+  const vs: Matrix[] = [];
+  const ss: number[] = [];
+  if (perTask > 0) {
+    tasks.forEach((t) => {
+      // δᵢ − U_c·(U_cᵀ·δᵢ): the task's matrix outside the common subspace.
+      const inside = multiply(c.u, multiply(c.u, t, true, false));
+      const rest: Matrix = { rows, cols, data: t.data.map((x, j) => x - inside.data[j]!) };
+      const d = leadingSvd(rest, perTask, svd);
+      us.push(columns(d.u, 0, Math.min(perTask, d.u.cols)));
+      vs.push(columns(d.v, 0, Math.min(perTask, d.v.cols)));
+      ss.push(...d.s.slice(0, perTask));
+    });
+  }
+  us.push(c.u);
+  vs.push(c.v);
+  ss.push(...c.s);
+  const u = polarFactor(hconcat(us), svd);
+  const v = polarFactor(hconcat(vs), svd);
+  return scaled(multiply(u, v, false, true), mean(ss, r));
+}
+
+interface IsoCtsParams extends SpectralParams {
+  fraction: number;
+}
+
+function spectralApply(merge: (chunk: ChunkInputs, rows: number, cols: number) => Matrix) {
+  return (params: SpectralParams, _stats: null, chunk: ChunkInputs, out: Float32Array, ctx: KernelContext): void => {
+    const shape = matrixShape(chunk, ctx);
+    if (!shape) return meanTaskInto(chunk, params.alpha, out);
+    addScaled(chunk, params.alpha, merge(chunk, shape.rows, shape.cols), out);
+  };
+}
+
+export const isoCKernel: MethodKernel<SpectralParams, null> = {
+  name: "iso_c",
+  ...SPECTRAL_KERNEL,
+  parseParams(params, inputCount) {
+    if (inputCount < 1) throw new ParamError("iso_c needs at least 1 model");
+    return readSpectral(params, "iso_c").common;
+  },
+  apply(params, stats, chunk, out, ctx) {
+    spectralApply((ch, rows, cols) => isoCMerge(taskSum(ch, rows, cols), params.svd))(params, stats, chunk, out, ctx);
+  },
+};
+
+export const isoCtsKernel: MethodKernel<IsoCtsParams, null> = {
+  name: "iso_cts",
+  ...SPECTRAL_KERNEL,
+  parseParams(params, inputCount) {
+    if (inputCount < 1) throw new ParamError("iso_cts needs at least 1 model");
+    const { reader, common } = readSpectral(params, "iso_cts");
+    const fraction = reader.number("common_space_fraction", 0.8);
+    reader.inRange("common_space_fraction", fraction, 0, 1);
+    return { ...common, fraction };
+  },
+  apply(params, stats, chunk, out, ctx) {
+    const merge = (ch: ChunkInputs, rows: number, cols: number): Matrix =>
+      isoCtsMerge(ch.inputs.map((_, i) => taskMatrix(ch, i, rows, cols)), params.fraction, params.svd);
+    spectralApply(merge)(params, stats, chunk, out, ctx);
+  },
+};
