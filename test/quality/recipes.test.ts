@@ -20,10 +20,10 @@ test("a grid is the product of its coefficient lists, first key slowest", () => 
   assert.equal(pointSlug({ ratio: 0.05, lambda: 0.7 }), "r0.05_l0.7");
 });
 
-test("the compared methods: averaging, task arithmetic, TIES and PCB in both scopes on a grid, and per tensor with CMA-ES (two seeds)", () => {
+test("the compared methods: averaging, task arithmetic, TIES and PCB in both scopes and the SVD-based methods on a grid, TIES and PCB per tensor with CMA-ES (two seeds)", () => {
   assert.deepEqual(
     DEFAULT_METHODS.map((m) => `${m.fn}/${m.fixed.scope ?? "-"}${m.evolve ? `/cmaes${m.evolve.seed}` : ""}`),
-    ["linear/-", "task_arithmetic/-", "ties/tensor", "ties/global", "pcb/tensor", "pcb/global", "ties/tensor/cmaes1", "pcb/tensor/cmaes1", "ties/tensor/cmaes2", "pcb/tensor/cmaes2"],
+    ["linear/-", "task_arithmetic/-", "ties/tensor", "ties/global", "pcb/tensor", "pcb/global", "tsv/-", "iso_c/-", "iso_cts/-", "ties/tensor/cmaes1", "pcb/tensor/cmaes1", "ties/tensor/cmaes2", "pcb/tensor/cmaes2"],
   );
 });
 
