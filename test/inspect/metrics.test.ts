@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspectInterference } from "../../src/inspect/inspect.js";
@@ -16,6 +16,7 @@ const close = (actual: Estimate | number | null | undefined, expected: number, w
 /** Base all zeros, so the stored values are the deltas themselves (dyadic: exact in float32). */
 function family(tensors: Record<string, { shape: number[]; a: number[]; b: number[] }>): { base: string; models: string[] } {
   const dir = mkdtempSync(join(tmpdir(), "inspect-metrics-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   const pick = (f: (t: { a: number[]; b: number[] }) => number[]) =>
     Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, { shape: t.shape, data: f(t) }]));
   return {

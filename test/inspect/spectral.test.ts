@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspectInterference } from "../../src/inspect/inspect.js";
@@ -70,6 +70,7 @@ test("spectral overlap is 0 for tasks on orthogonal subspaces and 1 for the same
 
 test("interference(spectral: true): a column per layer (ratio of sums), n/a for 1-D and embedding tensors, in every view", async () => {
   const dir = mkdtempSync(join(tmpdir(), "inspect-spectral-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   const [rows, cols] = [10, 8];
   const names = ["model.layers.0.self_attn.q_proj.weight", "model.layers.0.mlp.up_proj.weight", "model.layers.1.self_attn.q_proj.weight"];
   const model = (seed: number) => ({

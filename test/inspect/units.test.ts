@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { classifyTensor, groupOf } from "../../src/inspect/groups.js";
@@ -98,6 +98,7 @@ test("normal and Student quantiles, normal CDF", () => {
 
 function tinyFamily(shapes: { base: number[]; task: number[] }): { base: string; models: string[] } {
   const dir = mkdtempSync(join(tmpdir(), "inspect-errors-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   const t = (shape: number[]) => ({ "model.layers.0.mlp.up_proj.weight": { shape, data: new Array(shape.reduce((a, b) => a * b, 1)).fill(0.5) } });
   return { base: writeF32Model(join(dir, "base"), t(shapes.base)), models: [writeF32Model(join(dir, "task"), t(shapes.task))] };
 }
