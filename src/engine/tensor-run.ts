@@ -8,7 +8,7 @@
  */
 import type { Graph, LoadNode, NodeId } from "../graph/graph.js";
 import type { HalfDType } from "../io/index.js";
-import type { ChunkInputs, KernelContext } from "../methods/method.js";
+import { type ChunkInputs, type KernelContext, wholeTensorFor } from "../methods/method.js";
 import type { BoundNode } from "./bound-node.js";
 import type { BufferPool } from "./buffer-pool.js";
 import { EngineAbortedError, EngineError, atOrigin } from "./errors.js";
@@ -65,11 +65,15 @@ export function chunkRanges(shape: readonly number[], numel: number, maxElements
   return out;
 }
 
-/** The chunk size limit of a run: none when a method needs whole tensors (the SVD-based ones). */
-export function chunkLimit(ctx: Pick<RunContext, "bound" | "maxChunkElements">): number {
-  for (const b of ctx.bound.values()) if (b.kernel.wholeTensor) return Number.POSITIVE_INFINITY;
+/**
+ * The chunk size limit of a run, or of one of its tensors: none when a method needs whole tensors
+ * (the SVD-based ones; nuslerp per column on that tensor).
+ */
+export function chunkLimit(ctx: Pick<RunContext, "bound" | "maxChunkElements">, tensor?: string): number {
+  for (const b of ctx.bound.values()) if (wholeTensorFor(b.kernel, tensor === undefined ? undefined : () => b.params(tensor))) return Number.POSITIVE_INFINITY;
   return ctx.maxChunkElements;
 }
+
 
 export function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new EngineAbortedError();
@@ -93,7 +97,7 @@ export class TensorRun {
     readonly tensor: FamilyTensor,
     private readonly prefetch: Prefetch | null = null,
   ) {
-    this.chunks = chunkRanges(tensor.shape, tensor.numel, chunkLimit(ctx));
+    this.chunks = chunkRanges(tensor.shape, tensor.numel, chunkLimit(ctx, tensor.name));
     this.kctx = { scratch: ctx.scratch, tensor: tensor.name, shape: tensor.shape };
   }
 

@@ -432,7 +432,8 @@ export const catalog: readonly FunctionSpec[] = [
       { ...models(2), maxCount: 2, doc: "the two models to interpolate" },
       { ...base, optional: true, doc: "optional: interpolate the task vectors against this model" },
       { ...weights, doc: "one weight per model; t = second / (first + second) (default [1, 1]: t = 0.5)" },
-      { name: "flatten", types: ["Bool"], default: true, doc: "one angle for the whole tensor; false: one angle per row" },
+      { name: "flatten", types: ["Bool"], default: true, doc: "one angle for the whole tensor; false: one angle per row (or per column with row_wise)" },
+      { name: "row_wise", types: ["Bool"], default: false, doc: "with flatten: false, one angle per column: the vectors along the first dimension (mergekit's nuslerp_row_wise)" },
     ],
   },
   {
@@ -525,6 +526,18 @@ export const catalog: readonly FunctionSpec[] = [
       { ...models(1), maxCount: 1, doc: "the model whose close parameters are taken" },
       base,
       { name: "t", types: ["Number"], range: { min: 0, minExclusive: true }, perTensor: true, doc: "sameness threshold: differences below t are taken entirely" },
+    ],
+  },
+  {
+    name: "arcee_fusion",
+    kind: "merge",
+    returns: "Model",
+    summary: "Arcee Fusion: keep the base except where the model differs most, by importance above a dynamic threshold (mergekit's arcee_fusion).",
+    formula: "I = |m − base|·KL(softmax(m) ‖ softmax(base)) per row; τ = median(I) + 1.5·(q₃ − q₁); base + (m − base)·[I ≥ τ]",
+    params: [
+      { ...models(1), maxCount: 1, doc: "the model fused into the base" },
+      base,
+      { name: "seed", types: ["Number"], default: 0, integer: true, range: { min: 0 }, doc: "seed of the quantiles' sample of 1,000,000 elements on larger tensors (as mergekit samples)" },
     ],
   },
   {

@@ -193,8 +193,8 @@ export const METHODS: Record<string, MethodSpec> = {
     maxModels: 2,
     globals: {
       nuslerp_flatten: { ours: "flatten", type: "bool", default: true },
-      // With nuslerp_flatten: true (the default) mergekit ignores it; the translation checks the pair.
-      nuslerp_row_wise: { ours: null, type: "bool", default: false },
+      // One angle per column; with nuslerp_flatten: true (the default) it has no effect, as in mergekit.
+      nuslerp_row_wise: { ours: "row_wise", type: "bool", default: false },
     },
     tensors: { weight },
   },
@@ -224,6 +224,15 @@ export const METHODS: Record<string, MethodSpec> = {
     minModels: 1,
     maxModels: 1,
     globals: { t: { ours: "t", type: "number" } },
+    tensors: {},
+  },
+  arcee_fusion: {
+    ours: "arcee_fusion",
+    fixed: {},
+    base: "required",
+    minModels: 1,
+    maxModels: 1,
+    globals: {},
     tensors: {},
   },
   ram: {
@@ -281,7 +290,6 @@ export const METHODS: Record<string, MethodSpec> = {
 
 /** mergekit methods mergelang does not have, with what to use instead. */
 export const UNSUPPORTED_METHODS: Record<string, string> = {
-  arcee_fusion: "arcee_fusion is not supported",
   core_space: "core_space is not supported",
   task_adapter: "task_adapter is not supported",
   lrp: "lrp is not supported",

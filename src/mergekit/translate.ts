@@ -389,7 +389,6 @@ export class Translator {
           : exactPlan(gp.ours, slots.map((s) => s.slot), expected, u.family!.layerCount, this.globalGuess(name, gp, u) ?? genericPlan(slots.map((s) => s.slot), expected));
       out.push({ name: gp.ours, plan, range: settingRange(u.levels, name, null) });
     }
-    this.checkPairs(method, u, globals);
     const precision = this.computePrecision(method, u);
     if (precision) out.push({ name: "precision", plan: { value: precision, clauses: [] }, range: (this.cfg.dtype ?? this.cfg.method).range });
 
@@ -621,16 +620,6 @@ export class Translator {
           return;
         }
       }
-    }
-  }
-
-  /** Settings mergelang supports only in some combinations. */
-  private checkPairs(method: MethodSpec, u: Unit, globals: Map<string, Expected[] | SettingValue>): void {
-    if (method.ours !== "nuslerp") return;
-    const first = (v: Expected[] | SettingValue | undefined): unknown => (Array.isArray(v) ? v[0] : v);
-    if (first(globals.get("nuslerp_row_wise")) === true && first(globals.get("nuslerp_flatten")) === false) {
-      const range = settingRange(u.levels, "nuslerp_row_wise", null) ?? this.cfg.method.range;
-      this.yaml.error(range, "nuslerp_row_wise: true with nuslerp_flatten: false (one angle per column) is not supported; per-row angles (row_wise: false) and flatten: true are", "mergekit-unsupported");
     }
   }
 

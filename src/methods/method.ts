@@ -87,6 +87,8 @@ export interface MethodKernel<P, S> {
    * methods: their matrix products are parallel on their own).
    */
   readonly wholeTensor?: boolean;
+  /** Like `wholeTensor`, for some parameter values only (nuslerp's per-column angles). */
+  needsWholeTensor?(params: P): boolean;
   /** Started once before a run that uses the kernel (e.g. a faster matrix-product backend). */
   prepare?(): Promise<void>;
   /** Writes the result for one chunk into `out` (`stats` is null for elementwise methods). */
@@ -95,3 +97,8 @@ export interface MethodKernel<P, S> {
 
 /** A kernel whose parameter and statistics types are erased, as the registry stores it. */
 export type AnyMethodKernel = MethodKernel<unknown, unknown>;
+
+/** Whether a kernel needs the whole tensor in one chunk (with its parameters, when known). */
+export function wholeTensorFor(kernel: AnyMethodKernel, params?: () => unknown): boolean {
+  return kernel.wholeTensor === true || (params !== undefined && kernel.needsWholeTensor?.(params()) === true);
+}

@@ -2,6 +2,7 @@
  * Method kernels by name and backend, like TensorFlow.js's kernel registry: one method, one kernel
  * per backend. The CPU kernels are registered here; another backend registers its own.
  */
+import { arceeFusionKernel } from "./arcee-fusion.js";
 import { breadcrumbsKernel } from "./breadcrumbs.js";
 import { dareKernel } from "./dare.js";
 import { dellaKernel } from "./della.js";
@@ -58,6 +59,7 @@ const builtIn = [
   karcherKernel,
   sceKernel,
   nearswapKernel,
+  arceeFusionKernel,
   ramKernel,
   passthroughKernel,
   tsvKernel,

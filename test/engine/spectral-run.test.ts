@@ -1,5 +1,6 @@
-// The SVD-based methods through the engine: whole tensors even when the run chunks by rows, bf16
-// inputs widened, worker threads, and the same merge as the method on arrays in memory.
+// The whole-tensor methods (SVD-based, arcee_fusion, nuslerp per column) through the engine: whole
+// tensors even when the run chunks by rows, worker threads, and the same merge as the method on
+// arrays in memory.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -8,6 +9,7 @@ import { join } from "node:path";
 import { executeGraph } from "../../src/engine/executor.js";
 import { applyMethod } from "../../src/engine/in-memory.js";
 import type { ParamValue } from "../../src/graph/graph.js";
+import type { ResolvedParams } from "../../src/graph/params.js";
 import { GraphBuilder } from "./graph-builder.js";
 import { readAll } from "./compare.js";
 import { writeModel } from "./models.js";
@@ -44,11 +46,11 @@ async function family(): Promise<{ dirs: string[]; tensors: Map<string, Float32A
 
 const ready = family();
 
-async function merge(method: string, params: Record<string, ParamValue>, out: string, opts: { maxChunkElements?: number; threads?: number } = {}): Promise<Map<string, Float32Array>> {
+async function merge(method: string, params: Record<string, ParamValue>, out: string, opts: { maxChunkElements?: number; threads?: number } = {}, taskCount = 3): Promise<Map<string, Float32Array>> {
   const { dirs } = await ready;
   const g = new GraphBuilder();
   const [base, ...tasks] = dirs.map((d) => g.load(d));
-  g.save(g.merge(method, tasks, base!, params), join(tmp, out), base!);
+  g.save(g.merge(method, tasks.slice(0, taskCount), base!, params), join(tmp, out), base!);
   await executeGraph(g.build(), { threads: 1, ...opts });
   return readAll(join(tmp, out));
 }
@@ -71,6 +73,24 @@ for (const [method, params] of [
       got.forEach((x, k) => (err = Math.max(err, Math.abs(x - expected[k]!))));
       assert.ok(err < 1e-5, `${name}: ${err}`);
       assert.deepEqual(chunked.get(name), got, `${name}: chunks and threads change nothing`);
+    }
+  });
+}
+
+const WHOLE_TENSOR_CASES: [string, ResolvedParams, number][] = [
+  ["nuslerp", { flatten: false, row_wise: true, weights: [1, 2] }, 2],
+  ["arcee_fusion", {}, 1],
+];
+for (const [method, params, taskCount] of WHOLE_TENSOR_CASES) {
+  test(`${method} ${JSON.stringify(params)} in the engine: whole tensors, whatever the chunk size and threads`, async () => {
+    const { tensors } = await ready;
+    const whole = await merge(method, params, `${method}-whole`, {}, taskCount);
+    const chunked = await merge(method, params, `${method}-chunked`, { maxChunkElements: 64, threads: 2 }, taskCount);
+    for (const [name, shape] of SHAPES) {
+      const [base, ...models] = tensors.get(name)!;
+      const expected = applyMethod(method, params, models.slice(0, taskCount), base!, name, shape.length === 2 ? shape[1]! : shape[0]!, shape);
+      assert.deepEqual(whole.get(name), expected, `${name}: the engine's merge is the in-memory one`);
+      assert.deepEqual(chunked.get(name), expected, `${name}: chunks and threads change nothing`);
     }
   });
 }

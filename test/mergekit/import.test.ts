@@ -255,8 +255,10 @@ test("Hub ids missing from the cache, missing adapters and unknown methods are e
   }
   const method = errorsOf(["models:", `  - model: ${R}/task_a`, "merge_method: tise"].join("\n"));
   assert.match(method.join("\n"), /3:15 mergekit-invalid: 'tise' is not a mergekit merge method .*did you mean 'ties'/);
+  const core = errorsOf(["models:", `  - model: ${R}/task_a`, "merge_method: core_space"].join("\n"));
+  assert.match(core.join("\n"), /mergekit-unsupported: merge_method: core_space is not supported/);
   const fusion = errorsOf(["models:", `  - model: ${R}/task_a`, "merge_method: arcee_fusion"].join("\n"));
-  assert.match(fusion.join("\n"), /mergekit-unsupported: merge_method: arcee_fusion is not supported/);
+  assert.match(fusion.join("\n"), /merge_method: arcee_fusion needs base_model/);
 });
 
 test("layer ranges are half-open and checked against the models; missing weights and bases are errors", () => {

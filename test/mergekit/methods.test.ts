@@ -2,6 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { applyMethod } from "../../src/engine/in-memory.js";
 import { normals } from "../engine/random.js";
+import { fusionThreshold } from "../../src/methods/arcee-fusion.js";
+import { streamKey } from "../../src/methods/shared/random.js";
 
 const f32 = (xs: number[]): Float32Array => Float32Array.from(xs);
 const close = (actual: Float32Array, expected: number[], tol = 1e-6): void => {
@@ -194,4 +196,18 @@ test("della with density 1 keeps every entry whatever epsilon, as mergekit", () 
   const { base, model } = unitTask(1000);
   const out = applyMethod("della", { density: 1, epsilon: 0.3, consensus: "none", normalize: false }, [model], base, "t", 100);
   assert.deepEqual(out, model);
+});
+
+test("arcee_fusion's threshold on a tensor over 1,000,000 elements comes from a seeded sample of 1,000,000, as mergekit samples", () => {
+  const n = 1_500_000;
+  // Values 0 .. 1 evenly: the exact quartiles are 0.25, 0.5, 0.75 and the threshold 0.5 + 1.5·0.5 = 1.25.
+  const values = Float32Array.from({ length: n }, (_, i) => ((i * 7919) % n) / (n - 1));
+  const sampled = fusionThreshold(values, streamKey(0, "t", 0));
+  // The sample's quartiles are off by about √(q(1 − q)/10⁶) ≈ 0.0005: 0.01 is many deviations.
+  assert.ok(Math.abs(sampled - 1.25) < 0.01, `${sampled}`);
+  assert.equal(fusionThreshold(values, streamKey(0, "t", 0)), sampled, "the same seed gives the same threshold");
+  assert.notEqual(fusionThreshold(values, streamKey(1, "t", 0)), sampled, "another seed draws another sample");
+  // Up to 1,000,000 elements every one is sorted: the elements at ⌊q·(n − 1)⌋.
+  const small = Float32Array.from([5, 1, 4, 2, 3, 9, 0, 7]);
+  assert.equal(fusionThreshold(small, 0), Math.fround(3 + 1.5 * (5 - 1)));
 });

@@ -278,3 +278,89 @@ test("ram takes an entry one task changes whole and averages the entries several
   }
   assert.ok(unique > 0, "some entries are changed by one task only");
 });
+
+/** mergekit's nuslerp on plain vectors: normalised, θ = acos(clamped cosine), linear where colinear. */
+function nuslerpVector(t: number, v0: number[], v1: number[]): number[] {
+  const norm = (v: number[]): number => Math.max(Math.sqrt(v.reduce((s, x) => s + x * x, 0)), 1e-7);
+  const n0 = norm(v0);
+  const n1 = norm(v1);
+  const cos = v0.reduce((s, x, k) => s + (x / n0) * (v1[k]! / n1), 0);
+  const theta = Math.acos(Math.min(1, Math.max(-1, cos)));
+  const sin = Math.sin(theta);
+  if (Math.abs(sin) < 1e-8) return v0.map((x, k) => (1 - t) * x + t * v1[k]!);
+  return v0.map((x, k) => (Math.sin((1 - t) * theta) * x + Math.sin(t * theta) * v1[k]!) / sin);
+}
+
+test("nuslerp with nuslerp_row_wise: true and nuslerp_flatten: false takes one angle per column", async () => {
+  const { out, recipe } = await merge([
+    "models:",
+    "  - model: ${M}/task_a",
+    "    parameters: {weight: 1}",
+    "  - model: ${M}/task_b",
+    "    parameters: {weight: 3}",
+    "merge_method: nuslerp",
+    "base_model: ${M}/base",
+    "parameters: {nuslerp_row_wise: true, nuslerp_flatten: false}",
+    "dtype: float32",
+  ]);
+  assert.match(recipe, /row_wise: true/);
+  const t = 3 / 4;
+  // A [64, 128] matrix: 128 columns of 64; a 1-D norm: one vector.
+  for (const [name, cols] of [["model.layers.1.mlp.down_proj.weight", 128], ["model.norm.weight", 1]] as const) {
+    const b = base.get(name)!;
+    const [da, db] = tasks.slice(0, 2).map((m) => deltaOf(m.get(name)!, b));
+    const want = new Array<number>(b.length);
+    for (let c = 0; c < cols; c++) {
+      const at: number[] = [];
+      for (let j = c; j < b.length; j += cols) at.push(j);
+      const mixed = nuslerpVector(t, at.map((j) => da![j]!), at.map((j) => db![j]!));
+      at.forEach((j, k) => (want[j] = b[j]! + mixed[k]!));
+    }
+    assertClose(out.get(name), want, name, 1e-5);
+  }
+  // Per column is not per row: the same config with nuslerp_row_wise: false differs.
+  const rows = await merge(["models:", "  - model: ${M}/task_a", "    parameters: {weight: 1}", "  - model: ${M}/task_b", "    parameters: {weight: 3}", "merge_method: nuslerp", "base_model: ${M}/base", "parameters: {nuslerp_flatten: false}", "dtype: float32"]);
+  assert.notDeepEqual(rows.out.get("model.layers.1.mlp.down_proj.weight"), out.get("model.layers.1.mlp.down_proj.weight"));
+});
+
+test("arcee_fusion keeps the base except where |m − base|·KL of the row's softmaxes reaches median + 1.5·IQR", async () => {
+  // mergekit's own examples list the base among the models: the other one is fused into it.
+  const { out, recipe } = await merge(["models:", "  - model: ${M}/base", "  - model: ${M}/task_a", "merge_method: arcee_fusion", "base_model: ${M}/base", "dtype: float32"]);
+  assert.match(recipe, /arcee_fusion\(task_a, base: base\)/);
+  const f = Math.fround;
+  for (const [name, row] of [["model.layers.0.self_attn.q_proj.weight", 64], ["model.layers.2.mlp.down_proj.weight", 128], ["model.layers.1.input_layernorm.weight", 64]] as const) {
+    const b = base.get(name)!;
+    const m = tasks[0]!.get(name)!;
+    // The formula in float32 steps, as PyTorch computes it on float32 tensors.
+    const softmax = (x: Float32Array, s: number): number[] => {
+      const xs = Array.from(x.subarray(s, s + row));
+      const max = Math.max(...xs);
+      const e = xs.map((v) => f(Math.exp(v - max)));
+      const sum = f(e.reduce((a, v) => a + v, 0));
+      return e.map((v) => f(f(v / sum) + f(1e-8)));
+    };
+    const importance: number[] = [];
+    for (let s = 0; s < b.length; s += row) {
+      const p = softmax(m, s);
+      const q = softmax(b, s);
+      const kl = f(p.reduce((a, pk, k) => a + f(pk * f(Math.log(f(pk / q[k]!)))), 0));
+      for (let j = s; j < s + row; j++) importance.push(f(Math.abs(f(m[j]! - b[j]!)) * kl));
+    }
+    // Fewer than 1,000,000 elements: mergekit sorts them all and takes the element at ⌊q·(n − 1)⌋.
+    const sorted = [...importance].sort((x, y) => x - y);
+    const quantile = (q: number): number => sorted[Math.floor(q * (sorted.length - 1))]!;
+    const threshold = quantile(0.5) + 1.5 * (quantile(0.75) - quantile(0.25));
+    const got = out.get(name)!;
+    let fused = 0;
+    for (let j = 0; j < b.length; j++) {
+      const take = importance[j]! >= threshold;
+      // An element within float32 rounding of the threshold may go either way.
+      const edge = Math.abs(importance[j]! - threshold) <= 1e-6 * threshold;
+      const want = take ? f(b[j]! + f(m[j]! - b[j]!)) : b[j]!;
+      if (edge) assert.ok(got[j] === b[j] || got[j] === f(b[j]! + f(m[j]! - b[j]!)), `${name}[${j}] at the threshold`);
+      else assert.equal(got[j], want, `${name}[${j}]: ${got[j]} vs mergekit ${want} (importance ${importance[j]}, threshold ${threshold})`);
+      fused += +take;
+    }
+    assert.ok(fused > 0 && fused < b.length / 4, `${name}: ${fused} of ${b.length} elements fused`);
+  }
+});

@@ -30,7 +30,7 @@ export class DeviceTensorRun implements TensorEvaluator {
     readonly tensor: FamilyTensor,
     private readonly prefetch: Prefetch | null,
   ) {
-    this.chunks = chunkRanges(tensor.shape, tensor.numel, chunkLimit(save.ctx));
+    this.chunks = chunkRanges(tensor.shape, tensor.numel, chunkLimit(save.ctx, tensor.name));
   }
 
   private get ctx(): RunContext {

@@ -8,7 +8,7 @@
  * memory, run on the main thread.
  */
 import type { HalfDType } from "../../io/index.js";
-import type { AnyMethodKernel, ChunkInputs, KernelContext } from "../../methods/method.js";
+import { type AnyMethodKernel, type ChunkInputs, type KernelContext, wholeTensorFor } from "../../methods/method.js";
 import { BLOCK } from "../kernels/elementwise.js";
 import { Scratch } from "../kernels/scratch.js";
 import type { StatsRunner } from "../stats-runner.js";
@@ -68,7 +68,7 @@ export class Parallel {
     decodes: readonly PendingDecode[] = [],
     encode: HalfDType | null = null,
   ): Promise<void> {
-    if (kernel.wholeTensor === true || !this.worthIt(chunk.length, [...chunkBuffers(chunk), out, ...decodeBuffers(decodes)])) {
+    if (wholeTensorFor(kernel, () => params) || !this.worthIt(chunk.length, [...chunkBuffers(chunk), out, ...decodeBuffers(decodes)])) {
       decodeAll(decodes);
       kernel.apply(params, stats, chunk, out, ctx);
       if (encode) encodeAll(encode, out);
