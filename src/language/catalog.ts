@@ -165,6 +165,15 @@ const papers = {
 
 const unit: NumberRange = { min: 0, max: 1 };
 
+/** The arithmetic of the methods that can follow PyTorch's 16-bit rounding (mergekit's `dtype`). */
+const precision: ParamSpec = {
+  name: "precision",
+  types: ["String"],
+  default: "f32",
+  choices: ["f32", "bf16", "f16"],
+  doc: "the arithmetic: float32, or each step rounded to bf16/f16 as PyTorch computes on such tensors (mergekit with dtype: bfloat16)",
+};
+
 // Parameters shared by the task-vector methods.
 const models = (min = 1): ParamSpec => ({
   name: "models",
@@ -279,13 +288,7 @@ export const catalog: readonly FunctionSpec[] = [
       models(1),
       weights,
       { name: "normalize", types: ["Bool"], default: true, doc: "divide by the sum of the weights" },
-      {
-        name: "precision",
-        types: ["String"],
-        default: "f32",
-        choices: ["f32", "bf16", "f16"],
-        doc: "the arithmetic: float32 with exact coefficients, or each step rounded to bf16/f16 as PyTorch computes on such tensors (mergekit with dtype: bfloat16)",
-      },
+      precision,
     ],
   },
   {
@@ -538,6 +541,7 @@ export const catalog: readonly FunctionSpec[] = [
       { ...models(1), maxCount: 1, doc: "the model fused into the base" },
       base,
       { name: "seed", types: ["Number"], default: 0, integer: true, range: { min: 0 }, doc: "seed of the quantiles' sample of 1,000,000 elements on larger tensors (as mergekit samples)" },
+      precision,
     ],
   },
   {

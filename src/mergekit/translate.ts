@@ -412,11 +412,12 @@ export class Translator {
   }
 
   /**
-   * mergekit computes in the config's `dtype` (or, without one, the models' own): linear in bf16 or
-   * f16 is written with that precision, so that the numbers are mergekit's, rounding steps included.
+   * mergekit computes in the config's `dtype` (or, without one, the models' own): linear and
+   * arcee_fusion in bf16 or f16 are written with that precision, so that the numbers are mergekit's,
+   * rounding steps included.
    */
   private computePrecision(method: MethodSpec, u: Unit): "bf16" | "f16" | null {
-    if (method.ours !== "linear") return null;
+    if (method.ours !== "linear" && method.ours !== "arcee_fusion") return null;
     const named = this.cfg.dtype?.value.toLowerCase();
     const d = named !== undefined ? (named === "bf16" ? "bf16" : DTYPE_ALIASES[named]) : u.family?.floatDType === "BF16" ? "bf16" : u.family?.floatDType === "F16" ? "f16" : undefined;
     return d === "bf16" || d === "f16" ? d : null;

@@ -323,44 +323,45 @@ test("nuslerp with nuslerp_row_wise: true and nuslerp_flatten: false takes one a
   assert.notDeepEqual(rows.out.get("model.layers.1.mlp.down_proj.weight"), out.get("model.layers.1.mlp.down_proj.weight"));
 });
 
-test("arcee_fusion keeps the base except where |m − base|·KL of the row's softmaxes reaches median + 1.5·IQR", async () => {
-  // mergekit's own examples list the base among the models: the other one is fused into it.
-  const { out, recipe } = await merge(["models:", "  - model: ${M}/base", "  - model: ${M}/task_a", "merge_method: arcee_fusion", "base_model: ${M}/base", "dtype: float32"]);
-  assert.match(recipe, /arcee_fusion\(task_a, base: base\)/);
-  const f = Math.fround;
-  for (const [name, row] of [["model.layers.0.self_attn.q_proj.weight", 64], ["model.layers.2.mlp.down_proj.weight", 128], ["model.layers.1.input_layernorm.weight", 64]] as const) {
-    const b = base.get(name)!;
-    const m = tasks[0]!.get(name)!;
-    // The formula in float32 steps, as PyTorch computes it on float32 tensors.
-    const softmax = (x: Float32Array, s: number): number[] => {
-      const xs = Array.from(x.subarray(s, s + row));
-      const max = Math.max(...xs);
-      const e = xs.map((v) => f(Math.exp(v - max)));
-      const sum = f(e.reduce((a, v) => a + v, 0));
-      return e.map((v) => f(f(v / sum) + f(1e-8)));
-    };
-    const importance: number[] = [];
-    for (let s = 0; s < b.length; s += row) {
-      const p = softmax(m, s);
-      const q = softmax(b, s);
-      const kl = f(p.reduce((a, pk, k) => a + f(pk * f(Math.log(f(pk / q[k]!)))), 0));
-      for (let j = s; j < s + row; j++) importance.push(f(Math.abs(f(m[j]! - b[j]!)) * kl));
+for (const [dtype, r] of [["float32", Math.fround], ["bfloat16", roundBF16]] as const) {
+  test(`arcee_fusion (dtype: ${dtype}) keeps the base except where |m − base|·KL of the row's softmaxes reaches median + 1.5·IQR`, async () => {
+    // mergekit's own examples list the base among the models: the other one is fused into it.
+    const { out, recipe } = await merge(["models:", "  - model: ${M}/base", "  - model: ${M}/task_a", "merge_method: arcee_fusion", "base_model: ${M}/base", `dtype: ${dtype}`]);
+    assert.match(recipe, dtype === "float32" ? /arcee_fusion\(task_a, base: base\)/ : /arcee_fusion\(task_a, base: base, precision: "bf16"\)/);
+    for (const [name, row] of [["model.layers.0.self_attn.q_proj.weight", 64], ["model.layers.2.mlp.down_proj.weight", 128], ["model.layers.1.input_layernorm.weight", 64]] as const) {
+      // The tensors in the config's dtype, and every step rounded to it, as PyTorch computes (its
+      // softmax and sums accumulate in float32 and round the result).
+      const b = Array.from(base.get(name)!, r);
+      const m = Array.from(tasks[0]!.get(name)!, r);
+      const softmax = (x: number[], s: number): number[] => {
+        const xs = x.slice(s, s + row);
+        const max = Math.max(...xs);
+        const e = xs.map((v) => Math.fround(Math.exp(v - max)));
+        const sum = Math.fround(e.reduce((a, v) => a + v, 0));
+        return e.map((v) => r(r(v / sum) + r(1e-8)));
+      };
+      const importance: number[] = [];
+      for (let s = 0; s < b.length; s += row) {
+        const p = softmax(m, s);
+        const q = softmax(b, s);
+        const kl = r(p.reduce((a, pk, k) => a + r(pk * r(Math.log(r(pk / q[k]!)))), 0));
+        for (let j = s; j < s + row; j++) importance.push(r(Math.abs(r(m[j]! - b[j]!)) * kl));
+      }
+      // Fewer than 1,000,000 elements: mergekit sorts them all and takes the element at ⌊q·(n − 1)⌋.
+      const sorted = [...importance].sort((x, y) => x - y);
+      const quantile = (q: number): number => sorted[Math.floor(q * (sorted.length - 1))]!;
+      const threshold = r(quantile(0.5) + r(1.5 * r(quantile(0.75) - quantile(0.25))));
+      const got = out.get(name)!;
+      let fused = 0;
+      for (let j = 0; j < b.length; j++) {
+        const take = importance[j]! >= threshold;
+        const fusedValue = r(b[j]! + r(m[j]! - b[j]!));
+        // An element within float32 rounding of the threshold may go either way.
+        if (Math.abs(importance[j]! - threshold) <= 1e-6 * threshold) assert.ok(got[j] === b[j] || got[j] === fusedValue, `${name}[${j}] at the threshold`);
+        else assert.equal(got[j], take ? fusedValue : b[j], `${name}[${j}]: importance ${importance[j]}, threshold ${threshold}`);
+        fused += +take;
+      }
+      assert.ok(fused > 0 && fused < b.length / 4, `${name}: ${fused} of ${b.length} elements fused`);
     }
-    // Fewer than 1,000,000 elements: mergekit sorts them all and takes the element at ⌊q·(n − 1)⌋.
-    const sorted = [...importance].sort((x, y) => x - y);
-    const quantile = (q: number): number => sorted[Math.floor(q * (sorted.length - 1))]!;
-    const threshold = quantile(0.5) + 1.5 * (quantile(0.75) - quantile(0.25));
-    const got = out.get(name)!;
-    let fused = 0;
-    for (let j = 0; j < b.length; j++) {
-      const take = importance[j]! >= threshold;
-      // An element within float32 rounding of the threshold may go either way.
-      const edge = Math.abs(importance[j]! - threshold) <= 1e-6 * threshold;
-      const want = take ? f(b[j]! + f(m[j]! - b[j]!)) : b[j]!;
-      if (edge) assert.ok(got[j] === b[j] || got[j] === f(b[j]! + f(m[j]! - b[j]!)), `${name}[${j}] at the threshold`);
-      else assert.equal(got[j], want, `${name}[${j}]: ${got[j]} vs mergekit ${want} (importance ${importance[j]}, threshold ${threshold})`);
-      fused += +take;
-    }
-    assert.ok(fused > 0 && fused < b.length / 4, `${name}: ${fused} of ${b.length} elements fused`);
-  }
-});
+  });
+}

@@ -24,3 +24,18 @@ export function roundScalar(precision: Precision, x: number): number {
   roundInPlace(precision, v, 1, new Uint16Array(1));
   return v[0]!;
 }
+
+/**
+ * A function rounding one number to `precision` (float32 rounding for "f32"), reusing one buffer:
+ * for kernels that follow PyTorch's rounding operation by operation.
+ */
+export function scalarRounder(precision: Precision): (x: number) => number {
+  if (precision === "f32") return Math.fround;
+  const v = new Float32Array(1);
+  const bits = new Uint16Array(1);
+  return (x) => {
+    v[0] = x;
+    roundInPlace(precision, v, 1, bits);
+    return v[0]!;
+  };
+}
