@@ -288,7 +288,7 @@ export const catalog: readonly FunctionSpec[] = [
       models(1),
       weights,
       { name: "normalize", types: ["Bool"], default: true, doc: "divide by the sum of the weights" },
-      precision,
+      { ...precision, doc: "the arithmetic: float32 with exact coefficients, or each step rounded to bf16/f16 as PyTorch computes on such tensors (mergekit with dtype: bfloat16)" },
     ],
   },
   {
