@@ -25,6 +25,7 @@ interface Exports {
   hist_high(vals: number, n: number, signed: number, hist: number, touched: number, keep: number, lo: number, span: number, keys: number): number;
   kept: { value: number };
   pcb_betas(d: number, sum: number, out: number, n: number, lo: number, hi: number, min: number, div: number, scale: number, nt: number, c: number, table: number, last: number): number;
+  pcb_merge(n: number, deltas: number, betas: number, params: number, base: number, out: number, len: number, lambda: number): void;
   dare_drop(m: number, b: number, out: number, n: number, key: number, firstLo: number, hiMix: number, density: number, scale: number): void;
   /** ties_<n>_<flags> (ties-wat.ts), for 1 ≤ n ≤ UNROLLED_TIES_MAX. */
   [unrolled: `ties_${number}_${number}`]: (models: number, base: number, out: number, len: number, params: number) => void;
@@ -48,6 +49,21 @@ const TOUCHED = HIST + 4 * 65536; // bins a block touched
 const KEYS = TOUCHED + BLOCK_BYTES; // keys a block kept
 const FAST_CONSTANTS = KEYS + BLOCK_BYTES; // fast-math.ts's constants (float64), then its exp table
 const EXP_TABLE = FAST_CONSTANTS + 8 * 16;
+
+/** Tasks pcbMerge takes at most (a delta and a β block each in the input blocks). */
+export const SIMD_PCB_MAX_TASKS = SIMD_TIES_MAX_INPUTS / 2;
+
+/** One task's block and constants for PCB's final merge (float32 values, as order statistics are). */
+export interface PcbMergeTask {
+  delta: Float32Array;
+  beta: Float32Array;
+  /** The β threshold and max β − threshold (> 0). */
+  lo: number;
+  range: number;
+  clipLo: number;
+  clipHi: number;
+  weight: number;
+}
 
 export const TIES_FLAGS = { count: 1, normalize: 2, deltas: 4, zeroStart: 8 } as const;
 
@@ -87,6 +103,33 @@ export class SimdKernels {
     f32.fill(0, BASE / 4 + length, BASE / 4 + lanes(length));
     const last = FAST_MATH.expTable.length - 1;
     if (this.x.pcb_betas(IN, BASE, OUT, lanes(length), lo, hi, min, div, scale, tasks, FAST_CONSTANTS, EXP_TABLE, last) !== 0) return false;
+    out.set(f32.subarray(OUT / 4, OUT / 4 + length));
+    return true;
+  }
+
+  /**
+   * PCB's final merge of one block (methods/pcb.ts's mergeBlock, equal bits) over the tasks in
+   * `tasks`; returns false (nothing written) for more than SIMD_PCB_MAX_TASKS or constants that
+   * are not float32 values (the kernel compares in float32 lanes).
+   */
+  pcbMerge(tasks: readonly PcbMergeTask[], base: Float32Array, lambda: number, out: Float32Array, length: number): boolean {
+    const { f32, f64, i32 } = this;
+    if (tasks.length > SIMD_PCB_MAX_TASKS || length > BLOCK) return false;
+    const exact = (x: number): boolean => Math.fround(x) === x || Number.isNaN(x);
+    if (!tasks.every((t) => exact(t.lo) && exact(t.range) && exact(t.clipLo) && exact(t.clipHi))) return false;
+    const n = tasks.length;
+    const at = (slot: number): number => IN + slot * BLOCK_BYTES;
+    tasks.forEach((t, i) => {
+      f32.set(t.delta.subarray(0, length), at(i) / 4);
+      f32.set(t.beta.subarray(0, length), at(n + i) / 4);
+      i32[POINTERS / 4 + i] = at(i);
+      i32[POINTERS / 4 + n + i] = at(n + i);
+      const p = PARAMS + 32 * i;
+      f32.set([t.lo, t.range, t.clipLo, t.clipHi], p / 4);
+      f64[(p + 16) / 8] = t.weight;
+    });
+    f32.set(base.subarray(0, length), BASE / 4);
+    this.x.pcb_merge(n, POINTERS, POINTERS + 4 * n, PARAMS, BASE, OUT, lanes(length), lambda);
     out.set(f32.subarray(OUT / 4, OUT / 4 + length));
     return true;
   }

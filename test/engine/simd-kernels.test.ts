@@ -7,11 +7,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { bf16ToF32, f16ToF32, f32ToBF16 } from "../../src/io/dtype.js";
 import { Scratch } from "../../src/engine/kernels/scratch.js";
-import { float32AtLeast, simdKernels, TIES_FLAGS, type SimdKernels } from "../../src/wasm/simd-kernels.js";
+import { float32AtLeast, simdKernels, SIMD_PCB_MAX_TASKS, TIES_FLAGS, type PcbMergeTask, type SimdKernels } from "../../src/wasm/simd-kernels.js";
 import { type TiesParams, tiesMerge } from "../../src/methods/ties.js";
 import { sparseMergeBlock } from "../../src/methods/shared/sparse-merge.js";
 import { dropBlock } from "../../src/methods/dare.js";
-import { taskBetas } from "../../src/methods/pcb.js";
+import { mergeBlock, taskBetas } from "../../src/methods/pcb.js";
 import { streamKey } from "../../src/methods/shared/random.js";
 import { type HistogramPass, KeyList, histogramIntoWith } from "../../src/engine/kernels/order-statistics.js";
 import { awkward, normals, rng } from "./random.js";
@@ -236,6 +236,33 @@ test("WASM PCB betas equal the JavaScript float32 steps (clamps, zero range, tie
   const big = Float32Array.of(0.5, 0.1, NaN, 0);
   const untouched = new Float32Array(4).fill(7);
   assert.equal(k.pcbBetas(big, Float32Array.of(1, 1, 1, 1), 4, 0, 1, 0, 1, 1, 3, untouched), false);
+  assert.deepEqual(untouched, new Float32Array(4).fill(7));
+});
+
+test("WASM PCB merge equals the JavaScript float64 sums (β ties and NaN at the threshold, clipped δ, no tasks), or declines", () => {
+  const k = kernels();
+  const length = 16_379;
+  const f = Math.fround;
+  for (const n of [0, 1, 3, SIMD_PCB_MAX_TASKS]) {
+    const base = awkward(length, 40 + n);
+    const tasks: PcbMergeTask[] = Array.from({ length: n }, (_, i) => {
+      const beta = normals(length, 50 + i, 0.5);
+      const lo = f(0.1 * i);
+      for (let j = 0; j < length; j += 97) beta[j] = j % 2 ? lo : NaN; // ties with the threshold, NaN
+      return { delta: awkward(length, 60 + i), beta, lo, range: f(1.5 + i), clipLo: f(1e-6), clipHi: f(0.02 * (i + 1)), weight: i === 1 ? -0.75 : 1 + i / 3 };
+    });
+    for (const lambda of [1, 0.3]) {
+      const want = new Float32Array(length);
+      const got = new Float32Array(length);
+      mergeBlock(tasks, base, lambda, want, length, new Float64Array(length), new Float64Array(length));
+      assert.ok(k.pcbMerge(tasks, base, lambda, got, length));
+      assertSameBits(got, want, `${n} tasks, λ ${lambda}`);
+    }
+  }
+  const one = { delta: new Float32Array(4), beta: new Float32Array(4), lo: 0.1, range: 1, clipLo: 0, clipHi: 1, weight: 1 };
+  const untouched = new Float32Array(4).fill(7);
+  assert.equal(k.pcbMerge([one], new Float32Array(4), 1, untouched, 4), false, "0.1 is not a float32 value");
+  assert.equal(k.pcbMerge(Array.from({ length: SIMD_PCB_MAX_TASKS + 1 }, () => ({ ...one, lo: 0 })), new Float32Array(4), 1, untouched, 4), false);
   assert.deepEqual(untouched, new Float32Array(4).fill(7));
 });
 
