@@ -9,6 +9,22 @@
 (module
   (memory (export "memory") 64)
 
+;; Non-finite detection (io/non-finite.ts, anyInWords): the OR over $n 32-bit words (a multiple of
+  ;; 4) of (word & $mask) + $add, folded over the four lanes; the caller tests the carry bits.
+  (func (export "nonfinite_words") (param $src i32) (param $n i32) (param $mask i32) (param $add i32) (result i32)
+    (local $i i32) (local $acc v128) (local $m v128) (local $a v128)
+    (local.set $m (i32x4.splat (local.get $mask)))
+    (local.set $a (i32x4.splat (local.get $add)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $acc (v128.or (local.get $acc)
+          (i32x4.add (v128.and (v128.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2)))) (local.get $m)) (local.get $a))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (i32.or (i32.or (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
+      (i32.or (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))
+
   ;; bf16 bits (u16) → float32: the bits shifted into the upper half.
   (func (export "widen_bf16") (param $src i32) (param $dst i32) (param $n i32)
     (local $i i32) (local $v v128)

@@ -18,6 +18,7 @@ interface WasmApi {
 
 interface Exports {
   memory: { buffer: ArrayBuffer };
+  nonfinite_words(src: number, n: number, mask: number, add: number): number;
   widen_bf16(src: number, dst: number, n: number): void;
   widen_f16(src: number, dst: number, n: number): void;
   round_bf16(src: number, dst: number, n: number): void;
@@ -178,6 +179,23 @@ export class SimdKernels {
       }
     }
     return at;
+  }
+
+  /**
+   * The OR over `words` of (word & mask) + add (io/non-finite.ts's wordsCarry), as an unsigned
+   * 32-bit value, equal in the carry bits the caller tests (the zero padding may add `add`'s bits).
+   */
+  nonFiniteWords(words: Uint32Array, mask: number, add: number): number {
+    const { u32 } = this;
+    const size = SIMD_TIES_MAX_INPUTS * BLOCK; // the input blocks, taken as one
+    let acc = 0;
+    for (let s = 0; s < words.length; s += size) {
+      const n = Math.min(size, words.length - s);
+      u32.set(words.subarray(s, s + n), IN / 4);
+      u32.fill(0, IN / 4 + n, IN / 4 + ((n + 3) & ~3));
+      acc |= this.x.nonfinite_words(IN, (n + 3) & ~3, mask | 0, add | 0);
+    }
+    return acc >>> 0;
   }
 
   /** 16-bit float bits → float32, as io/dtype.ts's halfToF32 (also in place, with the same overlap rule). */

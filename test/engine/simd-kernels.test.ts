@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { bf16ToF32, f16ToF32, f32ToBF16 } from "../../src/io/dtype.js";
+import { countNonFinite, wordsCarry } from "../../src/io/non-finite.js";
 import { Scratch } from "../../src/engine/kernels/scratch.js";
 import { float32AtLeast, simdKernels, SIMD_PCB_MAX_TASKS, TIES_FLAGS, type PcbMergeTask, type SimdKernels } from "../../src/wasm/simd-kernels.js";
 import { type TiesParams, tiesMerge } from "../../src/methods/ties.js";
@@ -237,6 +238,33 @@ test("WASM PCB betas equal the JavaScript float32 steps (clamps, zero range, tie
   const untouched = new Float32Array(4).fill(7);
   assert.equal(k.pcbBetas(big, Float32Array.of(1, 1, 1, 1), 4, 0, 1, 0, 1, 1, 3, untouched), false);
   assert.deepEqual(untouched, new Float32Array(4).fill(7));
+});
+
+test("WASM non-finite word scan equals the JavaScript carries, and finds one NaN or Inf anywhere in a large tensor", () => {
+  const k = kernels();
+  const words = new Uint32Array(randomBits(300_001, 71).buffer);
+  // The zero padding may add `add`'s own bits, never a carry: the carry bits are what must agree.
+  for (const [mask, add, carry] of [[0x7f807f80, 0x00800080, 0x80008000], [0x7c007c00, 0x04000400, 0x80008000], [0x7f800000, 0x00800000, 0x80000000]] as const) {
+    for (const n of [1, 5, 16_384 * 16 + 3, words.length]) {
+      for (const at of [0, n - 1]) {
+        const some = words.slice(0, n).map((w) => w & ~mask); // finite everywhere but `at`
+        some[at] = words[at]! | mask;
+        const want = wordsCarry(some, mask, add) & carry;
+        assert.notEqual(want, 0);
+        assert.equal(k.nonFiniteWords(some, mask, add) & carry, want, `${n} words, non-finite at ${at}`);
+        some[at] = 0;
+        assert.equal(k.nonFiniteWords(some, mask, add) & carry, 0, `${n} finite words`);
+      }
+      assert.equal(k.nonFiniteWords(words.subarray(0, n), mask, add) & carry, wordsCarry(words.subarray(0, n), mask, add) & carry, `${n} random words`);
+    }
+  }
+  const bf16 = new Uint16Array(600_003).fill(0x3f80); // 1.0
+  assert.equal(countNonFinite(new Uint8Array(bf16.buffer), "BF16"), 0);
+  for (const [at, bits] of [[599_999, 0x7fc0], [262_144 * 2 + 1, 0xff80], [7, 0x7f80]] as const) {
+    bf16[at] = bits;
+    assert.equal(countNonFinite(new Uint8Array(bf16.buffer), "BF16"), 1, `bits ${bits.toString(16)} at ${at}`);
+    bf16[at] = 0x3f80;
+  }
 });
 
 test("WASM PCB merge equals the JavaScript float64 sums (β ties and NaN at the threshold, clipped δ, no tasks), or declines", () => {
