@@ -174,6 +174,7 @@ export const pcbKernel: MethodKernel<PcbParams, PcbStats> = {
       if (stage === 0) deltaSeries(chunk, start, end, out);
       else blockBetas(blockDeltas(chunk, start, end, ctx), clipsOf(earlier[0]!), end - start, out, ctx.scratch.f32(SUM_SLOT, end - start));
     },
+    deltaStage: (_params, stage) => stage === 0,
     result(_params, _d, n, stages) {
       if (stages.length < 2) return { clip: [], dropLo: new Array<number>(n).fill(0), dropRange: new Array<number>(n).fill(0) };
       return {

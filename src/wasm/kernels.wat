@@ -25,6 +25,18 @@
     (i32.or (i32.or (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
       (i32.or (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))
 
+;; out = f32(a − b) (methods/shared/series.ts, deltaSeries), in place when out is a.
+  (func (export "sub_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $off i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+        (v128.store (i32.add (local.get $out) (local.get $off))
+          (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $off))) (v128.load (i32.add (local.get $b) (local.get $off)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next))))
+
   ;; bf16 bits (u16) → float32: the bits shifted into the upper half.
   (func (export "widen_bf16") (param $src i32) (param $dst i32) (param $n i32)
     (local $i i32) (local $v v128)

@@ -19,6 +19,7 @@ interface WasmApi {
 interface Exports {
   memory: { buffer: ArrayBuffer };
   nonfinite_words(src: number, n: number, mask: number, add: number): number;
+  sub_f32(a: number, b: number, out: number, n: number): void;
   widen_bf16(src: number, dst: number, n: number): void;
   widen_f16(src: number, dst: number, n: number): void;
   round_bf16(src: number, dst: number, n: number): void;
@@ -162,21 +163,40 @@ export class SimdKernels {
    * order-statistics.ts's highMagnitude / highSigned (and their *Keep forms).
    */
   histogramHigh(bits: Uint32Array, signed: boolean, hist: Float64Array, keep: { lo: number; span: number } | null, keys: Uint32Array | null, at: number): number {
-    const { u32 } = this;
     for (let s = 0; s < bits.length; s += BLOCK) {
       const n = Math.min(BLOCK, bits.length - s);
-      u32.set(bits.subarray(s, s + n), IN / 4);
-      const touched = this.x.hist_high(IN, n, signed ? 1 : 0, HIST, TOUCHED, keep ? 1 : 0, keep?.lo ?? 0, keep?.span ?? 0, KEYS);
-      for (let t = TOUCHED / 4, end = t + touched; t < end; t++) {
-        const bin = u32[t]!;
-        hist[bin] += u32[HIST / 4 + bin]!;
-        u32[HIST / 4 + bin] = 0;
-      }
-      if (keep && keys) {
-        const kept = this.x.kept.value;
-        keys.set(u32.subarray(KEYS / 4, KEYS / 4 + kept), at);
-        at += kept;
-      }
+      this.u32.set(bits.subarray(s, s + n), IN / 4);
+      at = this.histogramBlock(n, signed, hist, keep, keys, at);
+    }
+    return at;
+  }
+
+  /** histogramHigh of the float32 deltas f32(model[k] − base[k]), computed in the module's memory. */
+  histogramHighDeltas(model: Float32Array, base: Float32Array, signed: boolean, hist: Float64Array, keep: { lo: number; span: number } | null, keys: Uint32Array | null, at: number): number {
+    const { f32 } = this;
+    for (let s = 0; s < model.length; s += BLOCK) {
+      const n = Math.min(BLOCK, model.length - s);
+      f32.set(model.subarray(s, s + n), IN / 4);
+      f32.set(base.subarray(s, s + n), BASE / 4);
+      this.x.sub_f32(IN, BASE, IN, lanes(n));
+      at = this.histogramBlock(n, signed, hist, keep, keys, at);
+    }
+    return at;
+  }
+
+  /** One block of a histogram pass over the n keys at IN (see histogramHigh). */
+  private histogramBlock(n: number, signed: boolean, hist: Float64Array, keep: { lo: number; span: number } | null, keys: Uint32Array | null, at: number): number {
+    const { u32 } = this;
+    const touched = this.x.hist_high(IN, n, signed ? 1 : 0, HIST, TOUCHED, keep ? 1 : 0, keep?.lo ?? 0, keep?.span ?? 0, KEYS);
+    for (let t = TOUCHED / 4, end = t + touched; t < end; t++) {
+      const bin = u32[t]!;
+      hist[bin] += u32[HIST / 4 + bin]!;
+      u32[HIST / 4 + bin] = 0;
+    }
+    if (keep && keys) {
+      const kept = this.x.kept.value;
+      keys.set(u32.subarray(KEYS / 4, KEYS / 4 + kept), at);
+      at += kept;
     }
     return at;
   }

@@ -14,7 +14,9 @@ import { sparseMergeBlock } from "../../src/methods/shared/sparse-merge.js";
 import { dropBlock } from "../../src/methods/dare.js";
 import { mergeBlock, taskBetas } from "../../src/methods/pcb.js";
 import { streamKey } from "../../src/methods/shared/random.js";
-import { type HistogramPass, KeyList, histogramIntoWith } from "../../src/engine/kernels/order-statistics.js";
+import { type HistogramPass, KeyList, histogramDeltasInto, histogramIntoWith } from "../../src/engine/kernels/order-statistics.js";
+import { deltaSeries } from "../../src/methods/shared/series.js";
+import type { ChunkInputs } from "../../src/methods/method.js";
 import { awkward, normals, rng } from "./random.js";
 
 function kernels(): SimdKernels {
@@ -192,6 +194,29 @@ test("WASM histogram passes (magnitude and signed keys, with kept buckets) equal
         histogramIntoWith(k, pass, values, 5, values.length - 2, got, gotKeys);
         histogramIntoWith(k, pass, values, 0, 5, got, gotKeys); // a second call on the same bins
         histogramIntoWith(null, pass, values, 0, 5, want, wantKeys);
+        assert.deepEqual(got, want, `${mode} bins, keep ${JSON.stringify(keep)}`);
+        assert.deepEqual(gotKeys.view(), wantKeys.view(), `${mode} kept keys`);
+      }
+    }
+  }
+});
+
+test("WASM histogram passes over deltas taken from the inputs equal the JavaScript counts of deltaSeries", () => {
+  const k = kernels();
+  const length = 50_003;
+  const base = awkward(length, 12);
+  for (const model of [randomBits(length, 13), awkward(length, 14), base.map((b, i) => b + normals(1, i, 1e-3)[0]!)]) {
+    const deltas = new Float32Array(length);
+    deltaSeries({ inputs: [model], base, length } as unknown as ChunkInputs, 0, length, [deltas]);
+    for (const mode of ["magnitude", "signed"] as const) {
+      for (const keep of [undefined, { lo: 0x3a00, span: 0x300 }]) {
+        const pass: HistogramPass = keep ? { kind: "high", mode, keep } : { kind: "high", mode };
+        const want = new Float64Array(65536).fill(1);
+        const got = new Float64Array(65536).fill(1);
+        const wantKeys = new KeyList();
+        const gotKeys = new KeyList();
+        histogramIntoWith(null, pass, deltas, 7, length, want, wantKeys);
+        histogramDeltasInto(k, pass, model, base, 7, length, got, gotKeys);
         assert.deepEqual(got, want, `${mode} bins, keep ${JSON.stringify(keep)}`);
         assert.deepEqual(gotKeys.view(), wantKeys.view(), `${mode} kept keys`);
       }
