@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { benchLanguage } from "./language.js";
 import { benchEngine } from "./engine.js";
 import { benchInspect } from "./inspect.js";
-import { benchMethods, formatRow } from "./methods.js";
+import { benchMethods, formatRow, growthLines } from "./methods.js";
 import { peerDir, torchAvailable } from "./peer.js";
 import { loadavg } from "node:os";
 
@@ -50,7 +50,9 @@ async function main(): Promise<void> {
     else if (!torchAvailable()) console.log("methods: PyTorch is not installed (apt-get install -y python3-torch): skipped");
     else {
       console.log(`methods: mergelang ÷ PyTorch, 3 tasks, bf16 (targets: TIES time ≤ 0.1 ×, RSS ≤ 0.5 ×; others < 1 ×); load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
-      benchMethods(peer, work, (row) => console.log(formatRow(row)));
+      const rows = benchMethods(peer, work, (row) => console.log(formatRow(row)));
+      const growth = growthLines(rows);
+      if (growth.length > 0) console.log(["  cost per parameter from the small family to the large one (1.00 × is flat):", ...growth].join("\n"));
       console.log(`  load average at the end ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
     }
   }

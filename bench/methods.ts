@@ -125,3 +125,29 @@ export function formatRow(r: MethodRow): string {
   const t = r.torch;
   return `  ${r.family.padEnd(5)} ${r.method.padEnd(12)} time ${(r.ours.seconds / t.seconds).toFixed(3)} ×, peak RSS ${(r.ours.peakRssMB / t.peakRssMB).toFixed(2)} ×   (mergelang ${ours}; PyTorch ${t.seconds.toFixed(2)} s ${t.peakRssMB.toFixed(0)} MB)`;
 }
+
+/**
+ * How each method's cost per parameter grows from the smallest family to the largest in `rows`:
+ * time and peak RSS per parameter at the large one ÷ at the small one (1.0: flat), for mergelang and
+ * PyTorch. Empty with fewer than two families.
+ */
+export function growthLines(rows: readonly MethodRow[]): string[] {
+  const names = [...new Set(rows.map((r) => r.family))];
+  if (names.length < 2) return [];
+  const small = names[0]!;
+  const large = names[names.length - 1]!;
+  const lines: string[] = [];
+  for (const method of new Set(rows.map((r) => r.method))) {
+    const a = rows.find((r) => r.method === method && r.family === small);
+    const b = rows.find((r) => r.method === method && r.family === large);
+    if (!a || !b) continue;
+    const growth = (x: Measured, y: Measured): string => {
+      const time = y.seconds / b.parameters / (x.seconds / a.parameters);
+      const rss = y.peakRssMB / b.parameters / (x.peakRssMB / a.parameters);
+      return `time/param ${time.toFixed(2)} ×, peak RSS/param ${rss.toFixed(2)} ×`;
+    };
+    const torch = typeof a.torch !== "string" && typeof b.torch !== "string" ? `; PyTorch ${growth(a.torch, b.torch)}` : "";
+    lines.push(`  ${method.padEnd(12)} ${small} → ${large} (${(b.parameters / a.parameters).toFixed(1)} × the parameters): mergelang ${growth(a.ours, b.ours)}${torch}`);
+  }
+  return lines;
+}

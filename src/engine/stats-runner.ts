@@ -133,16 +133,22 @@ export class StatsRunner extends StagedStatistics {
   accumulate(chunk: ChunkInputs, ctx: KernelContext, start = 0, end = chunk.length): void {
     const spec = this.kernel.stats!;
     const n = this.slots.length;
+    const deltas = chunk.base && spec.deltaStage?.(this.params, this.stage) ? chunk.base : null;
     for (let s = start; s < end; s += BLOCK) {
       const e = Math.min(end, s + BLOCK);
-      const out: Float32Array[] = [];
-      for (let i = 0; i < n; i++) out.push(this.series.f32(i, e - s));
-      spec.values(this.params, this.stage, this.earlier, chunk, s, e, out, ctx);
+      let out: Float32Array[] | null = null;
+      const series = (): Float32Array[] => {
+        if (out) return out;
+        out = [];
+        for (let i = 0; i < n; i++) out.push(this.series.f32(i, e - s));
+        spec.values(this.params, this.stage, this.earlier, chunk, s, e, out, ctx);
+        return out;
+      };
       for (let i = 0; i < n; i++) {
         const slot = this.slots[i]!;
         if (slotDone(slot)) continue;
-        if (slot.kind === "select") slot.selector.feed(out[i]!, 0, e - s);
-        else slot.sum += sumOf(out[i]!, e - s);
+        if (slot.kind === "sum") slot.sum += sumOf(series()[i]!, e - s);
+        else if (!(deltas && slot.selector.feedDeltas(chunk.inputs[i]!, deltas, s, e))) slot.selector.feed(series()[i]!, 0, e - s);
       }
     }
   }

@@ -5,6 +5,7 @@
  * (the sign position, cleared by the mask). Only when that bit shows up are the values counted.
  */
 import type { DType } from "./dtype.js";
+import { simdKernels } from "../wasm/simd-kernels.js";
 
 interface Layout {
   /** Bytes per element. */
@@ -24,14 +25,24 @@ export function countsNonFinite(dtype: DType): boolean {
   return LAYOUTS[dtype] !== undefined;
 }
 
-/** Any non-finite value among the whole 32-bit words of `words`, for a layout. */
+/** Words the SIMD kernel takes on: below, the copy into its memory costs more than it saves. */
+const SIMD_MIN_WORDS = 4096;
+
+/** Any non-finite value among the whole 32-bit words of `words`, for a layout (SIMD where it loads). */
 function anyInWords(words: Uint32Array, l: Layout): boolean {
   const mask = l.size === 2 ? (l.exponent | (l.exponent << 16)) >>> 0 : l.exponent;
   const add = l.size === 2 ? (l.lowBit | (l.lowBit << 16)) >>> 0 : l.lowBit;
   const carry = l.size === 2 ? 0x80008000 : 0x80000000;
+  const simd = words.length >= SIMD_MIN_WORDS ? simdKernels() : null;
+  const acc = simd ? simd.nonFiniteWords(words, mask, add) : wordsCarry(words, mask, add);
+  return (acc & carry) !== 0;
+}
+
+/** The OR of (word & mask) + add over `words`: the JavaScript reference of nonFiniteWords. */
+export function wordsCarry(words: Uint32Array, mask: number, add: number): number {
   let acc = 0;
   for (let i = 0; i < words.length; i++) acc |= (words[i]! & mask) + add;
-  return (acc & carry) !== 0;
+  return acc >>> 0;
 }
 
 function countExact(bytes: Uint8Array, l: Layout): number {

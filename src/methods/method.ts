@@ -63,6 +63,11 @@ export interface StatsSpec<P, S> {
     out: Float32Array[],
     ctx: KernelContext,
   ): void;
+  /**
+   * Whether the series of `stage` are the plain deltas f32(inputs[i] − base) (deltaSeries): the
+   * engine then counts their first histogram pass from the inputs inside its SIMD kernel.
+   */
+  deltaStage?(params: P, stage: number): boolean;
   /** The statistics `apply` receives (plain data: it is sent to worker threads). */
   result(params: P, scopeSize: number, inputCount: number, stages: StageResults): S;
 }

@@ -16,7 +16,7 @@
  */
 import { BLOCK } from "../engine/kernels/elementwise.js";
 import { fastExp, fastTanh } from "../engine/kernels/fast-math.js";
-import { simdKernels } from "../wasm/simd-kernels.js";
+import { simdKernels, type PcbMergeTask } from "../wasm/simd-kernels.js";
 import type { ChunkInputs, KernelContext, MethodKernel } from "./method.js";
 import { ParamReader } from "./param-reader.js";
 import { deltaSeries } from "./shared/series.js";
@@ -120,6 +120,32 @@ export function taskBetas(d: Float32Array, sum: Float32Array, length: number, lo
   }
 }
 
+/**
+ * τ = Σ wᵢ·sign(δᵢ)·clip(|δᵢ|)·sᵢ / max(Σ sᵢ, 1e-12), sᵢ = (max(βᵢ, lo) − lo) / range, and
+ * out = base + λ·τ, over one block (num and den: float64 scratch): the reference of the SIMD kernel.
+ */
+export function mergeBlock(tasks: readonly PcbMergeTask[], base: Float32Array, lambda: number, out: Float32Array, len: number, num: Float64Array, den: Float64Array): void {
+  const f = Math.fround;
+  num.fill(0, 0, len);
+  den.fill(0, 0, len);
+  for (const { delta: d, beta, lo, range, clipLo, clipHi, weight: w } of tasks) {
+    for (let k = 0; k < len; k++) {
+      const b = beta[k]!;
+      const scale = f(f((b > lo ? b : lo) - lo) / range);
+      const x = d[k]!;
+      let a = Math.abs(x);
+      a = a < clipLo ? clipLo : a;
+      a = a > clipHi ? clipHi : a;
+      num[k] += w * a * (+(x > 0) - +(x < 0)) * scale; // wᵢ·sign(δ)·clipped |δ|, times the scale
+      den[k] += scale;
+    }
+  }
+  for (let k = 0; k < len; k++) {
+    const dk = den[k]!;
+    out[k] = base[k]! + lambda * (num[k]! / (dk > 1e-12 ? dk : 1e-12));
+  }
+}
+
 function clipsOf(stage: number[][]): PcbClip[] {
   return stage.map(([lo, hi]) => clipOf(lo!, hi!));
 }
@@ -148,6 +174,7 @@ export const pcbKernel: MethodKernel<PcbParams, PcbStats> = {
       if (stage === 0) deltaSeries(chunk, start, end, out);
       else blockBetas(blockDeltas(chunk, start, end, ctx), clipsOf(earlier[0]!), end - start, out, ctx.scratch.f32(SUM_SLOT, end - start));
     },
+    deltaStage: (_params, stage) => stage === 0,
     result(_params, _d, n, stages) {
       if (stages.length < 2) return { clip: [], dropLo: new Array<number>(n).fill(0), dropRange: new Array<number>(n).fill(0) };
       return {
@@ -161,39 +188,22 @@ export const pcbKernel: MethodKernel<PcbParams, PcbStats> = {
     const st = stats!;
     const n = chunk.inputs.length;
     const base = chunk.base!;
-    const f = Math.fround;
     for (let s = 0; s < chunk.length; s += BLOCK) {
       const len = Math.min(chunk.length, s + BLOCK) - s;
       const deltas = blockDeltas(chunk, s, s + len, ctx);
       const betas: Float32Array[] = [];
       for (let i = 0; i < n; i++) betas.push(ctx.scratch.f32(DELTA_SLOT + n + i, len));
       blockBetas(deltas, st.clip, len, betas, ctx.scratch.f32(SUM_SLOT, len));
-      const num = ctx.scratch.f64(0, len).fill(0);
-      const den = ctx.scratch.f64(1, len).fill(0);
+      const tasks: PcbMergeTask[] = [];
       for (let i = 0; i < n; i++) {
         const range = st.dropRange[i]!;
         if (!(range > 0)) continue; // the scale normalisation divides by zero: scale 0
-        const lo = st.dropLo[i]!;
         const { lo: clipLo, hi: clipHi } = st.clip[i]!;
-        const d = deltas[i]!;
-        const beta = betas[i]!;
-        const w = params.weights[i]!;
-        for (let k = 0; k < len; k++) {
-          const b = beta[k]!;
-          const scale = f(f((b > lo ? b : lo) - lo) / range);
-          const x = d[k]!;
-          let a = Math.abs(x);
-          a = a < clipLo ? clipLo : a;
-          a = a > clipHi ? clipHi : a;
-          num[k] += w * a * (+(x > 0) - +(x < 0)) * scale; // wᵢ·sign(δ)·clipped |δ|, times the scale
-          den[k] += scale;
-        }
+        tasks.push({ delta: deltas[i]!, beta: betas[i]!, lo: st.dropLo[i]!, range, clipLo, clipHi, weight: params.weights[i]! });
       }
-      const lambda = params.lambda;
-      for (let k = 0; k < len; k++) {
-        const dk = den[k]!;
-        out[s + k] = base[s + k]! + lambda * (num[k]! / (dk > 1e-12 ? dk : 1e-12));
-      }
+      const b = base.subarray(s, s + len);
+      const o = out.subarray(s, s + len);
+      if (!simdKernels()?.pcbMerge(tasks, b, params.lambda, o, len)) mergeBlock(tasks, b, params.lambda, o, len, ctx.scratch.f64(0, len), ctx.scratch.f64(1, len));
     }
   },
 };

@@ -44,6 +44,7 @@ export const tiesKernel: MethodKernel<TiesParams, TrimThresholds> = {
   stats: {
     stage: (params, stage, scopeSize) => (stage === 0 ? trimSelections(scopeSize, params.density) : null),
     values: (_params, _stage, _earlier, chunk, start, end, out) => deltaSeries(chunk, start, end, out),
+    deltaStage: () => true,
     result: (params, scopeSize, _n, stages) => trimThresholds(scopeSize, params.density, stages),
   },
   apply(params, stats, chunk, out, ctx) {

@@ -9,6 +9,34 @@
 (module
   (memory (export "memory") 64)
 
+;; Non-finite detection (io/non-finite.ts, anyInWords): the OR over $n 32-bit words (a multiple of
+  ;; 4) of (word & $mask) + $add, folded over the four lanes; the caller tests the carry bits.
+  (func (export "nonfinite_words") (param $src i32) (param $n i32) (param $mask i32) (param $add i32) (result i32)
+    (local $i i32) (local $acc v128) (local $m v128) (local $a v128)
+    (local.set $m (i32x4.splat (local.get $mask)))
+    (local.set $a (i32x4.splat (local.get $add)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $acc (v128.or (local.get $acc)
+          (i32x4.add (v128.and (v128.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2)))) (local.get $m)) (local.get $a))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (i32.or (i32.or (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
+      (i32.or (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))
+
+;; out = f32(a − b) (methods/shared/series.ts, deltaSeries), in place when out is a.
+  (func (export "sub_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $off i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+        (v128.store (i32.add (local.get $out) (local.get $off))
+          (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $off))) (v128.load (i32.add (local.get $b) (local.get $off)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next))))
+
   ;; bf16 bits (u16) → float32: the bits shifted into the upper half.
   (func (export "widen_bf16") (param $src i32) (param $dst i32) (param $n i32)
     (local $i i32) (local $v v128)
@@ -326,6 +354,75 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
     (v128.any_true (local.get $bad)))
+
+;; PCB's final merge of one block (methods/pcb.ts, mergeBlock), four elements at a time, over the
+  ;; $n tasks whose scale range is > 0 (the caller leaves the others out), in task order:
+  ;;   s = f32(f32(max(β, lo) − lo) / range)   (β NaN → lo);  a = clamp(|δ|, clipLo, clipHi)
+  ;;   num += ((w·a)·sign δ)·s,  den += s   (float64, from +0; sign δ = ±1 or +0, NaN → +0)
+  ;;   out = f32(b + λ·(num / (den > 1e-12 ? den : 1e-12)))
+  ;; $deltas, $betas: n pointers (i32) each; $params: per task 32 bytes: lo, range, clipLo, clipHi
+  ;; (f32), w (f64), 8 unused.
+  (func (export "pcb_merge") (param $n i32) (param $deltas i32) (param $betas i32) (param $params i32)
+                             (param $base i32) (param $out i32) (param $len i32) (param $lambda f64)
+    (local $i i32) (local $t i32) (local $off i32) (local $p i32) (local $x v128) (local $b v128) (local $s v128)
+    (local $a v128) (local $sg v128) (local $wa v128) (local $nl v128) (local $nh v128) (local $dl v128) (local $dh v128)
+    (local $v v128) (local $lo v128) (local $w v128)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $nl (f64x2.splat (f64.const 0)))
+        (local.set $nh (f64x2.splat (f64.const 0)))
+        (local.set $dl (f64x2.splat (f64.const 0)))
+        (local.set $dh (f64x2.splat (f64.const 0)))
+        (local.set $t (i32.const 0))
+        (block $tasksDone
+          (loop $task
+            (br_if $tasksDone (i32.ge_u (local.get $t) (local.get $n)))
+            (local.set $p (i32.add (local.get $params) (i32.shl (local.get $t) (i32.const 5))))
+            (local.set $x (v128.load (i32.add (i32.load (i32.add (local.get $deltas) (i32.shl (local.get $t) (i32.const 2)))) (local.get $off))))
+            (local.set $b (v128.load (i32.add (i32.load (i32.add (local.get $betas) (i32.shl (local.get $t) (i32.const 2)))) (local.get $off))))
+            (local.set $lo (f32x4.splat (f32.load (local.get $p))))
+            (local.set $s (f32x4.div
+              (f32x4.sub (v128.bitselect (local.get $b) (local.get $lo) (f32x4.gt (local.get $b) (local.get $lo))) (local.get $lo))
+              (f32x4.splat (f32.load offset=4 (local.get $p)))))
+            (local.set $a (f32x4.abs (local.get $x)))
+            (local.set $v (f32x4.splat (f32.load offset=8 (local.get $p))))
+            (local.set $a (v128.bitselect (local.get $v) (local.get $a) (f32x4.lt (local.get $a) (local.get $v))))
+            (local.set $v (f32x4.splat (f32.load offset=12 (local.get $p))))
+            (local.set $a (v128.bitselect (local.get $v) (local.get $a) (f32x4.gt (local.get $a) (local.get $v))))
+            ;; sign δ: +1 where δ > 0, −1 where δ < 0, +0 elsewhere
+            (local.set $sg (v128.or
+              (v128.and (f32x4.gt (local.get $x) (f32x4.splat (f32.const 0))) (f32x4.splat (f32.const 1)))
+              (v128.and (f32x4.lt (local.get $x) (f32x4.splat (f32.const 0))) (f32x4.splat (f32.const -1)))))
+            (local.set $w (f64x2.splat (f64.load offset=16 (local.get $p))))
+            (local.set $nl (f64x2.add (local.get $nl) (f64x2.mul (f64x2.mul (f64x2.mul (local.get $w)
+              (f64x2.promote_low_f32x4 (local.get $a))) (f64x2.promote_low_f32x4 (local.get $sg))) (f64x2.promote_low_f32x4 (local.get $s)))))
+            (local.set $a (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a) (local.get $a)))
+            (local.set $sg (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sg) (local.get $sg)))
+            (local.set $nh (f64x2.add (local.get $nh) (f64x2.mul (f64x2.mul (f64x2.mul (local.get $w)
+              (f64x2.promote_low_f32x4 (local.get $a))) (f64x2.promote_low_f32x4 (local.get $sg)))
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $s) (local.get $s))))))
+            (local.set $dl (f64x2.add (local.get $dl) (f64x2.promote_low_f32x4 (local.get $s))))
+            (local.set $dh (f64x2.add (local.get $dh)
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $s) (local.get $s)))))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $task)))
+        ;; den > 1e-12 ? den : 1e-12 (NaN → 1e-12)
+        (local.set $v (f64x2.splat (f64.const 1e-12)))
+        (local.set $dl (v128.bitselect (local.get $dl) (local.get $v) (f64x2.gt (local.get $dl) (local.get $v))))
+        (local.set $dh (v128.bitselect (local.get $dh) (local.get $v) (f64x2.gt (local.get $dh) (local.get $v))))
+        (local.set $b (v128.load (i32.add (local.get $base) (local.get $off))))
+        (local.set $v (f64x2.splat (local.get $lambda)))
+        (v128.store (i32.add (local.get $out) (local.get $off))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (local.get $b))
+              (f64x2.mul (local.get $v) (f64x2.div (local.get $nl) (local.get $dl)))))
+            (f32x4.demote_f64x2_zero (f64x2.add
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $b) (local.get $b)))
+              (f64x2.mul (local.get $v) (f64x2.div (local.get $nh) (local.get $dh)))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next))))
 
   ;; The same computation unrolled for 1 to 8 models, one function per flag set: ties_<n>_<flags>.
   ;; @splice ties-wat.js unrolledTiesFunctions

@@ -18,6 +18,8 @@ interface WasmApi {
 
 interface Exports {
   memory: { buffer: ArrayBuffer };
+  nonfinite_words(src: number, n: number, mask: number, add: number): number;
+  sub_f32(a: number, b: number, out: number, n: number): void;
   widen_bf16(src: number, dst: number, n: number): void;
   widen_f16(src: number, dst: number, n: number): void;
   round_bf16(src: number, dst: number, n: number): void;
@@ -25,6 +27,7 @@ interface Exports {
   hist_high(vals: number, n: number, signed: number, hist: number, touched: number, keep: number, lo: number, span: number, keys: number): number;
   kept: { value: number };
   pcb_betas(d: number, sum: number, out: number, n: number, lo: number, hi: number, min: number, div: number, scale: number, nt: number, c: number, table: number, last: number): number;
+  pcb_merge(n: number, deltas: number, betas: number, params: number, base: number, out: number, len: number, lambda: number): void;
   dare_drop(m: number, b: number, out: number, n: number, key: number, firstLo: number, hiMix: number, density: number, scale: number): void;
   /** ties_<n>_<flags> (ties-wat.ts), for 1 ≤ n ≤ UNROLLED_TIES_MAX. */
   [unrolled: `ties_${number}_${number}`]: (models: number, base: number, out: number, len: number, params: number) => void;
@@ -48,6 +51,21 @@ const TOUCHED = HIST + 4 * 65536; // bins a block touched
 const KEYS = TOUCHED + BLOCK_BYTES; // keys a block kept
 const FAST_CONSTANTS = KEYS + BLOCK_BYTES; // fast-math.ts's constants (float64), then its exp table
 const EXP_TABLE = FAST_CONSTANTS + 8 * 16;
+
+/** Tasks pcbMerge takes at most (a delta and a β block each in the input blocks). */
+export const SIMD_PCB_MAX_TASKS = SIMD_TIES_MAX_INPUTS / 2;
+
+/** One task's block and constants for PCB's final merge (float32 values, as order statistics are). */
+export interface PcbMergeTask {
+  delta: Float32Array;
+  beta: Float32Array;
+  /** The β threshold and max β − threshold (> 0). */
+  lo: number;
+  range: number;
+  clipLo: number;
+  clipHi: number;
+  weight: number;
+}
 
 export const TIES_FLAGS = { count: 1, normalize: 2, deltas: 4, zeroStart: 8 } as const;
 
@@ -92,6 +110,33 @@ export class SimdKernels {
   }
 
   /**
+   * PCB's final merge of one block (methods/pcb.ts's mergeBlock, equal bits) over the tasks in
+   * `tasks`; returns false (nothing written) for more than SIMD_PCB_MAX_TASKS or constants that
+   * are not float32 values (the kernel compares in float32 lanes).
+   */
+  pcbMerge(tasks: readonly PcbMergeTask[], base: Float32Array, lambda: number, out: Float32Array, length: number): boolean {
+    const { f32, f64, i32 } = this;
+    if (tasks.length > SIMD_PCB_MAX_TASKS || length > BLOCK) return false;
+    const exact = (x: number): boolean => Math.fround(x) === x || Number.isNaN(x);
+    if (!tasks.every((t) => exact(t.lo) && exact(t.range) && exact(t.clipLo) && exact(t.clipHi))) return false;
+    const n = tasks.length;
+    const at = (slot: number): number => IN + slot * BLOCK_BYTES;
+    tasks.forEach((t, i) => {
+      f32.set(t.delta.subarray(0, length), at(i) / 4);
+      f32.set(t.beta.subarray(0, length), at(n + i) / 4);
+      i32[POINTERS / 4 + i] = at(i);
+      i32[POINTERS / 4 + n + i] = at(n + i);
+      const p = PARAMS + 32 * i;
+      f32.set([t.lo, t.range, t.clipLo, t.clipHi], p / 4);
+      f64[(p + 16) / 8] = t.weight;
+    });
+    f32.set(base.subarray(0, length), BASE / 4);
+    this.x.pcb_merge(n, POINTERS, POINTERS + 4 * n, PARAMS, BASE, OUT, lanes(length), lambda);
+    out.set(f32.subarray(OUT / 4, OUT / 4 + length));
+    return true;
+  }
+
+  /**
    * DARE's drop for elements [s, s + len) of one model: kept[k] = δ·([u < density]·scale), u the
    * draw of element first + k of the stream `key` (methods/dare.ts's dropBlock, equal bits).
    */
@@ -118,23 +163,59 @@ export class SimdKernels {
    * order-statistics.ts's highMagnitude / highSigned (and their *Keep forms).
    */
   histogramHigh(bits: Uint32Array, signed: boolean, hist: Float64Array, keep: { lo: number; span: number } | null, keys: Uint32Array | null, at: number): number {
-    const { u32 } = this;
     for (let s = 0; s < bits.length; s += BLOCK) {
       const n = Math.min(BLOCK, bits.length - s);
-      u32.set(bits.subarray(s, s + n), IN / 4);
-      const touched = this.x.hist_high(IN, n, signed ? 1 : 0, HIST, TOUCHED, keep ? 1 : 0, keep?.lo ?? 0, keep?.span ?? 0, KEYS);
-      for (let t = TOUCHED / 4, end = t + touched; t < end; t++) {
-        const bin = u32[t]!;
-        hist[bin] += u32[HIST / 4 + bin]!;
-        u32[HIST / 4 + bin] = 0;
-      }
-      if (keep && keys) {
-        const kept = this.x.kept.value;
-        keys.set(u32.subarray(KEYS / 4, KEYS / 4 + kept), at);
-        at += kept;
-      }
+      this.u32.set(bits.subarray(s, s + n), IN / 4);
+      at = this.histogramBlock(n, signed, hist, keep, keys, at);
     }
     return at;
+  }
+
+  /** histogramHigh of the float32 deltas f32(model[k] − base[k]), computed in the module's memory. */
+  histogramHighDeltas(model: Float32Array, base: Float32Array, signed: boolean, hist: Float64Array, keep: { lo: number; span: number } | null, keys: Uint32Array | null, at: number): number {
+    const { f32 } = this;
+    for (let s = 0; s < model.length; s += BLOCK) {
+      const n = Math.min(BLOCK, model.length - s);
+      f32.set(model.subarray(s, s + n), IN / 4);
+      f32.set(base.subarray(s, s + n), BASE / 4);
+      this.x.sub_f32(IN, BASE, IN, lanes(n));
+      at = this.histogramBlock(n, signed, hist, keep, keys, at);
+    }
+    return at;
+  }
+
+  /** One block of a histogram pass over the n keys at IN (see histogramHigh). */
+  private histogramBlock(n: number, signed: boolean, hist: Float64Array, keep: { lo: number; span: number } | null, keys: Uint32Array | null, at: number): number {
+    const { u32 } = this;
+    const touched = this.x.hist_high(IN, n, signed ? 1 : 0, HIST, TOUCHED, keep ? 1 : 0, keep?.lo ?? 0, keep?.span ?? 0, KEYS);
+    for (let t = TOUCHED / 4, end = t + touched; t < end; t++) {
+      const bin = u32[t]!;
+      hist[bin] += u32[HIST / 4 + bin]!;
+      u32[HIST / 4 + bin] = 0;
+    }
+    if (keep && keys) {
+      const kept = this.x.kept.value;
+      keys.set(u32.subarray(KEYS / 4, KEYS / 4 + kept), at);
+      at += kept;
+    }
+    return at;
+  }
+
+  /**
+   * The OR over `words` of (word & mask) + add (io/non-finite.ts's wordsCarry), as an unsigned
+   * 32-bit value, equal in the carry bits the caller tests (the zero padding may add `add`'s bits).
+   */
+  nonFiniteWords(words: Uint32Array, mask: number, add: number): number {
+    const { u32 } = this;
+    const size = SIMD_TIES_MAX_INPUTS * BLOCK; // the input blocks, taken as one
+    let acc = 0;
+    for (let s = 0; s < words.length; s += size) {
+      const n = Math.min(size, words.length - s);
+      u32.set(words.subarray(s, s + n), IN / 4);
+      u32.fill(0, IN / 4 + n, IN / 4 + ((n + 3) & ~3));
+      acc |= this.x.nonfinite_words(IN, (n + 3) & ~3, mask | 0, add | 0);
+    }
+    return acc >>> 0;
   }
 
   /** 16-bit float bits → float32, as io/dtype.ts's halfToF32 (also in place, with the same overlap rule). */

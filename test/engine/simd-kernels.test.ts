@@ -6,14 +6,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { bf16ToF32, f16ToF32, f32ToBF16 } from "../../src/io/dtype.js";
+import { countNonFinite, wordsCarry } from "../../src/io/non-finite.js";
 import { Scratch } from "../../src/engine/kernels/scratch.js";
-import { float32AtLeast, simdKernels, TIES_FLAGS, type SimdKernels } from "../../src/wasm/simd-kernels.js";
+import { float32AtLeast, simdKernels, SIMD_PCB_MAX_TASKS, TIES_FLAGS, type PcbMergeTask, type SimdKernels } from "../../src/wasm/simd-kernels.js";
 import { type TiesParams, tiesMerge } from "../../src/methods/ties.js";
 import { sparseMergeBlock } from "../../src/methods/shared/sparse-merge.js";
 import { dropBlock } from "../../src/methods/dare.js";
-import { taskBetas } from "../../src/methods/pcb.js";
+import { mergeBlock, taskBetas } from "../../src/methods/pcb.js";
 import { streamKey } from "../../src/methods/shared/random.js";
-import { type HistogramPass, KeyList, histogramIntoWith } from "../../src/engine/kernels/order-statistics.js";
+import { type HistogramPass, KeyList, histogramDeltasInto, histogramIntoWith } from "../../src/engine/kernels/order-statistics.js";
+import { deltaSeries } from "../../src/methods/shared/series.js";
+import type { ChunkInputs } from "../../src/methods/method.js";
 import { awkward, normals, rng } from "./random.js";
 
 function kernels(): SimdKernels {
@@ -198,6 +201,29 @@ test("WASM histogram passes (magnitude and signed keys, with kept buckets) equal
   }
 });
 
+test("WASM histogram passes over deltas taken from the inputs equal the JavaScript counts of deltaSeries", () => {
+  const k = kernels();
+  const length = 50_003;
+  const base = awkward(length, 12);
+  for (const model of [randomBits(length, 13), awkward(length, 14), base.map((b, i) => b + normals(1, i, 1e-3)[0]!)]) {
+    const deltas = new Float32Array(length);
+    deltaSeries({ inputs: [model], base, length } as unknown as ChunkInputs, 0, length, [deltas]);
+    for (const mode of ["magnitude", "signed"] as const) {
+      for (const keep of [undefined, { lo: 0x3a00, span: 0x300 }]) {
+        const pass: HistogramPass = keep ? { kind: "high", mode, keep } : { kind: "high", mode };
+        const want = new Float64Array(65536).fill(1);
+        const got = new Float64Array(65536).fill(1);
+        const wantKeys = new KeyList();
+        const gotKeys = new KeyList();
+        histogramIntoWith(null, pass, deltas, 7, length, want, wantKeys);
+        histogramDeltasInto(k, pass, model, base, 7, length, got, gotKeys);
+        assert.deepEqual(got, want, `${mode} bins, keep ${JSON.stringify(keep)}`);
+        assert.deepEqual(gotKeys.view(), wantKeys.view(), `${mode} kept keys`);
+      }
+    }
+  }
+});
+
 test("WASM DARE drop equals the JavaScript draws and rescaling, also across a 2^32 element index", () => {
   const k = kernels();
   const length = 20_011;
@@ -236,6 +262,60 @@ test("WASM PCB betas equal the JavaScript float32 steps (clamps, zero range, tie
   const big = Float32Array.of(0.5, 0.1, NaN, 0);
   const untouched = new Float32Array(4).fill(7);
   assert.equal(k.pcbBetas(big, Float32Array.of(1, 1, 1, 1), 4, 0, 1, 0, 1, 1, 3, untouched), false);
+  assert.deepEqual(untouched, new Float32Array(4).fill(7));
+});
+
+test("WASM non-finite word scan equals the JavaScript carries, and finds one NaN or Inf anywhere in a large tensor", () => {
+  const k = kernels();
+  const words = new Uint32Array(randomBits(300_001, 71).buffer);
+  // The zero padding may add `add`'s own bits, never a carry: the carry bits are what must agree.
+  for (const [mask, add, carry] of [[0x7f807f80, 0x00800080, 0x80008000], [0x7c007c00, 0x04000400, 0x80008000], [0x7f800000, 0x00800000, 0x80000000]] as const) {
+    for (const n of [1, 5, 16_384 * 16 + 3, words.length]) {
+      for (const at of [0, n - 1]) {
+        const some = words.slice(0, n).map((w) => w & ~mask); // finite everywhere but `at`
+        some[at] = words[at]! | mask;
+        const want = wordsCarry(some, mask, add) & carry;
+        assert.notEqual(want, 0);
+        assert.equal(k.nonFiniteWords(some, mask, add) & carry, want, `${n} words, non-finite at ${at}`);
+        some[at] = 0;
+        assert.equal(k.nonFiniteWords(some, mask, add) & carry, 0, `${n} finite words`);
+      }
+      assert.equal(k.nonFiniteWords(words.subarray(0, n), mask, add) & carry, wordsCarry(words.subarray(0, n), mask, add) & carry, `${n} random words`);
+    }
+  }
+  const bf16 = new Uint16Array(600_003).fill(0x3f80); // 1.0
+  assert.equal(countNonFinite(new Uint8Array(bf16.buffer), "BF16"), 0);
+  for (const [at, bits] of [[599_999, 0x7fc0], [262_144 * 2 + 1, 0xff80], [7, 0x7f80]] as const) {
+    bf16[at] = bits;
+    assert.equal(countNonFinite(new Uint8Array(bf16.buffer), "BF16"), 1, `bits ${bits.toString(16)} at ${at}`);
+    bf16[at] = 0x3f80;
+  }
+});
+
+test("WASM PCB merge equals the JavaScript float64 sums (β ties and NaN at the threshold, clipped δ, no tasks), or declines", () => {
+  const k = kernels();
+  const length = 16_379;
+  const f = Math.fround;
+  for (const n of [0, 1, 3, SIMD_PCB_MAX_TASKS]) {
+    const base = awkward(length, 40 + n);
+    const tasks: PcbMergeTask[] = Array.from({ length: n }, (_, i) => {
+      const beta = normals(length, 50 + i, 0.5);
+      const lo = f(0.1 * i);
+      for (let j = 0; j < length; j += 97) beta[j] = j % 2 ? lo : NaN; // ties with the threshold, NaN
+      return { delta: awkward(length, 60 + i), beta, lo, range: f(1.5 + i), clipLo: f(1e-6), clipHi: f(0.02 * (i + 1)), weight: i === 1 ? -0.75 : 1 + i / 3 };
+    });
+    for (const lambda of [1, 0.3]) {
+      const want = new Float32Array(length);
+      const got = new Float32Array(length);
+      mergeBlock(tasks, base, lambda, want, length, new Float64Array(length), new Float64Array(length));
+      assert.ok(k.pcbMerge(tasks, base, lambda, got, length));
+      assertSameBits(got, want, `${n} tasks, λ ${lambda}`);
+    }
+  }
+  const one = { delta: new Float32Array(4), beta: new Float32Array(4), lo: 0.1, range: 1, clipLo: 0, clipHi: 1, weight: 1 };
+  const untouched = new Float32Array(4).fill(7);
+  assert.equal(k.pcbMerge([one], new Float32Array(4), 1, untouched, 4), false, "0.1 is not a float32 value");
+  assert.equal(k.pcbMerge(Array.from({ length: SIMD_PCB_MAX_TASKS + 1 }, () => ({ ...one, lo: 0 })), new Float32Array(4), 1, untouched, 4), false);
   assert.deepEqual(untouched, new Float32Array(4).fill(7));
 });
 

@@ -121,6 +121,19 @@ export function histogramIntoWith(simd: SimdKernels | null, pass: HistogramPass,
   }
 }
 
+/**
+ * A first ("high") pass over the deltas f32(model[k] − base[k]), k in [start, end), computed inside
+ * the SIMD kernel (no series written): the counts and kept keys histogramIntoWith gives the deltas.
+ */
+export function histogramDeltasInto(simd: SimdKernels, pass: HistogramPass, model: Float32Array, base: Float32Array, start: number, end: number, hist: Float64Array, kept?: KeyList): void {
+  if (pass.kind !== "high") throw new Error("order statistics: deltas are counted in a first pass only");
+  const keep = pass.keep ?? null;
+  if (keep && !kept) throw new Error("order statistics: a pass that keeps keys needs a key list");
+  const keys = keep ? kept!.reserve(end - start) : null;
+  const at = simd.histogramHighDeltas(model.subarray(start, end), base.subarray(start, end), pass.mode === "signed", hist, keep, keys, keep ? kept!.length : 0);
+  if (keep) kept!.length = at;
+}
+
 export class OrderStatisticSelector {
   readonly mode: KeyMode;
   readonly total: number;
@@ -179,13 +192,7 @@ export class OrderStatisticSelector {
         collectKeys(bits, start, end, this.collected!, this.fed, signed);
         break;
       case "high":
-        if (this.keep) {
-          const own = (this.ownKept ??= new KeyList());
-          const before = own.length;
-          histogramInto(this.histogramPass()!, values, start, end, this.high!, own);
-          this.tallyKept(own.length - before);
-        }
-        else histogramInto(this.histogramPass()!, values, start, end, this.high!);
+        this.feedHigh((pass, hist, kept) => histogramInto(pass, values, start, end, hist, kept));
         break;
       case "low":
         if (this.slotBuckets.length === 1) {
@@ -199,6 +206,29 @@ export class OrderStatisticSelector {
     }
     this.fed += end - start;
     if (this.fed > this.total) throw new Error(`order statistics: fed ${this.fed} elements, expected ${this.total}`);
+  }
+
+  /**
+   * Feeds the deltas f32(model[k] − base[k]) for k in [start, end) when the SIMD kernels can take
+   * them from the inputs directly (a first pass; the same counts as `feed` of the deltas); returns
+   * false, having fed nothing, otherwise.
+   */
+  feedDeltas(model: Float32Array, base: Float32Array, start: number, end: number): boolean {
+    const simd = simdKernels();
+    if (this.phase !== "high" || !simd || end <= start) return false;
+    this.feedHigh((pass, hist, kept) => histogramDeltasInto(simd, pass, model, base, start, end, hist, kept));
+    this.fed += end - start;
+    if (this.fed > this.total) throw new Error(`order statistics: fed ${this.fed} elements, expected ${this.total}`);
+    return true;
+  }
+
+  private feedHigh(count: (pass: HistogramPass, hist: Float64Array, kept?: KeyList) => void): void {
+    if (this.keep) {
+      const own = (this.ownKept ??= new KeyList());
+      const before = own.length;
+      count(this.histogramPass()!, this.high!, own);
+      this.tallyKept(own.length - before);
+    } else count(this.histogramPass()!, this.high!);
   }
 
   /** Whether `narrow` can still act: a first pass that has not started. */

@@ -7,7 +7,8 @@
 import type { HalfDType } from "../../io/index.js";
 import type { AnyMethodKernel, ChunkInputs, KernelContext } from "../../methods/method.js";
 import { BLOCK } from "../kernels/elementwise.js";
-import { histogramInto, histogramSize } from "../kernels/order-statistics.js";
+import { histogramDeltasInto, histogramInto, histogramSize } from "../kernels/order-statistics.js";
+import { simdKernels } from "../../wasm/simd-kernels.js";
 import type { Scratch } from "../kernels/scratch.js";
 import { type PassInfo, sumOf } from "../stats-runner.js";
 import { type ClaimRef, forEachClaim } from "./claims.js";
@@ -89,18 +90,26 @@ export function countClaims(
   const sizes = pass.passes.map((p) => (p === null || p.kind === "sum" ? 0 : histogramSize(p)));
   const targets = sizes.map((size, i) => (size === 0 ? null : hists.zeroed(i, size)));
   const keeping = pass.passes.map((p, i) => (p?.kind === "high" && p.keep ? hists.keys(i) : undefined));
+  const simd = simdKernels();
+  const deltas = simd && chunk.base && kernel.stats!.deltaStage?.(params, pass.stage) ? chunk.base : null;
   const elements = forEachClaim(claims, (start, end) => {
     for (let s = start; s < end; s += BLOCK) {
       const e = Math.min(end, s + BLOCK);
       decodeRange(decodes, s, e);
-      const out: Float32Array[] = [];
-      for (let i = 0; i < n; i++) out.push(series.f32(i, e - s));
-      kernel.stats!.values(params, pass.stage, pass.earlier, chunk, s, e, out, ctx);
+      let out: Float32Array[] | null = null;
+      const values = (): Float32Array[] => {
+        if (out) return out;
+        out = [];
+        for (let i = 0; i < n; i++) out.push(series.f32(i, e - s));
+        kernel.stats!.values(params, pass.stage, pass.earlier, chunk, s, e, out, ctx);
+        return out;
+      };
       for (let i = 0; i < n; i++) {
         const p = pass.passes[i]!;
         if (p === null) continue;
-        if (p.kind === "sum") sums![(s / BLOCK) * n + i] = sumOf(out[i]!, e - s);
-        else histogramInto(p, out[i]!, 0, e - s, targets[i]!, keeping[i]);
+        if (p.kind === "sum") sums![(s / BLOCK) * n + i] = sumOf(values()[i]!, e - s);
+        else if (deltas && p.kind === "high") histogramDeltasInto(simd!, p, chunk.inputs[i]!, deltas, s, e, targets[i]!, keeping[i]);
+        else histogramInto(p, values()[i]!, 0, e - s, targets[i]!, keeping[i]);
       }
     }
   });
