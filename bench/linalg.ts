@@ -1,10 +1,11 @@
 /**
  * The spectral kernels' figures (`npm run bench:linalg [-- sizes...]`): matrix products by kernel
- * (JavaScript loop, ml-matrix, TensorFlow.js WebAssembly), the float64 eigendecomposition, and per
+ * (JavaScript loop, ml-matrix, TensorFlow.js WebAssembly), the float64 eigendecomposition (ours
+ * against ml-matrix's), and per
  * n×n layer of 3 tasks: the fast spectral interference (randomized SVD, top 16), TSV-M, Iso-C and
  * Iso-CTS. Each figure is the best of `repeats` runs (the machine is shared).
  */
-import { Matrix as MlMatrix } from "ml-matrix";
+import { EigenvalueDecomposition, Matrix as MlMatrix } from "ml-matrix";
 import { multiply, multiplyJs } from "../src/linalg/matmul.js";
 import { type Matrix, setProductKernel, symmetricEigen, useFastProducts, zeros } from "../src/linalg/index.js";
 import { spectralTotals } from "../src/inspect/spectral.js";
@@ -49,7 +50,10 @@ export async function benchLinalg(sizes: number[], methodSizes: number[], repeat
   }
   for (const s of [256, 512, n]) {
     const g = multiply(gaussian(s, s, 4), gaussian(s, s, 4), true, false);
-    line(`symmetric eigendecomposition ${s} (ml-matrix)`, best(1, () => symmetricEigen(g)));
+    line(`symmetric eigendecomposition ${s} (flat tred2+tql2)`, best(1, () => symmetricEigen(g)));
+    const mg = new MlMatrix(s, s);
+    for (let i = 0; i < s; i++) for (let j = 0; j < s; j++) mg.set(i, j, g.data[i * s + j]!);
+    line(`symmetric eigendecomposition ${s} (ml-matrix)`, best(1, () => new EigenvalueDecomposition(mg, { assumeSymmetric: true })));
   }
   for (const s of sizes) {
     const tasks = [0, 1, 2].map((i) => gaussian(s, s, 10 + i));

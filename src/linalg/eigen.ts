@@ -1,9 +1,10 @@
 /**
- * Small dense factorizations in float64 by ml-matrix (a maintained pure-JavaScript port of JAMA's
- * Householder tridiagonalisation + QL and Golub–Kahan SVD): the symmetric eigendecomposition of
- * Gram matrices and the exact SVD of small matrices.
+ * Small dense factorizations in float64: the symmetric eigendecomposition of Gram matrices (our
+ * flat-array tred2 + tql2, symmetric-eigen.ts) and the exact SVD of small matrices (ml-matrix's
+ * Golub–Kahan, a maintained pure-JavaScript port of JAMA).
  */
-import { EigenvalueDecomposition, Matrix as MlMatrix, SingularValueDecomposition } from "ml-matrix";
+import { Matrix as MlMatrix, SingularValueDecomposition } from "ml-matrix";
+import { symmetricEigenRows } from "./symmetric-eigen.js";
 import type { Matrix } from "./matrix.js";
 
 /** A thin SVD a = U·diag(s)·Vᵀ: U rows×r, V cols×r, s descending, r = min(rows, cols) or the rank kept. */
@@ -31,12 +32,17 @@ function pick(m: MlMatrix, order: readonly number[]): Matrix {
   return { rows, cols, data };
 }
 
-/** Eigenvalues (descending) and eigenvectors (columns) of a symmetric matrix. */
+/** Eigenvalues (descending) and eigenvectors (columns) of a symmetric matrix (symmetric-eigen.ts). */
 export function symmetricEigen(g: Matrix): { values: Float64Array; vectors: Matrix } {
-  const e = new EigenvalueDecomposition(toMl(g), { assumeSymmetric: true });
-  const values = e.realEigenvalues;
-  const order = values.map((_, i) => i).sort((x, y) => values[y]! - values[x]!);
-  return { values: Float64Array.from(order, (i) => values[i]!), vectors: pick(e.eigenvectorMatrix, order) };
+  const n = g.rows;
+  const { d, w } = symmetricEigenRows(g.data, n);
+  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => d[y]! - d[x]!);
+  const data = new Float64Array(n * n);
+  order.forEach((from, j) => {
+    const row = from * n;
+    for (let i = 0; i < n; i++) data[i * n + j] = w[row + i]!;
+  });
+  return { values: Float64Array.from(order, (i) => d[i]!), vectors: { rows: n, cols: n, data } };
 }
 
 /** The exact thin SVD (Golub–Kahan), singular values descending. */
