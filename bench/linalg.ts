@@ -33,7 +33,7 @@ function best(repeats: number, f: () => void): number {
 const line = (label: string, seconds: number, flops?: number): void =>
   console.log(`${label.padEnd(44)} ${seconds.toFixed(3).padStart(9)} s${flops ? `  ${(flops / seconds / 1e9).toFixed(2)} GFLOP/s` : ""}`);
 
-export async function benchLinalg(sizes: number[], methodSizes: number[], repeats = 2): Promise<void> {
+export async function benchLinalg(sizes: number[], methodSizes: number[], eigenSizes: number[] = [], repeats = 2): Promise<void> {
   const n = 1024;
   const a = gaussian(n, n, 1);
   const b = gaussian(n, n, 2);
@@ -48,9 +48,10 @@ export async function benchLinalg(sizes: number[], methodSizes: number[], repeat
     const x = gaussian(s, s, 3);
     line(`product ${s}³, TensorFlow.js`, best(repeats, () => multiply(x, x)), 2 * s ** 3);
   }
-  for (const s of [256, 512, n]) {
+  for (const s of [256, 512, n, ...eigenSizes]) {
     const g = multiply(gaussian(s, s, 4), gaussian(s, s, 4), true, false);
-    line(`symmetric eigendecomposition ${s} (flat tred2+tql2)`, best(1, () => symmetricEigen(g)));
+    line(`symmetric eigendecomposition ${s} (ours, WASM SIMD)`, best(1, () => symmetricEigen(g)));
+    if (s > n) continue; // ml-matrix would take minutes
     const mg = new MlMatrix(s, s);
     for (let i = 0; i < s; i++) for (let j = 0; j < s; j++) mg.set(i, j, g.data[i * s + j]!);
     line(`symmetric eigendecomposition ${s} (ml-matrix)`, best(1, () => new EigenvalueDecomposition(mg, { assumeSymmetric: true })));
@@ -72,5 +73,7 @@ export async function benchLinalg(sizes: number[], methodSizes: number[], repeat
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2).map(Number).filter((x) => x > 0);
-  await benchLinalg(args.length ? args : [1024, 2048, 4096], [1024]);
+  // MERGELANG_BENCH_METHOD_SIZES / _EIGEN_SIZES: the per-layer merges and the larger eigendecompositions.
+  const sizesOf = (name: string, fallback: string): number[] => (process.env[name] ?? fallback).split(",").map(Number).filter((x) => x > 0);
+  await benchLinalg(args.length ? args : [1024, 2048, 4096], sizesOf("MERGELANG_BENCH_METHOD_SIZES", "1024,2048"), sizesOf("MERGELANG_BENCH_EIGEN_SIZES", "2048,4096"));
 }

@@ -4,26 +4,115 @@
  * Float64Array instead of arrays of arrays. The matrix is kept transposed relative to JAMA's
  * loops, so every inner loop walks contiguous memory (JAMA's were written for column-major
  * Fortran) and each eigenvector ends up as a contiguous row; the QL rotations then touch two
- * adjacent rows. Same operations in the same order as JAMA, so the same eigenvalues, about 2× faster
- * than ml-matrix at 1024 (bench/linalg.ts).
+ * adjacent rows. Those inner loops run in WebAssembly SIMD (eigen-kernels.wat, two float64 lanes)
+ * on the module's memory, or as the JavaScript loops below where the module cannot load. Same
+ * operations as JAMA except that dot products sum two partial sums (bench/linalg.ts has the times).
  */
+import { readFileSync } from "node:fs";
+
+/** The inner loops, on element offsets into one Float64Array `m` (matrix, then d, then e). */
+interface Loops {
+  m: Float64Array;
+  rotate(u: number, l: number, n: number, c: number, s: number): void;
+  dot(a: number, b: number, n: number): number;
+  /** y ← y − α·x */
+  axpy(y: number, x: number, n: number, alpha: number): void;
+  /** v ← v − (f·e + g·d) */
+  rank2(v: number, e: number, d: number, n: number, f: number, g: number): void;
+}
+
+function jsLoops(size: number): Loops {
+  const m = new Float64Array(size);
+  return {
+    m,
+    rotate(u, l, n, c, s) {
+      for (let k = 0; k < n; k++) {
+        const h = m[u + k]!;
+        const w = m[l + k]!;
+        m[u + k] = s * w + c * h;
+        m[l + k] = c * w - s * h;
+      }
+    },
+    dot(a, b, n) {
+      let even = 0;
+      let odd = 0;
+      let k = 0;
+      for (; k + 1 < n; k += 2) {
+        even += m[a + k]! * m[b + k]!;
+        odd += m[a + k + 1]! * m[b + k + 1]!;
+      }
+      return even + odd + (k < n ? m[a + k]! * m[b + k]! : 0);
+    },
+    axpy(y, x, n, alpha) {
+      for (let k = 0; k < n; k++) m[y + k] = m[y + k]! - alpha * m[x + k]!;
+    },
+    rank2(v, e, d, n, f, g) {
+      for (let k = 0; k < n; k++) m[v + k] = m[v + k]! - (f * m[e + k]! + g * m[d + k]!);
+    },
+  };
+}
+
+interface WasmExports {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  rotate(u: number, l: number, n: number, c: number, s: number): void;
+  dot(a: number, b: number, n: number): number;
+  axpy(y: number, x: number, n: number, alpha: number): void;
+  rank2(v: number, e: number, d: number, n: number, f: number, g: number): void;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+
+let compiled: object | null | undefined;
+
+/** A fresh instance with room for `size` float64 values, or null without the .wasm file. */
+function wasmLoops(size: number): Loops | null {
+  if (compiled === undefined) {
+    try {
+      const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+      compiled = new api.Module(readFileSync(new URL("./eigen-kernels.wasm", import.meta.url)));
+    } catch {
+      compiled = null; // e.g. a bundle without the .wasm beside it
+    }
+  }
+  if (compiled === null || process.env["MERGELANG_WASM"] === "0") return null;
+  const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  const x = new api.Instance(compiled, {}).exports as WasmExports;
+  const bytes = size * 8;
+  const have = x.memory.buffer.byteLength;
+  if (bytes > have) x.memory.grow(Math.ceil((bytes - have) / 65536));
+  const m = new Float64Array(x.memory.buffer, 0, size);
+  return {
+    m,
+    rotate: (u, l, n, c, s) => x.rotate(u * 8, l * 8, n, c, s),
+    dot: (a, b, n) => x.dot(a * 8, b * 8, n),
+    axpy: (y, xx, n, alpha) => x.axpy(y * 8, xx * 8, n, alpha),
+    rank2: (v, e, d, n, f, g) => x.rank2(v * 8, e * 8, d * 8, n, f, g),
+  };
+}
 
 /** Eigenvalues d (unsorted) and eigenvectors as rows of w (row j belongs to d[j]) of symmetric a (n×n, row-major). */
-export function symmetricEigenRows(a: Float64Array, n: number): { d: Float64Array; w: Float64Array } {
-  const w = Float64Array.from(a);
-  const d = new Float64Array(n);
-  const e = new Float64Array(n);
-  if (n === 0) return { d, w };
-  tridiagonalize(w, d, e, n);
-  diagonalize(w, d, e, n);
-  return { d, w };
+export function symmetricEigenRows(a: Float64Array, n: number, simd = true): { d: Float64Array; w: Float64Array } {
+  if (n === 0) return { d: new Float64Array(0), w: new Float64Array(0) };
+  const size = n * n + 2 * n;
+  const loops = (simd ? wasmLoops(size) : null) ?? jsLoops(size);
+  loops.m.set(a.subarray(0, n * n));
+  tridiagonalize(loops, n);
+  diagonalize(loops, n);
+  return { d: loops.m.slice(n * n, n * n + n), w: loops.m.slice(0, n * n) };
 }
 
 /**
  * tred2: w becomes the accumulated Householder transform (row j = column j of JAMA's V), d the
  * diagonal and e the sub-diagonal (e[0] = 0) of the tridiagonal matrix.
  */
-function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+function tridiagonalize(loops: Loops, n: number): void {
+  const v = loops.m;
+  const D = n * n;
+  const E = D + n;
+  const d = v.subarray(D, E);
+  const e = v.subarray(E, E + n);
   // JAMA's V[r][c] is v[c·n + r] here.
   for (let j = 0; j < n; j++) d[j] = v[j * n + n - 1]!;
   for (let i = n - 1; i > 0; i--) {
@@ -54,10 +143,10 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
         v[i * n + j] = f;
         g = e[j]! + v[j * n + j]! * f;
         const row = j * n;
-        for (let k = j + 1; k <= i - 1; k++) {
-          const x = v[row + k]!;
-          g += x * d[k]!;
-          e[k] = e[k]! + x * f;
+        const len = i - 1 - j;
+        if (len > 0) {
+          g += loops.dot(row + j + 1, D + j + 1, len);
+          loops.axpy(E + j + 1, row + j + 1, len, -f);
         }
         e[j] = g;
       }
@@ -72,7 +161,7 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
         f = d[j]!;
         g = e[j]!;
         const row = j * n;
-        for (let k = j; k <= i - 1; k++) v[row + k] = v[row + k]! - (f * e[k]! + g * d[k]!);
+        loops.rank2(row + j, E + j, D + j, i - j, f, g);
         d[j] = v[row + i - 1]!;
         v[row + i] = 0;
       }
@@ -89,9 +178,8 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
       for (let k = 0; k <= i; k++) d[k] = v[next + k]! / h;
       for (let j = 0; j <= i; j++) {
         const row = j * n;
-        let g = 0;
-        for (let k = 0; k <= i; k++) g += v[next + k]! * v[row + k]!;
-        for (let k = 0; k <= i; k++) v[row + k] = v[row + k]! - g * d[k]!;
+        const g = loops.dot(next, row, i + 1);
+        loops.axpy(row, D, i + 1, g);
       }
     }
     for (let k = 0; k <= i; k++) v[next + k] = 0;
@@ -105,7 +193,9 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
 }
 
 /** tql2: the implicit QL iteration on the tridiagonal (d, e), rotating the rows of w along. */
-function diagonalize(w: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+function diagonalize(loops: Loops, n: number): void {
+  const d = loops.m.subarray(n * n, n * n + n);
+  const e = loops.m.subarray(n * n + n, n * n + 2 * n);
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
   e[n - 1] = 0;
   let f = 0;
@@ -146,14 +236,7 @@ function diagonalize(w: Float64Array, d: Float64Array, e: Float64Array, n: numbe
           c = p / r;
           p = c * d[i]! - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]!);
-          const upper = (i + 1) * n;
-          const lower = i * n;
-          for (let k = 0; k < n; k++) {
-            const hk = w[upper + k]!;
-            const wk = w[lower + k]!;
-            w[upper + k] = s * wk + c * hk;
-            w[lower + k] = c * wk - s * hk;
-          }
+          loops.rotate((i + 1) * n, i * n, n, c, s);
         }
         p = (-s * s2 * c3 * el1 * e[l]!) / dl1;
         e[l] = s * p;

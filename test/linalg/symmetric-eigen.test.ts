@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EigenvalueDecomposition, Matrix as MlMatrix } from "ml-matrix";
 import { type Matrix, multiply, symmetricEigen, zeros } from "../../src/linalg/index.js";
+import { symmetricEigenRows } from "../../src/linalg/symmetric-eigen.js";
 import { Random } from "../../src/util/random.js";
 
 function gaussian(rows: number, cols: number, seed: number): Matrix {
@@ -68,4 +69,13 @@ test("symmetric eigendecomposition of a 1×1 matrix", () => {
   const { values, vectors } = symmetricEigen({ rows: 1, cols: 1, data: Float64Array.of(-3) });
   assert.deepEqual([...values], [-3]);
   assert.deepEqual([...vectors.data].map(Math.abs), [1]);
+});
+
+test("the WebAssembly loops give the JavaScript loops' bits", () => {
+  const a = gaussian(67, 67, 9);
+  const g = multiply(a, a, false, true);
+  const wasm = symmetricEigenRows(g.data, 67, true);
+  const js = symmetricEigenRows(g.data, 67, false);
+  assert.deepEqual(Buffer.from(wasm.d.buffer, wasm.d.byteOffset, wasm.d.byteLength), Buffer.from(js.d.buffer, js.d.byteOffset, js.d.byteLength));
+  assert.deepEqual(Buffer.from(wasm.w.buffer, wasm.w.byteOffset, wasm.w.byteLength), Buffer.from(js.w.buffer, js.w.byteOffset, js.w.byteLength));
 });
