@@ -264,7 +264,7 @@
       (else (local.get $kc))))
 
   ;; A first pass that knows the range [lo, lo + span] of high buckets its ranks probably fall in
-  ;; (order-statistics.ts: rangedMagnitude, rangedSigned): counts the keys below the range (global
+  ;; (order-statistics.ts: rangedHigh): counts the keys below the range (global
   ;; `below`), the keys of each bucket in the range in u32 bins hist[b - lo], and appends those keys
   ;; to $keys in element order; returns their number (the keys above are n − below − kept). No
   ;; 65536-bin scatter: four keys are compared at a time and only keys in the range are stored.

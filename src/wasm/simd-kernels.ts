@@ -205,7 +205,7 @@ export class SimdKernels {
   }
 
   /**
-   * A ranged block (order-statistics.ts's rangedMagnitude / rangedSigned): exact bins for the
+   * A ranged block (order-statistics.ts's rangedHigh): exact bins for the
    * buckets in [lo, lo + span], the keys below the range in bin lo − 1, those above in bin
    * lo + span + 1, and the keys in the range appended to `keys`.
    */

@@ -108,9 +108,7 @@ export function histogramIntoWith(simd: SimdKernels | null, pass: HistogramPass,
     if (!kept) throw new Error("order statistics: a pass that keeps keys needs a key list");
     const keys = kept.reserve(end - start);
     const { lo, span } = pass.keep;
-    kept.length = signed
-      ? rangedSigned(bits, start, end, hist, lo, span, keys, kept.length)
-      : rangedMagnitude(bits, start, end, hist, lo, span, keys, kept.length);
+    kept.length = rangedHigh(bits, start, end, signed, hist, lo, span, keys, kept.length);
   } else if (pass.kind === "high") {
     if (signed) highSigned(bits, start, end, hist);
     else highMagnitude(bits, start, end, hist);
@@ -416,30 +414,12 @@ function keyAtRank(kept: readonly Uint32Array[], bucket: number, rank: number): 
  * buckets in [lo, lo + span]; the keys below the range are counted in bin lo − 1 and those above in
  * bin lo + span + 1 (none exist past the ends of the key space), and the keys in the range are kept.
  */
-export function rangedMagnitude(bits: Uint32Array, start: number, end: number, high: Float64Array, lo: number, span: number, keys: Uint32Array, n: number): number {
-  let below = 0;
-  let above = 0;
-  for (let i = start; i < end; i++) {
-    const k = bits[i]! & 0x7fffffff;
-    const b = k >>> 16;
-    if (b < lo) below++;
-    else if (b - lo > span) above++;
-    else {
-      high[b]++;
-      keys[n++] = k;
-    }
-  }
-  addOutside(high, lo, span, below, above);
-  return n;
-}
-
-/** rangedMagnitude of the signed order keys. */
-export function rangedSigned(bits: Uint32Array, start: number, end: number, high: Float64Array, lo: number, span: number, keys: Uint32Array, n: number): number {
+export function rangedHigh(bits: Uint32Array, start: number, end: number, signed: boolean, high: Float64Array, lo: number, span: number, keys: Uint32Array, n: number): number {
   let below = 0;
   let above = 0;
   for (let i = start; i < end; i++) {
     const x = bits[i]! | 0;
-    const k = (x < 0 ? ~x : x | 0x80000000) >>> 0;
+    const k = signed ? (x < 0 ? ~x : x | 0x80000000) >>> 0 : x & 0x7fffffff;
     const b = k >>> 16;
     if (b < lo) below++;
     else if (b - lo > span) above++;
