@@ -240,6 +240,71 @@
     (global.set $kept (local.get $kc))
     (local.get $t))
 
+;; Keys below the range of the last range_high call.
+  (global $below (export "below") (mut i32) (i32.const 0))
+
+  ;; The key of a float32's bits: |x|'s bits ($signed 0) or the signed order key ($signed 1).
+  (func $order_key (param $x i32) (param $signed i32) (result i32)
+    (select
+      (i32.xor (local.get $x) (i32.or (i32.shr_s (local.get $x) (i32.const 31)) (i32.const 0x80000000)))
+      (i32.and (local.get $x) (i32.const 0x7fffffff))
+      (local.get $signed)))
+
+  ;; One key of range_high: if its bucket is in [lo, lo + span], counts it in hist[bucket - lo] and
+  ;; appends it to $keys; returns the new key count.
+  (func $range_key (param $k i32) (param $lo i32) (param $span i32) (param $hist i32) (param $keys i32) (param $kc i32) (result i32)
+    (local $d i32) (local $p i32)
+    (local.set $d (i32.sub (i32.shr_u (local.get $k) (i32.const 16)) (local.get $lo)))
+    (if (result i32) (i32.le_u (local.get $d) (local.get $span))
+      (then
+        (local.set $p (i32.add (local.get $hist) (i32.shl (local.get $d) (i32.const 2))))
+        (i32.store (local.get $p) (i32.add (i32.load (local.get $p)) (i32.const 1)))
+        (i32.store (i32.add (local.get $keys) (i32.shl (local.get $kc) (i32.const 2))) (local.get $k))
+        (i32.add (local.get $kc) (i32.const 1)))
+      (else (local.get $kc))))
+
+  ;; A first pass that knows the range [lo, lo + span] of high buckets its ranks probably fall in
+  ;; (order-statistics.ts: rangedHigh): counts the keys below the range (global
+  ;; `below`), the keys of each bucket in the range in u32 bins hist[b - lo], and appends those keys
+  ;; to $keys in element order; returns their number (the keys above are n − below − kept). No
+  ;; 65536-bin scatter: four keys are compared at a time and only keys in the range are stored.
+  (func (export "range_high") (param $vals i32) (param $n i32) (param $signed i32) (param $hist i32)
+                              (param $lo i32) (param $span i32) (param $keys i32) (result i32)
+    (local $i i32) (local $n4 i32) (local $kc i32) (local $k v128) (local $x v128) (local $b v128) (local $acc v128) (local $bl i32)
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n4)))
+        (local.set $x (v128.load (i32.add (local.get $vals) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $k (v128.bitselect
+          (v128.xor (local.get $x) (v128.or (i32x4.shr_s (local.get $x) (i32.const 31)) (i32x4.splat (i32.const 0x80000000))))
+          (v128.and (local.get $x) (i32x4.splat (i32.const 0x7fffffff)))
+          (i32x4.splat (i32.sub (i32.const 0) (local.get $signed)))))
+        (local.set $b (i32x4.shr_u (local.get $k) (i32.const 16)))
+        (local.set $acc (i32x4.sub (local.get $acc) (i32x4.lt_u (local.get $b) (i32x4.splat (local.get $lo)))))
+        (if (v128.any_true (i32x4.le_u (i32x4.sub (local.get $b) (i32x4.splat (local.get $lo))) (i32x4.splat (local.get $span))))
+          (then
+            (local.set $kc (call $range_key (i32x4.extract_lane 0 (local.get $k)) (local.get $lo) (local.get $span) (local.get $hist) (local.get $keys) (local.get $kc)))
+            (local.set $kc (call $range_key (i32x4.extract_lane 1 (local.get $k)) (local.get $lo) (local.get $span) (local.get $hist) (local.get $keys) (local.get $kc)))
+            (local.set $kc (call $range_key (i32x4.extract_lane 2 (local.get $k)) (local.get $lo) (local.get $span) (local.get $hist) (local.get $keys) (local.get $kc)))
+            (local.set $kc (call $range_key (i32x4.extract_lane 3 (local.get $k)) (local.get $lo) (local.get $span) (local.get $hist) (local.get $keys) (local.get $kc)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (local.set $bl (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
+      (i32.add (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))
+    (block $tailDone
+      (loop $tail
+        (br_if $tailDone (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $x (i32x4.splat (call $order_key (i32.load (i32.add (local.get $vals) (i32.shl (local.get $i) (i32.const 2)))) (local.get $signed))))
+        (local.set $bl (i32.add (local.get $bl)
+          (i32.lt_u (i32.shr_u (i32x4.extract_lane 0 (local.get $x)) (i32.const 16)) (local.get $lo))))
+        (local.set $kc (call $range_key (i32x4.extract_lane 0 (local.get $x)) (local.get $lo) (local.get $span) (local.get $hist) (local.get $keys) (local.get $kc)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $tail)))
+    (global.set $below (local.get $bl))
+    (local.get $kc))
+
 ;; MurmurHash3's 32-bit finaliser on four lanes (methods/shared/random.ts: fmix32).
   (func $fmix32x4 (param $h v128) (result v128)
     (local.set $h (v128.xor (local.get $h) (i32x4.shr_u (local.get $h) (i32.const 16))))

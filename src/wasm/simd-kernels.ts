@@ -26,6 +26,8 @@ interface Exports {
   ties(n: number, models: number, base: number, out: number, len: number, params: number, keep: number, flags: number): void;
   hist_high(vals: number, n: number, signed: number, hist: number, touched: number, keep: number, lo: number, span: number, keys: number): number;
   kept: { value: number };
+  range_high(vals: number, n: number, signed: number, hist: number, lo: number, span: number, keys: number): number;
+  below: { value: number };
   pcb_betas(d: number, sum: number, out: number, n: number, lo: number, hi: number, min: number, div: number, scale: number, nt: number, c: number, table: number, last: number): number;
   pcb_merge(n: number, deltas: number, betas: number, params: number, base: number, out: number, len: number, lambda: number): void;
   dare_drop(m: number, b: number, out: number, n: number, key: number, firstLo: number, hiMix: number, density: number, scale: number): void;
@@ -187,6 +189,7 @@ export class SimdKernels {
   /** One block of a histogram pass over the n keys at IN (see histogramHigh). */
   private histogramBlock(n: number, signed: boolean, hist: Float64Array, keep: { lo: number; span: number } | null, keys: Uint32Array | null, at: number): number {
     const { u32 } = this;
+    if (keep && keys) return this.rangedBlock(n, signed, hist, keep, keys, at);
     const touched = this.x.hist_high(IN, n, signed ? 1 : 0, HIST, TOUCHED, keep ? 1 : 0, keep?.lo ?? 0, keep?.span ?? 0, KEYS);
     for (let t = TOUCHED / 4, end = t + touched; t < end; t++) {
       const bin = u32[t]!;
@@ -199,6 +202,26 @@ export class SimdKernels {
       at += kept;
     }
     return at;
+  }
+
+  /**
+   * A ranged block (order-statistics.ts's rangedHigh): exact bins for the
+   * buckets in [lo, lo + span], the keys below the range in bin lo − 1, those above in bin
+   * lo + span + 1, and the keys in the range appended to `keys`.
+   */
+  private rangedBlock(n: number, signed: boolean, hist: Float64Array, keep: { lo: number; span: number }, keys: Uint32Array, at: number): number {
+    const { u32 } = this;
+    const { lo, span } = keep;
+    const kept = this.x.range_high(IN, n, signed ? 1 : 0, HIST, lo, span, KEYS);
+    const below = this.x.below.value;
+    for (let d = 0, bins = HIST / 4; d <= span; d++) {
+      hist[lo + d] += u32[bins + d]!;
+      u32[bins + d] = 0;
+    }
+    if (below > 0) hist[lo - 1] += below;
+    if (n - below - kept > 0) hist[lo + span + 1] += n - below - kept;
+    keys.set(u32.subarray(KEYS / 4, KEYS / 4 + kept), at);
+    return at + kept;
   }
 
   /**

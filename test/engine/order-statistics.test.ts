@@ -123,7 +123,7 @@ function onePass(selector: OrderStatisticSelector, values: Float32Array): void {
 }
 
 for (const mode of ["magnitude", "signed"] as const) {
-  test(`narrowed ${mode} selection: one pass when the sample is right, two when it is not, exact either way`, () => {
+  test(`narrowed ${mode} selection: one pass when the sample is right, three when it is not, exact either way`, () => {
     const n = 300_001;
     const values = normals(n, 21, 0.01);
     const ranks = [Math.floor(n * 0.79), Math.floor(n * 0.8), Math.floor(n * 0.81)];
@@ -144,6 +144,10 @@ for (const mode of ["magnitude", "signed"] as const) {
     bad.narrow(misleading.hist, misleading.count);
     onePass(bad, values);
     assert.ok(!bad.done, "a second pass is needed");
+    const full = bad.histogramPass();
+    assert.ok(full?.kind === "high" && !full.keep, "the ranged pass lumped the counts outside its range: a full first pass runs again");
+    onePass(bad, values);
+    assert.ok(!bad.done, "then the low bits");
     onePass(bad, values);
     assert.ok(bad.done);
     assert.deepEqual(bad.values(), expected);

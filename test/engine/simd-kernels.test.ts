@@ -201,6 +201,59 @@ test("WASM histogram passes (magnitude and signed keys, with kept buckets) equal
   }
 });
 
+/** Keys in and around the range [lo, lo + span] (both edges, first and last key of each bucket), NaN, ±0, subnormals. */
+function rangeEdges(lo: number, span: number, signed: boolean): Float32Array {
+  const keys: number[] = [];
+  for (const b of [lo - 1, lo, lo + 1, lo + span - 1, lo + span, lo + span + 1]) {
+    if (b >= 0 && b <= 0xffff) keys.push(b * 65536, b * 65536 + 1, b * 65536 + 0xffff);
+  }
+  // the float32 bits of each key: magnitude keys are the bits themselves (either sign), signed keys invert the map
+  const bits = keys.flatMap((k) => (signed ? [k >= 0x80000000 ? k - 0x80000000 : ~k >>> 0] : [k, (k | 0x80000000) >>> 0]));
+  bits.push(0, 0x80000000, 1, 0x807fffff, 0x7fc00000, 0xffc00001, 0x7f800000, 0xff800000);
+  const out = new Float32Array(bits.length * 7);
+  const u = new Uint32Array(out.buffer);
+  for (let i = 0; i < u.length; i++) u[i] = bits[(i * 5) % bits.length]! >>> 0;
+  return out;
+}
+
+test("WASM ranged first pass (range_high) equals its JavaScript reference and the full histogram, at the range's edges", () => {
+  const k = kernels();
+  const ranges = [{ lo: 0x3a00, span: 0x300 }, { lo: 0x3f80, span: 0 }, { lo: 0, span: 5 }, { lo: 0xfff0, span: 0xf }, { lo: 0x8000, span: 2 }, { lo: 0, span: 0xffff }];
+  for (const mode of ["magnitude", "signed"] as const) {
+    for (const keep of ranges) {
+      for (const values of [rangeEdges(keep.lo, keep.span, mode === "signed"), randomBits(20_003, 31), awkward(9_999, 32)]) {
+        const pass: HistogramPass = { kind: "high", mode, keep };
+        const full = new Float64Array(65536);
+        histogramIntoWith(null, { kind: "high", mode }, values, 0, values.length, full);
+        const want = new Float64Array(65536);
+        const got = new Float64Array(65536);
+        const wantKeys = new KeyList();
+        const gotKeys = new KeyList();
+        for (const [s, e] of [[0, 3], [3, values.length]] as const) {
+          histogramIntoWith(null, pass, values, s, e, want, wantKeys);
+          histogramIntoWith(k, pass, values, s, e, got, gotKeys);
+        }
+        const what = `${mode}, keep ${JSON.stringify(keep)}`;
+        assert.deepEqual(got, want, `${what}: bins`);
+        assert.deepEqual(gotKeys.view(), wantKeys.view(), `${what}: kept keys`);
+        // independently of the reference: exact inside, lumped on each side, the keys those of the range
+        const hi = keep.lo + keep.span;
+        const expected = new Float64Array(65536);
+        for (let b = 0; b < 65536; b++) {
+          if (b < keep.lo) expected[keep.lo - 1] += full[b]!;
+          else if (b > hi) expected[hi + 1] += full[b]!;
+          else expected[b] = full[b]!;
+        }
+        assert.deepEqual(got, expected, `${what}: against the full histogram`);
+        let inside = 0;
+        for (let b = keep.lo; b <= hi; b++) inside += full[b]!;
+        assert.equal(gotKeys.length, inside, `${what}: one key per element in the range`);
+        assert.ok(gotKeys.view().every((key) => key >>> 16 >= keep.lo && key >>> 16 <= hi), `${what}: keys in the range`);
+      }
+    }
+  }
+});
+
 test("WASM histogram passes over deltas taken from the inputs equal the JavaScript counts of deltaSeries", () => {
   const k = kernels();
   const length = 50_003;

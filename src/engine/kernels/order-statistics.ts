@@ -28,7 +28,11 @@ type Phase = "collect" | "high" | "low" | "done";
  * elements (`histogramInto`) and the selector add it (`addHistogram`).
  */
 export type HistogramPass =
-  /** High 16 bits of the keys; with `keep`, keys whose high bits are in [lo, lo + span] are kept too. */
+  /**
+   * High 16 bits of the keys; with `keep`, a ranged pass: keys whose high bits are in [lo, lo + span]
+   * are counted per bucket and kept, those below the range counted in bin lo − 1, those above in bin
+   * lo + span + 1 (no 65536-bin histogram).
+   */
   | { kind: "high"; mode: KeyMode; keep?: KeptBuckets }
   /** Low 16 bits of the keys whose high 16 bits are `buckets[slot]`, one 65536-bin row per slot. */
   | { kind: "low"; mode: KeyMode; buckets: number[] };
@@ -104,9 +108,7 @@ export function histogramIntoWith(simd: SimdKernels | null, pass: HistogramPass,
     if (!kept) throw new Error("order statistics: a pass that keeps keys needs a key list");
     const keys = kept.reserve(end - start);
     const { lo, span } = pass.keep;
-    kept.length = signed
-      ? highSignedKeep(bits, start, end, hist, lo, span, keys, kept.length)
-      : highMagnitudeKeep(bits, start, end, hist, lo, span, keys, kept.length);
+    kept.length = rangedHigh(bits, start, end, signed, hist, lo, span, keys, kept.length);
   } else if (pass.kind === "high") {
     if (signed) highSigned(bits, start, end, hist);
     else highMagnitude(bits, start, end, hist);
@@ -156,6 +158,8 @@ export class OrderStatisticSelector {
   private ownKept: KeyList | null = null;
   private keptCount = 0;
   private narrowed = false;
+  /** Whether the current first pass is ranged (counts exact only inside `keep`'s buckets). */
+  private ranged = false;
 
   constructor(mode: KeyMode, total: number, ranks: readonly number[]) {
     if (!Number.isSafeInteger(total) || total < 0) throw new RangeError(`order statistics: bad element count ${total}`);
@@ -258,6 +262,7 @@ export class OrderStatisticSelector {
     // Half the cap: the sample only estimates how many keys the buckets hold.
     if (hi < lo || inside > sampleCount / 8 || (inside / sampleCount) * this.total > MAX_KEPT / 2) return;
     this.keep = { lo, span: hi - lo };
+    this.ranged = true;
   }
 
   /** Keys another thread kept in the first pass (see `narrow`); past MAX_KEPT keys, none are kept. */
@@ -335,10 +340,21 @@ export class OrderStatisticSelector {
     this.keep = null;
     this.kept = [];
     this.ownKept = null;
+    const ranged = this.ranged;
+    this.ranged = false;
     // Every rank's bucket was kept whole: the second pass is counted from the kept keys.
     if (keep && this.slotBuckets.every((b) => b - keep.lo >= 0 && b - keep.lo <= keep.span)) {
       this.resultKeys = this.ranks.map((_, i) => keyAtRank(kept, this.rankBucket[i]!, this.rankInBucket[i]!));
       this.phase = "done";
+      return;
+    }
+    // The sample guessed wrong (or too many keys): a ranged pass's counts outside its range are
+    // lumped, so a full first pass runs again before the second.
+    if (ranged) {
+      this.rankBucket = [];
+      this.rankInBucket = [];
+      this.slotBuckets = [];
+      this.high = new Float64Array(BUCKETS);
       return;
     }
     const slotOf = new Int32Array(BUCKETS).fill(-1);
@@ -393,25 +409,32 @@ function keyAtRank(kept: readonly Uint32Array[], bucket: number, rank: number): 
 }
 
 /** highMagnitude that also keeps keys whose bucket is in [lo, lo + span]; returns the new key count. */
-function highMagnitudeKeep(bits: Uint32Array, start: number, end: number, high: Float64Array, lo: number, span: number, keys: Uint32Array, n: number): number {
+/**
+ * A ranged first pass (the reference of kernels.wat's range_high): exact counts only for the
+ * buckets in [lo, lo + span]; the keys below the range are counted in bin lo − 1 and those above in
+ * bin lo + span + 1 (none exist past the ends of the key space), and the keys in the range are kept.
+ */
+export function rangedHigh(bits: Uint32Array, start: number, end: number, signed: boolean, high: Float64Array, lo: number, span: number, keys: Uint32Array, n: number): number {
+  let below = 0;
+  let above = 0;
   for (let i = start; i < end; i++) {
-    const k = bits[i]! & 0x7fffffff;
+    const x = bits[i]! | 0;
+    const k = signed ? (x < 0 ? ~x : x | 0x80000000) >>> 0 : x & 0x7fffffff;
     const b = k >>> 16;
-    high[b]++;
-    if ((b - lo) >>> 0 <= span) keys[n++] = k;
+    if (b < lo) below++;
+    else if (b - lo > span) above++;
+    else {
+      high[b]++;
+      keys[n++] = k;
+    }
   }
+  addOutside(high, lo, span, below, above);
   return n;
 }
 
-function highSignedKeep(bits: Uint32Array, start: number, end: number, high: Float64Array, lo: number, span: number, keys: Uint32Array, n: number): number {
-  for (let i = start; i < end; i++) {
-    const x = bits[i]! | 0;
-    const k = (x < 0 ? ~x : x | 0x80000000) >>> 0;
-    const b = k >>> 16;
-    high[b]++;
-    if ((b - lo) >>> 0 <= span) keys[n++] = k;
-  }
-  return n;
+function addOutside(high: Float64Array, lo: number, span: number, below: number, above: number): void {
+  if (below > 0) high[lo - 1] += below;
+  if (above > 0) high[lo + span + 1] += above;
 }
 
 function collectKeys(bits: Uint32Array, start: number, end: number, out: Uint32Array, at: number, signed: boolean): void {
