@@ -100,12 +100,14 @@ export abstract class StagedStatistics {
 
 /**
  * A sample for `narrow`: runs of SAMPLE_RUN elements spread evenly over the chunk, one per 32768
- * elements, 32 to 128 of them (a smaller sample keeps more buckets, which costs little on a small
- * scope).
+ * elements, 32 to 2048 of them (a smaller sample keeps more buckets, which costs little on a small
+ * scope; a large one narrows the kept range to what a billion-element global scope can keep, the
+ * slack shrinking as 1/√sample).
  */
 const SAMPLE_RUN = 512;
+const MAX_SAMPLE_RUNS = 2048;
 function sampleRuns(scopeSize: number): number {
-  return Math.max(32, Math.min(128, Math.floor(scopeSize / 32768)));
+  return Math.max(32, Math.min(MAX_SAMPLE_RUNS, Math.floor(scopeSize / 32768)));
 }
 /** Smaller scopes take their two passes: the sample would cost about what it saves. */
 const NARROW_MIN_SCOPE = 1 << 18;

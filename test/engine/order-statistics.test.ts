@@ -6,6 +6,7 @@ import {
   SMALL_SCOPE,
   histogramInto,
   kthLargestMagnitude,
+  maxKept,
   selectOrderStatistics,
 } from "../../src/engine/kernels/order-statistics.js";
 import { bitsToFloat, floatToBits, magnitudeKey, signedKey, signedKeyToBits } from "../../src/engine/kernels/float-keys.js";
@@ -168,6 +169,16 @@ test("narrowing keeps nothing when the ranks fall among too many equal values or
   const spread = sampleOf(normals(65536, 5, 1), "magnitude", 1);
   huge.narrow(spread.hist, spread.count);
   assert.equal((huge.histogramPass() as { keep?: unknown }).keep, undefined);
+  // The engine samples 2²⁰ elements of such a scope (StatsRunner.samplePlan): the range is narrow
+  // enough for the keys to fit in maxKept (1/32 of the scope), so a 1.26-billion-element global
+  // scope (TinyLlama's shape) still ends in one pass.
+  const tinyLlama = new OrderStatisticSelector("magnitude", 1.26e9, [1.008e9]);
+  const large = sampleOf(normals(1 << 20, 5, 1), "magnitude", 1);
+  tinyLlama.narrow(large.hist, large.count);
+  const keep = (tinyLlama.histogramPass() as { keep?: { lo: number; span: number } }).keep;
+  assert.ok(keep && keep.span <= 2, "a bucket or two kept");
+  assert.equal(maxKept(1.26e9), Math.floor(1.26e9 / 32));
+  assert.equal(maxKept(1e6), 1 << 24);
   const started = new OrderStatisticSelector("magnitude", n, [n / 2]);
   started.feed(values, 0, 10);
   assert.equal(started.narrowable, false);

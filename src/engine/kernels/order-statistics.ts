@@ -44,10 +44,13 @@ export interface KeptBuckets {
 }
 
 /**
- * Keys a narrowed selection keeps at most (64 MiB): for larger scopes (a large model in global
- * scope) a second pass costs less than the memory.
+ * Keys a narrowed selection keeps at most: 2²⁴ (64 MiB), or one in 32 of the scope's elements (an
+ * eighth of a byte per element) for larger scopes, so that a large model in global scope still
+ * ends in one pass (a second read of every model costs far more than those bytes).
  */
-const MAX_KEPT = 1 << 24;
+export function maxKept(total: number): number {
+  return Math.max(1 << 24, Math.floor(total / 32));
+}
 
 /** Keys a KeyList keeps room for between uses (1 MiB). */
 const KEEP_CAPACITY = 1 << 18;
@@ -260,21 +263,21 @@ export class OrderStatisticSelector {
     let inside = 0;
     for (let b = lo; b <= hi; b++) inside += sampleHigh[b]!;
     // Half the cap: the sample only estimates how many keys the buckets hold.
-    if (hi < lo || inside > sampleCount / 8 || (inside / sampleCount) * this.total > MAX_KEPT / 2) return;
+    if (hi < lo || inside > sampleCount / 8 || (inside / sampleCount) * this.total > maxKept(this.total) / 2) return;
     this.keep = { lo, span: hi - lo };
     this.ranged = true;
   }
 
-  /** Keys another thread kept in the first pass (see `narrow`); past MAX_KEPT keys, none are kept. */
+  /** Keys another thread kept in the first pass (see `narrow`); past maxKept keys, none are kept. */
   addKept(keys: Uint32Array): void {
     if (this.phase !== "high" || !this.narrowed) throw new Error("order statistics: kept keys for a pass that keeps none");
     if (this.keep && this.tallyKept(keys.length)) this.kept.push(keys);
   }
 
-  /** Counts kept keys; past MAX_KEPT keeps none any more (the second pass then runs as usual). */
+  /** Counts kept keys; past maxKept keeps none any more (the second pass then runs as usual). */
   private tallyKept(count: number): boolean {
     this.keptCount += count;
-    if (this.keptCount <= MAX_KEPT) return true;
+    if (this.keptCount <= maxKept(this.total)) return true;
     this.keep = null;
     this.kept = [];
     this.ownKept = null;
