@@ -55,15 +55,18 @@ export function maxKept(total: number): number {
 /** Keys a KeyList keeps room for between uses (1 MiB). */
 const KEEP_CAPACITY = 1 << 18;
 
-/** A growable list of keys (reused: `take` hands over a copy and empties it). */
+/**
+ * A growable list of keys (reused: `take` hands over a copy and empties it). It starts empty and
+ * grows as keys come: a selection per tensor and series makes one, and most keep few keys.
+ */
 export class KeyList {
-  private keys = new Uint32Array(KEEP_CAPACITY);
+  private keys = new Uint32Array(0);
   length = 0;
 
   /** Room for `extra` more keys; the array to write them to (valid until the next call). */
   reserve(extra: number): Uint32Array {
     if (this.length + extra > this.keys.length) {
-      const grown = new Uint32Array(Math.max(2 * this.keys.length, this.length + extra));
+      const grown = new Uint32Array(Math.max(2 * this.keys.length, this.length + extra, 4096));
       grown.set(this.keys.subarray(0, this.length));
       this.keys = grown;
     }
