@@ -325,6 +325,78 @@
     (global.set $below (local.get $bl))
     (local.get $kc))
 
+;; DELLA's row ranks (methods/della.ts, rowRanks, the same stable LSD radix sort): ranks[j] (float64)
+  ;; = the position of |src[j]| in ascending order of the 31 magnitude bits, ties by position.
+  ;; $work: four u32 arrays of n (keys, order, and their scatter targets), $counts: 256 u32 bins.
+  (func (export "row_ranks") (param $src i32) (param $n i32) (param $work i32) (param $counts i32) (param $ranks i32)
+    (local $j i32) (local $shift i32) (local $k0 i32) (local $i0 i32) (local $k1 i32) (local $i1 i32)
+    (local $t i32) (local $d i32) (local $sum i32) (local $k i32) (local $p i32) (local $at i32)
+    (local.set $k0 (local.get $work))
+    (local.set $i0 (i32.add (local.get $work) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $k1 (i32.add (local.get $work) (i32.shl (local.get $n) (i32.const 3))))
+    (local.set $i1 (i32.add (local.get $i0) (i32.shl (local.get $n) (i32.const 3))))
+    (block $loaded (loop $load
+      (br_if $loaded (i32.ge_u (local.get $j) (local.get $n)))
+      (local.set $p (i32.shl (local.get $j) (i32.const 2)))
+      (i32.store (i32.add (local.get $k0) (local.get $p)) (i32.and (i32.load (i32.add (local.get $src) (local.get $p))) (i32.const 0x7fffffff)))
+      (i32.store (i32.add (local.get $i0) (local.get $p)) (local.get $j))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $load)))
+    (if (i32.gt_u (local.get $n) (i32.const 1))
+      (then
+        (block $passes (loop $pass
+          (br_if $passes (i32.ge_u (local.get $shift) (i32.const 32)))
+          (local.set $d (i32.const 0))
+          (block $zeroed (loop $zero
+            (br_if $zeroed (i32.ge_u (local.get $d) (i32.const 1024)))
+            (v128.store (i32.add (local.get $counts) (local.get $d)) (v128.const i32x4 0 0 0 0))
+            (local.set $d (i32.add (local.get $d) (i32.const 16)))
+            (br $zero)))
+          (local.set $j (i32.const 0))
+          (block $counted (loop $count
+            (br_if $counted (i32.ge_u (local.get $j) (local.get $n)))
+            (local.set $p (i32.add (local.get $counts) (i32.shl (i32.and (i32.shr_u (i32.load (i32.add (local.get $k0) (i32.shl (local.get $j) (i32.const 2)))) (local.get $shift)) (i32.const 255)) (i32.const 2))))
+            (i32.store (local.get $p) (i32.add (i32.load (local.get $p)) (i32.const 1)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $count)))
+          ;; Unless one digit holds the whole row (the order stands): prefix sums, then the stable scatter.
+          (if (i32.ne (local.get $n)
+                (i32.load (i32.add (local.get $counts) (i32.shl (i32.and (i32.shr_u (i32.load (local.get $k0)) (local.get $shift)) (i32.const 255)) (i32.const 2)))))
+            (then
+              (local.set $sum (i32.const 0))
+              (local.set $d (i32.const 0))
+              (block $summed (loop $prefix
+                (br_if $summed (i32.ge_u (local.get $d) (i32.const 1024)))
+                (local.set $p (i32.add (local.get $counts) (local.get $d)))
+                (local.set $t (i32.load (local.get $p)))
+                (i32.store (local.get $p) (local.get $sum))
+                (local.set $sum (i32.add (local.get $sum) (local.get $t)))
+                (local.set $d (i32.add (local.get $d) (i32.const 4)))
+                (br $prefix)))
+              (local.set $j (i32.const 0))
+              (block $scattered (loop $scatter
+                (br_if $scattered (i32.ge_u (local.get $j) (local.get $n)))
+                (local.set $k (i32.load (i32.add (local.get $k0) (i32.shl (local.get $j) (i32.const 2)))))
+                (local.set $p (i32.add (local.get $counts) (i32.shl (i32.and (i32.shr_u (local.get $k) (local.get $shift)) (i32.const 255)) (i32.const 2))))
+                (local.set $at (i32.load (local.get $p)))
+                (i32.store (local.get $p) (i32.add (local.get $at) (i32.const 1)))
+                (i32.store (i32.add (local.get $k1) (i32.shl (local.get $at) (i32.const 2))) (local.get $k))
+                (i32.store (i32.add (local.get $i1) (i32.shl (local.get $at) (i32.const 2)))
+                  (i32.load (i32.add (local.get $i0) (i32.shl (local.get $j) (i32.const 2)))))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $scatter)))
+              (local.set $t (local.get $k0)) (local.set $k0 (local.get $k1)) (local.set $k1 (local.get $t))
+              (local.set $t (local.get $i0)) (local.set $i0 (local.get $i1)) (local.set $i1 (local.get $t))))
+          (local.set $shift (i32.add (local.get $shift) (i32.const 8)))
+          (br $pass)))))
+    (local.set $j (i32.const 0))
+    (block $ranked (loop $rank
+      (br_if $ranked (i32.ge_u (local.get $j) (local.get $n)))
+      (f64.store (i32.add (local.get $ranks) (i32.shl (i32.load (i32.add (local.get $i0) (i32.shl (local.get $j) (i32.const 2)))) (i32.const 3)))
+        (f64.convert_i32_u (local.get $j)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $rank))))
+
 ;; MurmurHash3's 32-bit finaliser on four lanes (methods/shared/random.ts: fmix32).
   (func $fmix32x4 (param $h v128) (result v128)
     (local.set $h (v128.xor (local.get $h) (i32x4.shr_u (local.get $h) (i32.const 16))))

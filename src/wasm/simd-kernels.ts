@@ -30,6 +30,7 @@ interface Exports {
   below: { value: number };
   pcb_betas(d: number, sum: number, out: number, n: number, lo: number, hi: number, min: number, div: number, scale: number, nt: number, c: number, table: number, last: number): number;
   pcb_merge(n: number, deltas: number, betas: number, params: number, base: number, out: number, len: number, lambda: number): void;
+  row_ranks(src: number, n: number, work: number, counts: number, ranks: number): void;
   dare_drop(m: number, b: number, out: number, n: number, key: number, firstLo: number, hiMix: number, density: number, scale: number): void;
   /** ties_<n>_<flags> (ties-wat.ts), for 1 ≤ n ≤ UNROLLED_TIES_MAX. */
   [unrolled: `ties_${number}_${number}`]: (models: number, base: number, out: number, len: number, params: number) => void;
@@ -156,6 +157,22 @@ export class SimdKernels {
       kept.set(f32.subarray(OUT / 4, OUT / 4 + n), at);
       at += n;
     }
+  }
+
+  /**
+   * DELLA's ranks of one row of up to BLOCK elements (methods/della.ts's rowRanks, equal values), or
+   * false (nothing written) for a longer row.
+   */
+  rowRanks(row: Float32Array, ranks: Float64Array): boolean {
+    const n = row.length;
+    if (n > BLOCK) return false;
+    // src, then the four u32 work arrays, then the float64 ranks: 7 of the 16 input blocks.
+    this.f32.set(row, IN / 4);
+    const work = IN + BLOCK_BYTES;
+    const out = work + 4 * BLOCK_BYTES;
+    this.x.row_ranks(IN, n, work, TOUCHED, out);
+    ranks.set(this.f64.subarray(out / 8, out / 8 + n));
+    return true;
   }
 
   /**

@@ -12,6 +12,7 @@ import { float32AtLeast, simdKernels, SIMD_PCB_MAX_TASKS, TIES_FLAGS, type PcbMe
 import { type TiesParams, tiesMerge } from "../../src/methods/ties.js";
 import { sparseMergeBlock } from "../../src/methods/shared/sparse-merge.js";
 import { dropBlock } from "../../src/methods/dare.js";
+import { rowRanksJs } from "../../src/methods/della.js";
 import { mergeBlock, taskBetas } from "../../src/methods/pcb.js";
 import { streamKey } from "../../src/methods/shared/random.js";
 import { type HistogramPass, KeyList, histogramDeltasInto, histogramIntoWith } from "../../src/engine/kernels/order-statistics.js";
@@ -387,4 +388,18 @@ test("mergekit's weighted agreement with a negative weight gives the JavaScript 
   sparseMergeBlock(models, { weights, signs, consensus: "sum", normalize: true, lambda: 1 }, base, want, 0, length, scratch, null);
   sparseMergeBlock(models, { weights, signs, consensus: "sum", normalize: true, lambda: 1 }, base, got, 0, length, scratch, kernels());
   assertSameBits(got, want, "weighted agreement, given deltas");
+});
+
+test("WASM DELLA row ranks (row_ranks) equal the JavaScript radix sort, up to the block, and decline longer rows", () => {
+  const k = kernels();
+  for (const n of [0, 1, 2, 5, 1024, 2816, 16384]) {
+    for (const row of [awkward(n, 70 + n), normals(n, 71, 0.01), new Float32Array(n).fill(0.5)]) {
+      const expected = new Float64Array(n);
+      rowRanksJs(row, expected, new Float64Array(2 * n));
+      const got = new Float64Array(n);
+      assert.ok(k.rowRanks(row, got));
+      assert.deepEqual(got, expected, `${n} elements`);
+    }
+  }
+  assert.equal(k.rowRanks(new Float32Array(16385), new Float64Array(16385)), false);
 });

@@ -110,6 +110,32 @@ test("della with density 1 and epsilon 0 is TIES with density 1", () => {
 test("della's row ranks equal a sort by magnitude, ties by position", () => {
   const row = f32([0.5, -0.1, 0.5, 0, -2, 0.1]);
   const ranks = new Float64Array(6);
-  rowRanks(row, ranks, new Float64Array(6));
+  rowRanks(row, ranks, new Float64Array(12));
   assert.deepEqual([...ranks], [3, 1, 4, 0, 5, 2]);
+});
+
+test("della's radix row ranks equal a comparison sort of (|x|'s bits, position) on rows with ties, ±0, NaN and one exponent", () => {
+  let seed = 7;
+  const next = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  for (const len of [0, 1, 2, 3, 7, 256, 1024, 5000]) {
+    for (const kind of ["wide", "ties", "one exponent", "awkward"]) {
+      const row = new Float32Array(len);
+      for (let j = 0; j < len; j++) {
+        const u = next();
+        row[j] =
+          kind === "wide" ? (u - 0.5) * 10 ** Math.floor(next() * 8 - 4)
+          : kind === "ties" ? Math.floor(u * 5) - 2
+          : kind === "one exponent" ? 1 + u
+          : [0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45, u][Math.floor(next() * 8)]!;
+      }
+      const bits = new Uint32Array(row.buffer);
+      const order = Array.from({ length: len }, (_, j) => j).sort((a, b) => (bits[a]! & 0x7fffffff) - (bits[b]! & 0x7fffffff) || a - b);
+      const expected = new Float64Array(len);
+      order.forEach((j, r) => (expected[j] = r));
+      const ranks = new Float64Array(len);
+      rowRanks(row, ranks, new Float64Array(2 * len + 3));
+      assert.deepEqual(ranks, expected, `${kind}, ${len} elements`);
+    }
+  }
+  assert.throws(() => rowRanks(new Float32Array(4), new Float64Array(4), new Float64Array(4)), /scratch/);
 });
