@@ -12,7 +12,7 @@ import type { ChunkInputs, KernelContext, MethodKernel, SeriesSelection } from "
 import { ParamError, ParamReader } from "./param-reader.js";
 import { isNorm, normOf, normSelection, normTerm, readRescale, rescaleFactor, type Rescale } from "./shared/norm-rescale.js";
 import { fmix32, streamKey, uniformAt } from "./shared/random.js";
-import { simdKernels } from "../wasm/simd-kernels.js";
+import { type SimdKernels, simdKernels } from "../wasm/simd-kernels.js";
 import { type Agreement, type Consensus, readAgreement, sparseMergeBlock, sparseMergeParams } from "./shared/sparse-merge.js";
 
 export interface DellaParams {
@@ -83,11 +83,17 @@ export function rowRanksJs(row: Float32Array, ranks: Float64Array, work: Float64
   for (let r = 0; r < len; r++) ranks[order[r]!] = r;
 }
 
+/** What dropRow does to the kept entries after the draw: nothing, ÷ their probability, × a scale. */
+export type DropFinish = { mode: 0 } | { mode: 1 } | { mode: 2; scale: number };
+const KEEP: DropFinish = { mode: 0 };
+
 /**
- * Row `rowStart` of model i: k[j] = the kept δ (0 where dropped) and p[j] its keep probability, for
- * the row's elements; `ranks` is scratch of the row's length, `packed` of twice it (rowRanks).
+ * Row `rowStart` of model i: k[j] = the kept δ (0 where dropped), finished as `finish` says, for
+ * the row's elements; `p` and `ranks` are scratch of the row's length, `packed` of twice it
+ * (rowRanks). The WASM kernels (row_ranks, della_drop) take the row when they load; the
+ * JavaScript below is their reference.
  */
-function dropRow(
+export function dropRow(
   params: DellaParams,
   chunk: ChunkInputs,
   i: number,
@@ -97,18 +103,21 @@ function dropRow(
   p: Float64Array,
   ranks: Float64Array,
   packed: Float64Array,
+  finish: DropFinish = KEEP,
+  simd: SimdKernels | null = simdKernels(),
 ): void {
   const row = chunk.rowLength;
   const model = chunk.inputs[i]!;
   const base = chunk.base!;
   for (let j = 0; j < row; j++) k[j] = model[rowStart + j]! - base[rowStart + j]!;
-  rowRanks(k, ranks, packed);
   // density 1 keeps everything, whatever epsilon (as mergekit).
   const full = params.density[i]! >= 1;
   const lowest = params.density[i]! - params.epsilon[i]! / 2;
   const step = row > 1 && !full ? params.epsilon[i]! / (row - 1) : 0;
   const first = row > 1 && !full ? lowest : params.density[i]!;
   const at = chunk.offset + rowStart;
+  if (simd?.dellaRow(k, key, at, first, step, finish.mode, finish.mode === 2 ? finish.scale : 1)) return;
+  rowRanksJs(k, ranks, packed);
   // uniformAt with its high word taken once per row (a row rarely crosses a multiple of 2³²).
   const hi = Math.floor(at / 4294967296);
   const sameHigh = Math.floor((at + row - 1) / 4294967296) === hi;
@@ -118,6 +127,12 @@ function dropRow(
     p[j] = pj;
     const u = sameHigh ? (fmix32((key ^ fmix32((((at + j) >>> 0) + hiMix) >>> 0)) >>> 0) >>> 8) * (1 / 16777216) : uniformAt(key, at + j);
     k[j] = k[j]! * +(u < pj);
+  }
+  if (finish.mode === 2) {
+    const scale = finish.scale;
+    for (let j = 0; j < row; j++) k[j] = k[j]! * scale;
+  } else if (finish.mode === 1) {
+    for (let j = 0; j < row; j++) k[j] = k[j]! / (p[j]! + +(p[j] === 0));
   }
 }
 
@@ -197,6 +212,7 @@ export const dellaKernel: MethodKernel<DellaParams, DellaScales> = {
     }
     const keys = chunk.inputs.map((_, i) => streamKey(params.seed, ctx.tensor, i));
     const merge = sparseMergeParams(params);
+    const finishes = chunk.inputs.map((_, i): DropFinish => (stats ? { mode: 2, scale: stats[i]! } : params.rescale === true ? { mode: 1 } : KEEP));
     const p = ctx.scratch.f64(5, row);
     const ranks = ctx.scratch.f64(3, row);
     const packed = ctx.scratch.f64(4, 2 * row);
@@ -204,13 +220,7 @@ export const dellaKernel: MethodKernel<DellaParams, DellaScales> = {
       const kept: Float32Array[] = [];
       for (let i = 0; i < n; i++) {
         const k = ctx.scratch.f32(i, row);
-        dropRow(params, chunk, i, keys[i]!, s, k, p, ranks, packed);
-        if (stats) {
-          const scale = stats[i]!;
-          for (let j = 0; j < row; j++) k[j] = k[j]! * scale;
-        } else if (params.rescale === true) {
-          for (let j = 0; j < row; j++) k[j] = k[j]! / (p[j]! + +(p[j] === 0));
-        }
+        dropRow(params, chunk, i, keys[i]!, s, k, p, ranks, packed, finishes[i]!);
         kept.push(k);
       }
       sparseMergeBlock(kept, merge, base, out, s, row, ctx.scratch);

@@ -405,6 +405,51 @@
     (local.set $h (i32x4.mul (local.get $h) (i32x4.splat (i32.const 0xc2b2ae35))))
     (v128.xor (local.get $h) (i32x4.shr_u (local.get $h) (i32.const 16))))
 
+  ;; DELLA's drop of one row (methods/della.ts, dropRow after the ranks), in place on the float32
+  ;; deltas at $k: p = min(1, max(0, first + rank·step)) in float64, u the draw of element
+  ;; firstLo + j (as dare_drop: h = fmix32(key ^ fmix32(lo + hiMix)), u = (h >>> 8)·2⁻²⁴), and
+  ;; k = f32(k·[u < p]·mul / div): $mode 0 keeps (mul = div = 1), 1 divides by p (+1 where p = 0),
+  ;; 2 multiplies by $scale; multiplying or dividing by 1 is exact, so each mode rounds as its
+  ;; JavaScript steps do. $n: a multiple of 4.
+  (func (export "della_drop") (param $k i32) (param $ranks i32) (param $n i32) (param $key i32) (param $firstLo i32)
+                              (param $hiMix i32) (param $first f64) (param $step f64) (param $mode i32) (param $scale f64)
+    (local $i i32) (local $h v128) (local $idx v128) (local $x v128) (local $pl v128) (local $ph v128)
+    (local $ul v128) (local $uh v128) (local $kl v128) (local $kh v128) (local $one v128) (local $zero v128)
+    (local $vfirst v128) (local $vstep v128) (local $mul v128) (local $divide v128)
+    (local.set $one (f64x2.splat (f64.const 1)))
+    (local.set $zero (f64x2.splat (f64.const 0)))
+    (local.set $vfirst (f64x2.splat (local.get $first)))
+    (local.set $vstep (f64x2.splat (local.get $step)))
+    (local.set $mul (select (f64x2.splat (local.get $scale)) (local.get $one) (i32.eq (local.get $mode) (i32.const 2))))
+    (local.set $divide (i64x2.splat (i64.extend_i32_u (i32.eq (local.get $mode) (i32.const 1)))))
+    (local.set $divide (i64x2.sub (i64x2.splat (i64.const 0)) (local.get $divide)))
+    (local.set $idx (i32x4.add (i32x4.splat (local.get $firstLo)) (v128.const i32x4 0 1 2 3)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $pl (f64x2.min (local.get $one) (f64x2.max (local.get $zero)
+          (f64x2.add (local.get $vfirst) (f64x2.mul (v128.load (i32.add (local.get $ranks) (i32.shl (local.get $i) (i32.const 3)))) (local.get $vstep))))))
+        (local.set $ph (f64x2.min (local.get $one) (f64x2.max (local.get $zero)
+          (f64x2.add (local.get $vfirst) (f64x2.mul (v128.load offset=16 (i32.add (local.get $ranks) (i32.shl (local.get $i) (i32.const 3)))) (local.get $vstep))))))
+        (local.set $h (i32x4.shr_u (call $fmix32x4 (v128.xor (i32x4.splat (local.get $key))
+          (call $fmix32x4 (i32x4.add (local.get $idx) (i32x4.splat (local.get $hiMix)))))) (i32.const 8)))
+        (local.set $ul (f64x2.mul (f64x2.convert_low_i32x4_u (local.get $h)) (f64x2.splat (f64.const 0x1p-24))))
+        (local.set $uh (f64x2.mul (f64x2.convert_low_i32x4_u (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $h) (local.get $h))) (f64x2.splat (f64.const 0x1p-24))))
+        (local.set $x (v128.load (i32.add (local.get $k) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $kl (f64x2.mul (f64x2.promote_low_f32x4 (local.get $x)) (v128.and (local.get $one) (f64x2.lt (local.get $ul) (local.get $pl)))))
+        (local.set $kh (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))
+          (v128.and (local.get $one) (f64x2.lt (local.get $uh) (local.get $ph)))))
+        ;; div = p + [p = 0] in mode 1, else 1
+        (local.set $pl (v128.bitselect (f64x2.add (local.get $pl) (v128.and (local.get $one) (f64x2.eq (local.get $pl) (local.get $zero)))) (local.get $one) (local.get $divide)))
+        (local.set $ph (v128.bitselect (f64x2.add (local.get $ph) (v128.and (local.get $one) (f64x2.eq (local.get $ph) (local.get $zero)))) (local.get $one) (local.get $divide)))
+        (v128.store (i32.add (local.get $k) (i32.shl (local.get $i) (i32.const 2)))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (f64x2.div (f64x2.mul (local.get $kl) (local.get $mul)) (local.get $pl)))
+            (f32x4.demote_f64x2_zero (f64x2.div (f64x2.mul (local.get $kh) (local.get $mul)) (local.get $ph)))))
+        (local.set $idx (i32x4.add (local.get $idx) (i32x4.splat (i32.const 4))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next))))
+
   ;; DARE's drop (methods/dare.ts, dropBlock): out[k] = f32(δ · ([u < density] · scale)) with
   ;; δ = f32(m − b) and u = uniformAt(key, first + k) (24 bits, exact in float32):
   ;; h = fmix32(key ^ fmix32(lo + $hiMix)), lo = (first + k) mod 2^32, $hiMix = imul(hi, 0x27d4eb2f)

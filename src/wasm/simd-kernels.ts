@@ -31,6 +31,7 @@ interface Exports {
   pcb_betas(d: number, sum: number, out: number, n: number, lo: number, hi: number, min: number, div: number, scale: number, nt: number, c: number, table: number, last: number): number;
   pcb_merge(n: number, deltas: number, betas: number, params: number, base: number, out: number, len: number, lambda: number): void;
   row_ranks(src: number, n: number, work: number, counts: number, ranks: number): void;
+  della_drop(k: number, ranks: number, n: number, key: number, firstLo: number, hiMix: number, first: number, step: number, mode: number, scale: number): void;
   dare_drop(m: number, b: number, out: number, n: number, key: number, firstLo: number, hiMix: number, density: number, scale: number): void;
   /** ties_<n>_<flags> (ties-wat.ts), for 1 ≤ n ≤ UNROLLED_TIES_MAX. */
   [unrolled: `ties_${number}_${number}`]: (models: number, base: number, out: number, len: number, params: number) => void;
@@ -172,6 +173,25 @@ export class SimdKernels {
     const out = work + 4 * BLOCK_BYTES;
     this.x.row_ranks(IN, n, work, TOUCHED, out);
     ranks.set(this.f64.subarray(out / 8, out / 8 + n));
+    return true;
+  }
+
+  /**
+   * DELLA's ranks and drop of one row in place (methods/della.ts's dropRow from the deltas on, equal
+   * bits): `k` holds the row's deltas, element `at` of the stream `key` comes first; `mode` 0 keeps
+   * the kept deltas, 1 divides them by their probability, 2 multiplies them by `scale`. False
+   * (nothing written) for a row over BLOCK or one that crosses a multiple of 2³² elements.
+   */
+  dellaRow(k: Float32Array, key: number, at: number, first: number, step: number, mode: 0 | 1 | 2, scale: number): boolean {
+    const n = k.length;
+    const hi = Math.floor(at / 4294967296);
+    if (n > BLOCK || Math.floor((at + Math.max(0, n - 1)) / 4294967296) !== hi) return false;
+    this.f32.set(k, IN / 4);
+    const work = IN + BLOCK_BYTES;
+    const ranks = work + 4 * BLOCK_BYTES;
+    this.x.row_ranks(IN, n, work, TOUCHED, ranks);
+    this.x.della_drop(IN, ranks, (n + 3) & ~3, key | 0, at >>> 0 | 0, Math.imul(hi, 0x27d4eb2f), first, step, mode, scale);
+    k.set(this.f32.subarray(IN / 4, IN / 4 + n));
     return true;
   }
 

@@ -12,7 +12,7 @@ import { float32AtLeast, simdKernels, SIMD_PCB_MAX_TASKS, TIES_FLAGS, type PcbMe
 import { type TiesParams, tiesMerge } from "../../src/methods/ties.js";
 import { sparseMergeBlock } from "../../src/methods/shared/sparse-merge.js";
 import { dropBlock } from "../../src/methods/dare.js";
-import { rowRanksJs } from "../../src/methods/della.js";
+import { type DellaParams, type DropFinish, dropRow, rowRanksJs } from "../../src/methods/della.js";
 import { mergeBlock, taskBetas } from "../../src/methods/pcb.js";
 import { streamKey } from "../../src/methods/shared/random.js";
 import { type HistogramPass, KeyList, histogramDeltasInto, histogramIntoWith } from "../../src/engine/kernels/order-statistics.js";
@@ -402,4 +402,28 @@ test("WASM DELLA row ranks (row_ranks) equal the JavaScript radix sort, up to th
     }
   }
   assert.equal(k.rowRanks(new Float32Array(16385), new Float64Array(16385)), false);
+});
+
+test("WASM DELLA row drop (row_ranks + della_drop) equals dropRow's JavaScript in every finish mode, at high element offsets", () => {
+  const k = kernels();
+  const params = { density: [0.5, 1], epsilon: [0.15, 0.3], lambda: 1, weights: [1, 1], rescale: true, consensus: "sum", agreement: "sign", normalize: true, seed: 0 } as unknown as DellaParams;
+  for (const row of [1, 3, 1024, 2816]) {
+    for (const offset of [0, 7 * row, 3 * 4294967296 + 2 * row]) {
+      const rows = 2;
+      const chunk: ChunkInputs = { inputs: [awkward(rows * row, row), normals(rows * row, 5, 0.01)], base: awkward(rows * row, 3), length: rows * row, offset, rowLength: row };
+      for (const finish of [{ mode: 0 }, { mode: 1 }, { mode: 2, scale: 1.37 }] as DropFinish[]) {
+        for (let i = 0; i < 2; i++) {
+          for (let r = 0; r < rows; r++) {
+            const scratch = (): [Float32Array, Float64Array, Float64Array, Float64Array] => [new Float32Array(row), new Float64Array(row), new Float64Array(row), new Float64Array(2 * row)];
+            const js = scratch();
+            const wasm = scratch();
+            dropRow(params, chunk, i, 0x9e3779b9 + i, r * row, ...js, finish, null);
+            dropRow(params, chunk, i, 0x9e3779b9 + i, r * row, ...wasm, finish, k);
+            assertSameBits(wasm[0], js[0], `row ${row}, offset ${offset}, mode ${finish.mode}, model ${i}`);
+          }
+        }
+      }
+    }
+  }
+  assert.equal(k.dellaRow(new Float32Array(4), 1, 4294967294, 0.5, 0.1, 0, 1), false, "a row across 2³² elements is declined");
 });
