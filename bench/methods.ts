@@ -3,7 +3,8 @@
  * and peak RSS of the whole process (/usr/bin/time), for each model family (160M and TinyLlama's
  * 1.1B shape, bf16, 3 tasks). TIES per tensor runs ../shared/bench/torch_ties.py's `kth` variant (the
  * fastest PyTorch TIES known); the other peers are bench/peers/torch_merge.py.
- *   MERGELANG_BENCH_FAMILIES=160m,1.1b   MERGELANG_BENCH_METHODS=ties,pcb,...   pick rows.
+ *   MERGELANG_BENCH_FAMILIES=160m,1.1b   MERGELANG_BENCH_METHODS=ties,pcb,...   pick rows (tsv, iso_c and
+ *   iso_cts, the whole-model spectral rows, run only when named).
  */
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -26,8 +27,10 @@ interface MethodCase {
   name: string;
   /** The merge call on `tasks` (names of the task models) and `base`. */
   call(tasks: string[]): string;
-  /** The peer's method name for torch_merge.py, or "torch_ties" for ../shared/bench's kth TIES. */
-  peer: string;
+  /** The peer's method name for torch_merge.py, "torch_ties" for ../shared/bench's kth TIES, or null: none. */
+  peer: string | null;
+  /** Runs only when MERGELANG_BENCH_METHODS names it (the spectral methods take minutes per family). */
+  optIn?: boolean;
   /** The peer flattens the whole model (memory: several float32 copies of every task vector). */
   flattens?: boolean;
 }
@@ -44,6 +47,11 @@ export const METHODS: MethodCase[] = [
   { name: "breadcrumbs", peer: "breadcrumbs", call: (t) => `breadcrumbs(${list(t)}, base: base, density: 0.9, gamma: 0.01)` },
   { name: "slerp", peer: "slerp", call: (t) => `slerp(${t[0]}, ${t[1]}, t: 0.5)` },
   { name: "model-stock", peer: "model-stock", call: (t) => `model_stock(${list(t)}, base: base)` },
+  // The spectral methods' whole-model time (docs/spectral.md); their authors' code is PyTorch research
+  // code (FusionBench) that ../shared/bench does not have, so there is no peer row.
+  { name: "tsv", peer: null, optIn: true, call: (t) => `tsv(${list(t)}, base: base)` },
+  { name: "iso_c", peer: null, optIn: true, call: (t) => `iso_c(${list(t)}, base: base)` },
+  { name: "iso_cts", peer: null, optIn: true, call: (t) => `iso_cts(${list(t)}, base: base)` },
 ];
 
 export interface MethodRow {
@@ -84,7 +92,7 @@ function availableMemoryBytes(): number {
 
 export function benchMethods(peer: string, work: string, onRow: (row: MethodRow) => void): MethodRow[] {
   const families = new Set((process.env["MERGELANG_BENCH_FAMILIES"] ?? "160m,1.1b").split(","));
-  const methods = new Set((process.env["MERGELANG_BENCH_METHODS"] ?? METHODS.map((m) => m.name).join(",")).split(","));
+  const methods = new Set((process.env["MERGELANG_BENCH_METHODS"] ?? METHODS.filter((m) => !m.optIn).map((m) => m.name).join(",")).split(","));
   const rows: MethodRow[] = [];
   for (const family of FAMILIES.filter((f) => families.has(f.name))) {
     const models = join(work, family.dir);
@@ -96,7 +104,9 @@ export function benchMethods(peer: string, work: string, onRow: (row: MethodRow)
       const ourOut = join(work, `out-mergelang-${m.name}`);
       rmSync(torchOut, { recursive: true, force: true });
       let torch: Measured | string;
-      if (m.flattens && flattenedBytes(parameters, tasks) > 0.8 * availableMemoryBytes()) {
+      if (m.peer === null) {
+        torch = "no PyTorch peer (the authors' code is not in ../shared/bench)";
+      } else if (m.flattens && flattenedBytes(parameters, tasks) > 0.8 * availableMemoryBytes()) {
         torch = `peer skipped: flattening ${tasks} task vectors needs about ${(flattenedBytes(parameters, tasks) / 2 ** 30).toFixed(0)} GiB`;
       } else if (m.peer === "torch_ties") {
         torch = timed("/usr/bin/python3", [join(peer, "torch_ties.py"), models, torchOut, "0.2", "kth"]);
