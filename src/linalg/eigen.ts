@@ -4,7 +4,9 @@
  * Golub–Kahan, a maintained pure-JavaScript port of JAMA).
  */
 import { Matrix as MlMatrix, SingularValueDecomposition } from "ml-matrix";
+import { productFast, productFloat64, productKernel } from "./matmul.js";
 import { symmetricEigenRows } from "./symmetric-eigen.js";
+import { symmetricEigenRowsDc } from "./symmetric-eigen-dc.js";
 import type { Matrix } from "./matrix.js";
 
 /** A thin SVD a = U·diag(s)·Vᵀ: U rows×r, V cols×r, s descending, r = min(rows, cols) or the rank kept. */
@@ -32,10 +34,31 @@ function pick(m: MlMatrix, order: readonly number[]): Matrix {
   return { rows, cols, data };
 }
 
+/**
+ * Which tridiagonal solver symmetricEigen uses: "ql" (tql2, the reference), "dc" (divide and
+ * conquer, products through the active kernel) or "auto": divide and conquer from DC_MIN_SIZE when
+ * the fast (TensorFlow.js) products run — with float64 JavaScript products it loses to QL.
+ */
+export type EigenSolver = "auto" | "dc" | "ql";
+
+/** From this size "auto" takes divide and conquer (bench/linalg.ts). */
+export const DC_MIN_SIZE = 512;
+
+let solver: EigenSolver = "auto";
+
+/** Forces a solver (benchmarks and tests); returns the previous one. */
+export function setEigenSolver(s: EigenSolver): EigenSolver {
+  const was = solver;
+  solver = s;
+  return was;
+}
+
 /** Eigenvalues (descending) and eigenvectors (columns) of a symmetric matrix (symmetric-eigen.ts). */
 export function symmetricEigen(g: Matrix): { values: Float64Array; vectors: Matrix } {
   const n = g.rows;
-  const { d, w } = symmetricEigenRows(g.data, n);
+  const fast = productKernel() === "tfjs";
+  const dc = solver === "dc" || (solver === "auto" && fast && n >= DC_MIN_SIZE);
+  const { d, w } = dc ? symmetricEigenRowsDc(g.data, n, fast ? productFast : productFloat64) : symmetricEigenRows(g.data, n);
   const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => d[y]! - d[x]!);
   const data = new Float64Array(n * n);
   order.forEach((from, j) => {

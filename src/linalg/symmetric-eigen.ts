@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 
 /** The inner loops, on element offsets into one Float64Array `m` (matrix, then d, then e). */
-interface Loops {
+export interface Loops {
   m: Float64Array;
   rotate(u: number, l: number, n: number, c: number, s: number): void;
   dot(a: number, b: number, n: number): number;
@@ -21,7 +21,7 @@ interface Loops {
   rank2(v: number, e: number, d: number, n: number, f: number, g: number): void;
 }
 
-function jsLoops(size: number): Loops {
+export function jsLoops(size: number): Loops {
   const m = new Float64Array(size);
   return {
     m,
@@ -67,7 +67,7 @@ interface WasmApi {
 let compiled: object | null | undefined;
 
 /** A fresh instance with room for `size` float64 values, or null without the .wasm file. */
-function wasmLoops(size: number): Loops | null {
+export function wasmLoops(size: number): Loops | null {
   if (compiled === undefined) {
     try {
       const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
@@ -107,7 +107,7 @@ export function symmetricEigenRows(a: Float64Array, n: number, simd = true): { d
  * tred2: w becomes the accumulated Householder transform (row j = column j of JAMA's V), d the
  * diagonal and e the sub-diagonal (e[0] = 0) of the tridiagonal matrix.
  */
-function tridiagonalize(loops: Loops, n: number): void {
+export function tridiagonalize(loops: Loops, n: number): void {
   const v = loops.m;
   const D = n * n;
   const E = D + n;
@@ -193,7 +193,7 @@ function tridiagonalize(loops: Loops, n: number): void {
 }
 
 /** tql2: the implicit QL iteration on the tridiagonal (d, e), rotating the rows of w along. */
-function diagonalize(loops: Loops, n: number): void {
+export function diagonalize(loops: Loops, n: number): void {
   const d = loops.m.subarray(n * n, n * n + n);
   const e = loops.m.subarray(n * n + n, n * n + 2 * n);
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
