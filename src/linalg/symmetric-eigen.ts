@@ -108,6 +108,16 @@ export function symmetricEigenRows(a: Float64Array, n: number, simd = true): { d
  * diagonal and e the sub-diagonal (e[0] = 0) of the tridiagonal matrix.
  */
 export function tridiagonalize(loops: Loops, n: number): void {
+  reduceToTridiagonal(loops, n);
+  accumulateTransform(loops, n);
+}
+
+/**
+ * tred2's reduction alone. Leaves the diagonal at w[i·n + i], the sub-diagonal in e (e[i] couples
+ * i − 1 and i) and the Householder reflectors H_m = I − u·uᵀ/h (m = 1 … n − 1, acting on coordinates
+ * 0 … m − 1): u = w[m·n + 0 … m − 1], h = d[m] (0: no reflection). The transform is H_{n−1}···H_1.
+ */
+export function reduceToTridiagonal(loops: Loops, n: number): void {
   const v = loops.m;
   const D = n * n;
   const E = D + n;
@@ -168,6 +178,15 @@ export function tridiagonalize(loops: Loops, n: number): void {
     }
     d[i] = h;
   }
+}
+
+/** tred2's second half: w becomes the accumulated transform, d the diagonal. */
+export function accumulateTransform(loops: Loops, n: number): void {
+  const v = loops.m;
+  const D = n * n;
+  const E = D + n;
+  const d = v.subarray(D, E);
+  const e = v.subarray(E, E + n);
   // Accumulate the transformations.
   for (let i = 0; i < n - 1; i++) {
     v[i * n + n - 1] = v[i * n + i]!;
