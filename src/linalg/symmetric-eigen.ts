@@ -19,6 +19,8 @@ export interface Loops {
   axpy(y: number, x: number, n: number, alpha: number): void;
   /** v ← v − (f·e + g·d) */
   rank2(v: number, e: number, d: number, n: number, f: number, g: number): void;
+  /** y ← y + α·a, returning a·x: a lower-triangle row of a symmetric matrix–vector product. */
+  symrow(a: number, x: number, y: number, n: number, alpha: number): number;
 }
 
 export function jsLoops(size: number): Loops {
@@ -49,6 +51,22 @@ export function jsLoops(size: number): Loops {
     rank2(v, e, d, n, f, g) {
       for (let k = 0; k < n; k++) m[v + k] = m[v + k]! - (f * m[e + k]! + g * m[d + k]!);
     },
+    symrow(a, x, y, n, alpha) {
+      let even = 0;
+      let odd = 0;
+      let k = 0;
+      for (; k + 1 < n; k += 2) {
+        even += m[a + k]! * m[x + k]!;
+        odd += m[a + k + 1]! * m[x + k + 1]!;
+        m[y + k] = m[y + k]! + alpha * m[a + k]!;
+        m[y + k + 1] = m[y + k + 1]! + alpha * m[a + k + 1]!;
+      }
+      if (k < n) {
+        even += m[a + k]! * m[x + k]!;
+        m[y + k] = m[y + k]! + alpha * m[a + k]!;
+      }
+      return even + odd;
+    },
   };
 }
 
@@ -58,6 +76,7 @@ interface WasmExports {
   dot(a: number, b: number, n: number): number;
   axpy(y: number, x: number, n: number, alpha: number): void;
   rank2(v: number, e: number, d: number, n: number, f: number, g: number): void;
+  symrow(a: number, x: number, y: number, n: number, alpha: number): number;
 }
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
@@ -89,6 +108,7 @@ export function wasmLoops(size: number): Loops | null {
     dot: (a, b, n) => x.dot(a * 8, b * 8, n),
     axpy: (y, xx, n, alpha) => x.axpy(y * 8, xx * 8, n, alpha),
     rank2: (v, e, d, n, f, g) => x.rank2(v * 8, e * 8, d * 8, n, f, g),
+    symrow: (a, xx, y, n, alpha) => x.symrow(a * 8, xx * 8, y * 8, n, alpha),
   };
 }
 

@@ -127,14 +127,21 @@ test("symmetricEigen with the divide-and-conquer solver: descending values, same
   }
 });
 
-test("with float32 products: eigenvalues still float64-accurate, vectors to float32 accuracy", async (t) => {
+test("with float32 products: the tridiagonal solver's eigenvalues stay float64-accurate, the rest is float32-accurate", async (t) => {
   if ((await useFastProducts()) !== "tfjs") return t.skip("no TensorFlow.js backend");
   try {
     const a = gram(gaussian(300, 300, 10));
     const product: FlatProduct = productFast;
-    const { d, w } = symmetricEigenRowsDc(a.data, 300, product);
+    // The merges' z rows are recomputed in float64, so float32 merge products leave the eigenvalues alone.
+    const n = 300;
+    const d0 = Float64Array.from({ length: n }, (_, i) => Math.cos(i) + 2);
+    const e0 = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
+    const exact = [...tridiagonalEigen(d0, e0, n, productFloat64).values].sort((x, y) => x - y);
+    [...tridiagonalEigen(d0, e0, n, product).values].sort((x, y) => x - y).forEach((x, i) => assert.ok(Math.abs(x - exact[i]!) <= 1e-13 * 3, `λ${i}`));
+    // The blocked reduction's trailing updates in float32 perturb the tridiagonal by about ε₃₂·‖A‖.
+    const { d, w } = symmetricEigenRowsDc(a.data, n, product);
     const e = errors(a, d, w);
-    assert.ok(e.values <= 1e-10, `eigenvalues ${e.values}`);
+    assert.ok(e.values <= 1e-6, `eigenvalues ${e.values}`);
     assert.ok(e.orthogonality <= 1e-5, `orthogonality ${e.orthogonality}`);
     assert.ok(e.residual <= 1e-5, `residual ${e.residual}`);
   } finally {
