@@ -123,13 +123,16 @@ export function tridiagonalizeBlocked(a: Float64Array, n: number, product: FlatP
   return { d, e, v: vOut, tau };
 }
 
+/** Reflectors per block of the back-transformation (bench: 64, 128, 256 at 2048 — see docs/spectral.md). */
+export const WY_BLOCK = 128;
+
 /**
- * x ← x·Qᵀ = x·H_{n−2}···H_0 for the reflectors of tridiagonalizeBlocked (x n×n: rows become the
- * eigenvectors of A when they come in as those of T), by blocks H_a···H_b = I − V·T·Vᵀ (dlarft's
- * forward recurrence), applied last block first as x ← x − ((x·V)·Tᵀ)·Vᵀ on the columns a + 1 …
- * they touch.
+ * z ← Q·z = H_0···H_{n−2}·z for the reflectors of tridiagonalizeBlocked (z n×n row-major: columns
+ * become the eigenvectors of A when they come in as those of T), by blocks H_a···H_b = I − V·T·Vᵀ
+ * (dlarft's forward recurrence), last block first: z ← z − V·(T·(Vᵀ·z)) on the rows a + 1 … it
+ * touches, a contiguous tail of z, so no gathering.
  */
-export function applyQTransposed(t: Tridiagonal, n: number, x: Float64Array, product: FlatProduct, block = 64): void {
+export function applyQ(t: Tridiagonal, n: number, z: Float64Array, product: FlatProduct, block = WY_BLOCK): void {
   const starts: number[] = [];
   for (let a = 0; a < n - 1; a += block) starts.push(a);
   for (const a of starts.reverse()) {
@@ -137,29 +140,24 @@ export function applyQTransposed(t: Tridiagonal, n: number, x: Float64Array, pro
     const k = b - a + 1;
     const c0 = a + 1;
     const r = n - c0;
-    const vt = new Float64Array(k * r); // row c = v_{a+c} on columns c0 …
+    const vt = new Float64Array(k * r); // row c = v_{a+c} on coordinates c0 …
     for (let c = 0; c < k; c++) vt.set(t.v.subarray((a + c) * n + c0, (a + c + 1) * n), c * r);
     const v = new Float64Array(r * k);
     for (let c = 0; c < k; c++) for (let i = 0; i < r; i++) v[i * k + c] = vt[c * r + i]!;
     const g = product(vt, k, r, v, k);
-    // T upper triangular: T[j][j] = τ_j, T[0…j−1, j] = −τ_j·T[0…j−1, 0…j−1]·G[0…j−1, j]; stored transposed.
+    // T upper triangular: T[j][j] = τ_j, T[0…j−1, j] = −τ_j·T[0…j−1, 0…j−1]·G[0…j−1, j].
     const tt = new Float64Array(k * k);
     for (let j = 0; j < k; j++) {
       const tj = t.tau[a + j]!;
       tt[j * k + j] = tj;
       for (let i = 0; i < j; i++) {
         let s = 0;
-        for (let l = i; l < j; l++) s += tt[l * k + i]! * g[l * k + j]!;
-        tt[j * k + i] = -tj * s;
+        for (let l = i; l < j; l++) s += tt[i * k + l]! * g[l * k + j]!;
+        tt[i * k + j] = -tj * s;
       }
     }
-    const xr = new Float64Array(n * r);
-    for (let i = 0; i < n; i++) xr.set(x.subarray(i * n + c0, (i + 1) * n), i * r);
-    const update = product(product(product(xr, n, r, v, k), n, k, tt, k), n, k, vt, r);
-    for (let i = 0; i < n; i++) {
-      const row = i * n + c0;
-      const up = i * r;
-      for (let j = 0; j < r; j++) x[row + j] = x[row + j]! - update[up + j]!;
-    }
+    const tail = z.subarray(c0 * n, n * n);
+    const update = product(v, r, k, product(tt, k, k, product(vt, k, r, tail, n), n), n);
+    for (let i = 0; i < r * n; i++) tail[i] = tail[i]! - update[i]!;
   }
 }
