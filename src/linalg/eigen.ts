@@ -42,7 +42,7 @@ function pick(m: MlMatrix, order: readonly number[]): Matrix {
 export type EigenSolver = "auto" | "dc" | "ql";
 
 /** From this size "auto" takes divide and conquer (bench/linalg.ts). */
-export const DC_MIN_SIZE = 1024;
+export const DC_MIN_SIZE = 768;
 
 let solver: EigenSolver = "auto";
 

@@ -5,6 +5,7 @@ import { productFast, productFloat64 } from "../../src/linalg/matmul.js";
 import { symmetricEigenRows } from "../../src/linalg/symmetric-eigen.js";
 import { symmetricEigenRowsDc } from "../../src/linalg/symmetric-eigen-dc.js";
 import { DC_CUTOFF, type FlatProduct, tridiagonalEigen } from "../../src/linalg/tridiagonal-dc.js";
+import { tridiagonalizeBlocked } from "../../src/linalg/tridiagonalize-blocked.js";
 import { isoCMerge, isoCtsMerge } from "../../src/methods/iso.js";
 import { tsvMerge } from "../../src/methods/tsv.js";
 import { Random } from "../../src/util/random.js";
@@ -180,5 +181,19 @@ test("tsv, iso_c and iso_cts give the QL path's results with divide and conquer 
     });
   } finally {
     setEigenSolver(was);
+  }
+});
+
+test("the blocked tridiagonalisation's WebAssembly loops give the JavaScript loops' bits", () => {
+  const a = gram(gaussian(70, 70, 11));
+  const wasm = tridiagonalizeBlocked(a.data, 70, productFloat64, 8);
+  const was = process.env["MERGELANG_WASM"];
+  process.env["MERGELANG_WASM"] = "0";
+  try {
+    const js = tridiagonalizeBlocked(a.data, 70, productFloat64, 8);
+    for (const key of ["d", "e", "v", "tau"] as const) assert.deepEqual([...js[key]], [...wasm[key]], key);
+  } finally {
+    if (was === undefined) delete process.env["MERGELANG_WASM"];
+    else process.env["MERGELANG_WASM"] = was;
   }
 });
