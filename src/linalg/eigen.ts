@@ -1,7 +1,8 @@
 /**
- * Small dense factorizations in float64: the symmetric eigendecomposition of Gram matrices (our
- * flat-array tred2 + tql2, symmetric-eigen.ts) and the exact SVD of small matrices (ml-matrix's
- * Golub–Kahan, a maintained pure-JavaScript port of JAMA).
+ * Dense factorizations: the symmetric eigendecomposition of Gram matrices (our flat-array tred2 +
+ * tql2, symmetric-eigen.ts, in float64; or, for large matrices when the fast products run, blocked
+ * tridiagonalisation + divide and conquer, symmetric-eigen-dc.ts, whose products are float32) and
+ * the exact SVD of small matrices (ml-matrix's Golub–Kahan, a maintained pure-JavaScript port of JAMA).
  */
 import { Matrix as MlMatrix, SingularValueDecomposition } from "ml-matrix";
 import { productFast, productFloat64, productKernel } from "./matmul.js";
@@ -53,7 +54,7 @@ export function setEigenSolver(s: EigenSolver): EigenSolver {
   return was;
 }
 
-/** Eigenvalues (descending) and eigenvectors (columns) of a symmetric matrix (symmetric-eigen.ts). */
+/** Eigenvalues (descending) and eigenvectors (columns) of a symmetric matrix (solver: setEigenSolver). */
 export function symmetricEigen(g: Matrix): { values: Float64Array; vectors: Matrix } {
   const n = g.rows;
   const fast = productKernel() === "tfjs";

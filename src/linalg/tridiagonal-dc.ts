@@ -142,7 +142,7 @@ function merge(d: Float64Array, q: Float64Array, n: number, lo: number, mid: num
   const bot = blockProduct(q, n, mid, n2, lo, botCols, u, k, product);
   const firstRow = rowProduct(q, n, lo, lo, topCols, u, k);
   const lastRow = rowProduct(q, n, hi - 1, lo, botCols, u, k);
-  const kept0 = deflated.map((t) => column(q, n, lo, hi, lo + t));
+  const deflatedCols = deflated.map((t) => column(q, n, lo, hi, lo + t));
 
   // Write back: kept eigenvectors first, then the deflated ones.
   for (let i = 0; i < size; i++) q.fill(0, (lo + i) * n + lo, (lo + i) * n + hi);
@@ -152,7 +152,7 @@ function merge(d: Float64Array, q: Float64Array, n: number, lo: number, mid: num
   q.set(lastRow, (hi - 1) * n + lo);
   for (let j = 0; j < k; j++) d[lo + j] = dk[origin[j]!]! + mu[j]!;
   deflated.forEach((t, j) => {
-    const col = kept0[j]!;
+    const col = deflatedCols[j]!;
     for (let i = 0; i < size; i++) q[(lo + i) * n + lo + k + j] = col[i]!;
     d[lo + k + j] = dl[t]!;
   });
