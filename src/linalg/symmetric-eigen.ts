@@ -7,6 +7,8 @@
  * adjacent rows. Those inner loops run in WebAssembly SIMD (eigen-kernels.wat, two float64 lanes)
  * on the module's memory, or as the JavaScript loops below where the module cannot load. Same
  * operations as JAMA except that dot products sum two partial sums (bench/linalg.ts has the times).
+ * This is the reference path; the loops and tred2's two halves are exported for the
+ * divide-and-conquer path (symmetric-eigen-dc.ts, tridiagonal-dc.ts, tridiagonalize-blocked.ts).
  */
 import { readFileSync } from "node:fs";
 
