@@ -1,13 +1,13 @@
 /**
  * The spectral kernels' figures (`npm run bench:linalg [-- sizes...]`): matrix products by kernel
- * (JavaScript loop, ml-matrix, TensorFlow.js WebAssembly), the float64 eigendecomposition (ours
- * against ml-matrix's), and per
+ * (JavaScript loop, ml-matrix, TensorFlow.js WebAssembly), the eigendecomposition (ours: auto, the
+ * tred2 + tql2 reference and divide and conquer, against ml-matrix's), and per
  * n×n layer of 3 tasks: the fast spectral interference (randomized SVD, top 16), TSV-M, Iso-C and
  * Iso-CTS. Each figure is the best of `repeats` runs (the machine is shared).
  */
 import { EigenvalueDecomposition, Matrix as MlMatrix } from "ml-matrix";
 import { multiply, multiplyJs } from "../src/linalg/matmul.js";
-import { type Matrix, setProductKernel, symmetricEigen, useFastProducts, zeros } from "../src/linalg/index.js";
+import { type Matrix, setEigenSolver, setProductKernel, symmetricEigen, useFastProducts, zeros } from "../src/linalg/index.js";
 import { spectralTotals } from "../src/inspect/spectral.js";
 import { isoCMerge, isoCtsMerge } from "../src/methods/iso.js";
 import { tsvMerge } from "../src/methods/tsv.js";
@@ -50,7 +50,13 @@ export async function benchLinalg(sizes: number[], methodSizes: number[], eigenS
   }
   for (const s of [256, 512, n, ...eigenSizes]) {
     const g = multiply(gaussian(s, s, 4), gaussian(s, s, 4), true, false);
-    line(`symmetric eigendecomposition ${s} (ours, WASM SIMD)`, best(1, () => symmetricEigen(g)));
+    line(`symmetric eigendecomposition ${s} (ours, auto)`, best(1, () => symmetricEigen(g)));
+    if (s > 2048) continue; // QL would take minutes
+    const was = setEigenSolver("ql");
+    line(`symmetric eigendecomposition ${s} (ours, tred2 + tql2)`, best(1, () => symmetricEigen(g)));
+    setEigenSolver("dc");
+    line(`symmetric eigendecomposition ${s} (ours, divide and conquer)`, best(1, () => symmetricEigen(g)));
+    setEigenSolver(was);
     if (s > n) continue; // ml-matrix would take minutes
     const mg = new MlMatrix(s, s);
     for (let i = 0; i < s; i++) for (let j = 0; j < s; j++) mg.set(i, j, g.data[i * s + j]!);

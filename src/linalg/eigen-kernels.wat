@@ -79,4 +79,28 @@
         (br $next)))
     (if (i32.and (local.get $n) (i32.const 1))
       (then (f64.store (local.get $v) (f64.sub (f64.load (local.get $v))
-        (f64.add (f64.mul (local.get $f) (f64.load (local.get $e))) (f64.mul (local.get $g) (f64.load (local.get $d))))))))))
+        (f64.add (f64.mul (local.get $f) (f64.load (local.get $e))) (f64.mul (local.get $g) (f64.load (local.get $d)))))))))
+  ;; One row of a symmetric matrix–vector product from the lower triangle, in one pass over the row:
+  ;; y[k] ← y[k] + α·a[k] over n, and returns Σ a[k]·x[k] (two partial sums, as `dot`).
+  (func (export "symrow") (param $a i32) (param $x i32) (param $y i32) (param $n i32) (param $alpha f64) (result f64)
+    (local $end i32) (local $acc v128) (local $va v128) (local $row v128)
+    (local.set $acc (f64x2.splat (f64.const 0)))
+    (local.set $va (f64x2.splat (local.get $alpha)))
+    (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+        (local.set $row (v128.load (local.get $a)))
+        (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (local.get $row) (v128.load (local.get $x)))))
+        (v128.store (local.get $y) (f64x2.add (v128.load (local.get $y)) (f64x2.mul (local.get $va) (local.get $row))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (br $next)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (f64.store (local.get $y) (f64.add (f64.load (local.get $y)) (f64.mul (local.get $alpha) (f64.load (local.get $a)))))
+        (local.set $acc (f64x2.replace_lane 0 (local.get $acc)
+          (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64.mul (f64.load (local.get $a)) (f64.load (local.get $x))))))))
+    (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
+)

@@ -1,10 +1,13 @@
 /**
- * Small dense factorizations in float64: the symmetric eigendecomposition of Gram matrices (our
- * flat-array tred2 + tql2, symmetric-eigen.ts) and the exact SVD of small matrices (ml-matrix's
- * Golub–Kahan, a maintained pure-JavaScript port of JAMA).
+ * Dense factorizations: the symmetric eigendecomposition of Gram matrices (our flat-array tred2 +
+ * tql2, symmetric-eigen.ts, in float64; or, for large matrices when the fast products run, blocked
+ * tridiagonalisation + divide and conquer, symmetric-eigen-dc.ts, whose products are float32) and
+ * the exact SVD of small matrices (ml-matrix's Golub–Kahan, a maintained pure-JavaScript port of JAMA).
  */
 import { Matrix as MlMatrix, SingularValueDecomposition } from "ml-matrix";
+import { productFast, productFloat64, productKernel } from "./matmul.js";
 import { symmetricEigenRows } from "./symmetric-eigen.js";
+import { symmetricEigenRowsDc } from "./symmetric-eigen-dc.js";
 import type { Matrix } from "./matrix.js";
 
 /** A thin SVD a = U·diag(s)·Vᵀ: U rows×r, V cols×r, s descending, r = min(rows, cols) or the rank kept. */
@@ -32,10 +35,31 @@ function pick(m: MlMatrix, order: readonly number[]): Matrix {
   return { rows, cols, data };
 }
 
-/** Eigenvalues (descending) and eigenvectors (columns) of a symmetric matrix (symmetric-eigen.ts). */
+/**
+ * Which tridiagonal solver symmetricEigen uses: "ql" (tql2, the reference), "dc" (divide and
+ * conquer, products through the active kernel) or "auto": divide and conquer from DC_MIN_SIZE when
+ * the fast (TensorFlow.js) products run — with float64 JavaScript products it loses to QL.
+ */
+export type EigenSolver = "auto" | "dc" | "ql";
+
+/** From this size "auto" takes divide and conquer (bench/linalg.ts). */
+export const DC_MIN_SIZE = 768;
+
+let solver: EigenSolver = "auto";
+
+/** Forces a solver (benchmarks and tests); returns the previous one. */
+export function setEigenSolver(s: EigenSolver): EigenSolver {
+  const was = solver;
+  solver = s;
+  return was;
+}
+
+/** Eigenvalues (descending) and eigenvectors (columns) of a symmetric matrix (solver: setEigenSolver). */
 export function symmetricEigen(g: Matrix): { values: Float64Array; vectors: Matrix } {
   const n = g.rows;
-  const { d, w } = symmetricEigenRows(g.data, n);
+  const fast = productKernel() === "tfjs";
+  const dc = solver === "dc" || (solver === "auto" && fast && n >= DC_MIN_SIZE);
+  const { d, w } = dc ? symmetricEigenRowsDc(g.data, n, fast ? productFast : productFloat64) : symmetricEigenRows(g.data, n);
   const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => d[y]! - d[x]!);
   const data = new Float64Array(n * n);
   order.forEach((from, j) => {

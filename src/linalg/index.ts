@@ -4,7 +4,7 @@ export type { Svd } from "./eigen.js";
 export type { SvdMode } from "./svd.js";
 export { zeros, fromArray, transpose, columns, hconcat, scaleColumns, frobenius, distance } from "./matrix.js";
 export { multiply, useFastProducts, productKernel, setProductKernel, type ProductKernel } from "./matmul.js";
-export { exactSvd, symmetricEigen } from "./eigen.js";
+export { exactSvd, setEigenSolver, symmetricEigen, type EigenSolver } from "./eigen.js";
 export { gramSvd } from "./gram-svd.js";
 export { randomizedSvd, type RandomizedOptions } from "./randomized-svd.js";
 export { truncatedSvd, leadingSvd, fullSvd, EXACT_LIMIT } from "./svd.js";

@@ -7,11 +7,13 @@
  * adjacent rows. Those inner loops run in WebAssembly SIMD (eigen-kernels.wat, two float64 lanes)
  * on the module's memory, or as the JavaScript loops below where the module cannot load. Same
  * operations as JAMA except that dot products sum two partial sums (bench/linalg.ts has the times).
+ * This is the reference path; the loops and tred2's two halves are exported for the
+ * divide-and-conquer path (symmetric-eigen-dc.ts, tridiagonal-dc.ts, tridiagonalize-blocked.ts).
  */
 import { readFileSync } from "node:fs";
 
 /** The inner loops, on element offsets into one Float64Array `m` (matrix, then d, then e). */
-interface Loops {
+export interface Loops {
   m: Float64Array;
   rotate(u: number, l: number, n: number, c: number, s: number): void;
   dot(a: number, b: number, n: number): number;
@@ -19,9 +21,11 @@ interface Loops {
   axpy(y: number, x: number, n: number, alpha: number): void;
   /** v ← v − (f·e + g·d) */
   rank2(v: number, e: number, d: number, n: number, f: number, g: number): void;
+  /** y ← y + α·a, returning a·x: a lower-triangle row of a symmetric matrix–vector product. */
+  symrow(a: number, x: number, y: number, n: number, alpha: number): number;
 }
 
-function jsLoops(size: number): Loops {
+export function jsLoops(size: number): Loops {
   const m = new Float64Array(size);
   return {
     m,
@@ -49,6 +53,22 @@ function jsLoops(size: number): Loops {
     rank2(v, e, d, n, f, g) {
       for (let k = 0; k < n; k++) m[v + k] = m[v + k]! - (f * m[e + k]! + g * m[d + k]!);
     },
+    symrow(a, x, y, n, alpha) {
+      let even = 0;
+      let odd = 0;
+      let k = 0;
+      for (; k + 1 < n; k += 2) {
+        even += m[a + k]! * m[x + k]!;
+        odd += m[a + k + 1]! * m[x + k + 1]!;
+        m[y + k] = m[y + k]! + alpha * m[a + k]!;
+        m[y + k + 1] = m[y + k + 1]! + alpha * m[a + k + 1]!;
+      }
+      if (k < n) {
+        even += m[a + k]! * m[x + k]!;
+        m[y + k] = m[y + k]! + alpha * m[a + k]!;
+      }
+      return even + odd;
+    },
   };
 }
 
@@ -58,6 +78,7 @@ interface WasmExports {
   dot(a: number, b: number, n: number): number;
   axpy(y: number, x: number, n: number, alpha: number): void;
   rank2(v: number, e: number, d: number, n: number, f: number, g: number): void;
+  symrow(a: number, x: number, y: number, n: number, alpha: number): number;
 }
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
@@ -67,7 +88,7 @@ interface WasmApi {
 let compiled: object | null | undefined;
 
 /** A fresh instance with room for `size` float64 values, or null without the .wasm file. */
-function wasmLoops(size: number): Loops | null {
+export function wasmLoops(size: number): Loops | null {
   if (compiled === undefined) {
     try {
       const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
@@ -89,6 +110,7 @@ function wasmLoops(size: number): Loops | null {
     dot: (a, b, n) => x.dot(a * 8, b * 8, n),
     axpy: (y, xx, n, alpha) => x.axpy(y * 8, xx * 8, n, alpha),
     rank2: (v, e, d, n, f, g) => x.rank2(v * 8, e * 8, d * 8, n, f, g),
+    symrow: (a, xx, y, n, alpha) => x.symrow(a * 8, xx * 8, y * 8, n, alpha),
   };
 }
 
@@ -107,7 +129,17 @@ export function symmetricEigenRows(a: Float64Array, n: number, simd = true): { d
  * tred2: w becomes the accumulated Householder transform (row j = column j of JAMA's V), d the
  * diagonal and e the sub-diagonal (e[0] = 0) of the tridiagonal matrix.
  */
-function tridiagonalize(loops: Loops, n: number): void {
+export function tridiagonalize(loops: Loops, n: number): void {
+  reduceToTridiagonal(loops, n);
+  accumulateTransform(loops, n);
+}
+
+/**
+ * tred2's reduction alone. Leaves the diagonal at w[i·n + i], the sub-diagonal in e (e[i] couples
+ * i − 1 and i) and the Householder reflectors H_m = I − u·uᵀ/h (m = 1 … n − 1, acting on coordinates
+ * 0 … m − 1): u = w[m·n + 0 … m − 1], h = d[m] (0: no reflection). The transform is H_{n−1}···H_1.
+ */
+export function reduceToTridiagonal(loops: Loops, n: number): void {
   const v = loops.m;
   const D = n * n;
   const E = D + n;
@@ -168,6 +200,15 @@ function tridiagonalize(loops: Loops, n: number): void {
     }
     d[i] = h;
   }
+}
+
+/** tred2's second half: w becomes the accumulated transform, d the diagonal. */
+export function accumulateTransform(loops: Loops, n: number): void {
+  const v = loops.m;
+  const D = n * n;
+  const E = D + n;
+  const d = v.subarray(D, E);
+  const e = v.subarray(E, E + n);
   // Accumulate the transformations.
   for (let i = 0; i < n - 1; i++) {
     v[i * n + n - 1] = v[i * n + i]!;
@@ -193,7 +234,7 @@ function tridiagonalize(loops: Loops, n: number): void {
 }
 
 /** tql2: the implicit QL iteration on the tridiagonal (d, e), rotating the rows of w along. */
-function diagonalize(loops: Loops, n: number): void {
+export function diagonalize(loops: Loops, n: number): void {
   const d = loops.m.subarray(n * n, n * n + n);
   const e = loops.m.subarray(n * n + n, n * n + 2 * n);
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
