@@ -38,18 +38,12 @@ const digitCounts = new Uint32Array(256);
  * the 31 magnitude bits, 8 bits a pass (a pass whose digit is the same for the whole row is
  * skipped), starting from position order, so equal magnitudes stay in position order. O(n) per
  * row where a comparison sort took 30–55 ns per element (more for longer rows). `work`: scratch
- * of at least 2 × row.length float64s (four uint32 arrays of the row's length).
+ * of at least 2 × row.length float64s (four uint32 arrays of the row's length). The reference of
+ * the WASM kernel row_ranks, which dropRow uses where it loads.
  */
 export function rowRanks(row: Float32Array, ranks: Float64Array, work: Float64Array): void {
   const len = row.length;
   if (work.length < 2 * len) throw new RangeError(`rowRanks: scratch of ${work.length} float64s for a row of ${len}`);
-  if (simdKernels()?.rowRanks(row, ranks)) return;
-  rowRanksJs(row, ranks, work);
-}
-
-/** rowRanks in JavaScript: the reference of the WASM kernel (row_ranks), and rows over its block. */
-export function rowRanksJs(row: Float32Array, ranks: Float64Array, work: Float64Array): void {
-  const len = row.length;
   const bits = new Uint32Array(row.buffer, row.byteOffset, len);
   const w = new Uint32Array(work.buffer, work.byteOffset, 4 * len);
   let keys = w.subarray(0, len);
@@ -117,7 +111,7 @@ export function dropRow(
   const first = row > 1 && !full ? lowest : params.density[i]!;
   const at = chunk.offset + rowStart;
   if (simd?.dellaRow(k, key, at, first, step, finish.mode, finish.mode === 2 ? finish.scale : 1)) return;
-  rowRanksJs(k, ranks, packed);
+  rowRanks(k, ranks, packed);
   // uniformAt with its high word taken once per row (a row rarely crosses a multiple of 2³²).
   const hi = Math.floor(at / 4294967296);
   const sameHigh = Math.floor((at + row - 1) / 4294967296) === hi;

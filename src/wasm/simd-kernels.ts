@@ -161,7 +161,7 @@ export class SimdKernels {
   }
 
   /**
-   * DELLA's ranks of one row of up to BLOCK elements (methods/della.ts's rowRanks, equal values), or
+   * DELLA's ranks of one row of up to BLOCK elements (methods/della.ts's rowRanks, equal values; dellaRow runs it before the drop), or
    * false (nothing written) for a longer row.
    */
   rowRanks(row: Float32Array, ranks: Float64Array): boolean {

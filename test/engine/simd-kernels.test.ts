@@ -12,7 +12,7 @@ import { float32AtLeast, simdKernels, SIMD_PCB_MAX_TASKS, TIES_FLAGS, type PcbMe
 import { type TiesParams, tiesMerge } from "../../src/methods/ties.js";
 import { sparseMergeBlock } from "../../src/methods/shared/sparse-merge.js";
 import { dropBlock } from "../../src/methods/dare.js";
-import { type DellaParams, type DropFinish, dropRow, rowRanksJs } from "../../src/methods/della.js";
+import { type DellaParams, type DropFinish, dropRow, rowRanks } from "../../src/methods/della.js";
 import { mergeBlock, taskBetas } from "../../src/methods/pcb.js";
 import { streamKey } from "../../src/methods/shared/random.js";
 import { type HistogramPass, KeyList, histogramDeltasInto, histogramIntoWith } from "../../src/engine/kernels/order-statistics.js";
@@ -395,7 +395,7 @@ test("WASM DELLA row ranks (row_ranks) equal the JavaScript radix sort, up to th
   for (const n of [0, 1, 2, 5, 1024, 2816, 16384]) {
     for (const row of [awkward(n, 70 + n), normals(n, 71, 0.01), new Float32Array(n).fill(0.5)]) {
       const expected = new Float64Array(n);
-      rowRanksJs(row, expected, new Float64Array(2 * n));
+      rowRanks(row, expected, new Float64Array(2 * n));
       const got = new Float64Array(n);
       assert.ok(k.rowRanks(row, got));
       assert.deepEqual(got, expected, `${n} elements`);
