@@ -33,8 +33,10 @@ for (const file of watFiles(join(root, "src"))) {
   try {
     const text = await spliced(readFileSync(file, "utf8"), dirname(join(outDir, name)));
     // As UTF-8 bytes: wabt.js measures a string in UTF-16 units, which cuts text with non-ASCII comments.
-    module = toolkit.parseWat(name, new Uint8Array(Buffer.from(text, "utf8")), { simd: true });
-    module.validate();
+    // threads: the engine's kernels import one shared memory (src/wasm/heap.ts).
+    const features = { simd: true, threads: true };
+    module = toolkit.parseWat(name, new Uint8Array(Buffer.from(text, "utf8")), features);
+    module.validate(features);
   } catch (e) {
     console.error(`build-wasm: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);

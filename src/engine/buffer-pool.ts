@@ -5,18 +5,36 @@
  * that a large one will need), else allocates; peak memory stays near what the largest tensor needs.
  * A buffer may be lent out until a promise settles (a write reading it), and a request that only a
  * lent buffer fits may wait for it (`acquireSoon`) rather than allocate another.
+ *
+ * With a heap (wasm/heap.ts) the buffers are blocks of the kernels' shared memory, which the SIMD
+ * kernels work on in place; `clear` gives the blocks back. Past the heap's 4 GiB they are ordinary
+ * buffers again.
  */
+import type { WasmHeap } from "../wasm/heap.js";
+
 export class BufferPool {
   private free: Float32Array[] = [];
   private allocatedBytes = 0;
-  /** Buffers lent out (by their memory): their size, whether they came back meanwhile, the loan's end. */
-  private readonly lent = new Map<ArrayBufferLike, Loan>();
+  /** Buffers lent out (whole buffers): their size, whether they came back meanwhile, the loan's end. */
+  private readonly lent = new Map<Float32Array, Loan>();
+  /** The whole buffer behind each array `acquire` returned. */
+  private readonly wholes = new WeakMap<Float32Array, Float32Array>();
+  /** Heap blocks by whole buffer. */
+  private readonly blocks = new Map<Float32Array, number>();
+  private cleared = false;
 
-  /** `shared`: allocate in SharedArrayBuffers, so that worker threads can work on the buffers. */
-  constructor(readonly shared = false) {}
+  /**
+   * `shared`: allocate in SharedArrayBuffers, so that worker threads can work on the buffers;
+   * `heap`: allocate in the kernels' shared memory (shared as well).
+   */
+  constructor(
+    readonly shared = false,
+    private readonly heap: WasmHeap | null = null,
+  ) {}
 
   /** A buffer of exactly `length` elements (contents undefined). */
   acquire(length: number): Float32Array {
+    this.cleared = false;
     let best = -1;
     for (let i = 0; i < this.free.length; i++) {
       const cap = this.free[i]!.length;
@@ -27,10 +45,23 @@ export class BufferPool {
       buffer = this.free[best]!;
       this.free.splice(best, 1);
     } else {
-      buffer = new Float32Array(this.shared ? new SharedArrayBuffer(length * 4) : new ArrayBuffer(length * 4));
+      buffer = this.allocate(length);
       this.allocatedBytes += buffer.byteLength;
     }
-    return buffer.length === length ? buffer : buffer.subarray(0, length);
+    if (buffer.length === length) return buffer;
+    const view = buffer.subarray(0, length);
+    this.wholes.set(view, buffer);
+    return view;
+  }
+
+  private allocate(length: number): Float32Array {
+    const at = this.heap?.alloc(4 * length) ?? null;
+    if (at !== null) {
+      const buffer = this.heap!.f32(at, length);
+      this.blocks.set(buffer, at);
+      return buffer;
+    }
+    return new Float32Array(this.shared || this.heap ? new SharedArrayBuffer(length * 4) : new ArrayBuffer(length * 4));
   }
 
   /** Like `acquire`, but when only a lent buffer would fit, waits for it rather than allocating another. */
@@ -46,8 +77,8 @@ export class BufferPool {
 
   /** Returns a buffer (or a view from `acquire`) to the pool. */
   release(buffer: Float32Array): void {
-    const whole = buffer.byteOffset === 0 && buffer.length * 4 === buffer.buffer.byteLength ? buffer : new Float32Array(buffer.buffer);
-    const loan = this.lent.get(whole.buffer);
+    const whole = this.wholes.get(buffer) ?? buffer;
+    const loan = this.lent.get(whole);
     if (loan) loan.returned = whole;
     else this.free.push(whole);
   }
@@ -57,19 +88,20 @@ export class BufferPool {
    * even if it is released before (e.g. while a write still reads it).
    */
   lend(buffer: Float32Array, until: Promise<unknown>): void {
-    const key = buffer.buffer;
+    const whole = this.wholes.get(buffer) ?? buffer;
     const loan: Loan = {
-      length: key.byteLength / 4,
+      length: whole.length,
       returned: null,
       over: until.then(
         () => undefined,
         () => undefined,
       ),
     };
-    this.lent.set(key, loan);
+    this.lent.set(whole, loan);
     void loan.over.then(() => {
-      this.lent.delete(key);
-      if (loan.returned) this.free.push(loan.returned);
+      this.lent.delete(whole);
+      if (this.cleared) this.dispose(whole);
+      else if (loan.returned) this.free.push(loan.returned);
     });
   }
 
@@ -78,8 +110,18 @@ export class BufferPool {
     return this.allocatedBytes;
   }
 
+  /** Forgets the free buffers and gives every heap block back (those lent out when their loan ends). */
   clear(): void {
     this.free = [];
+    this.cleared = true;
+    for (const whole of [...this.blocks.keys()]) if (!this.lent.has(whole)) this.dispose(whole);
+  }
+
+  private dispose(whole: Float32Array): void {
+    const at = this.blocks.get(whole);
+    if (at === undefined) return;
+    this.blocks.delete(whole);
+    this.heap!.release(at);
   }
 }
 

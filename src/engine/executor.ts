@@ -28,6 +28,8 @@ import { Parallel } from "./parallel/parallel.js";
 import { WorkerPool } from "./parallel/worker-pool.js";
 import { ReadAhead } from "./prefetch.js";
 import { type RunContext, TensorRun, checkAborted } from "./tensor-run.js";
+import { simdKernels } from "../wasm/simd-kernels.js";
+import { threadHeap } from "../wasm/heap.js";
 
 /** Tensors larger than this many elements are processed in row chunks. */
 export const DEFAULT_MAX_CHUNK_ELEMENTS = 1 << 26;
@@ -129,7 +131,7 @@ async function runSave(
     models,
     bound,
     globalStats: new Map(),
-    pool: new BufferPool(parallel.threads > 1),
+    pool: new BufferPool(parallel.threads > 1, simdKernels() ? threadHeap() : null),
     scratch: new Scratch(),
     parallel,
     maxChunkElements: opts.maxChunkElements ?? DEFAULT_MAX_CHUNK_ELEMENTS,

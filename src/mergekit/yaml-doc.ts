@@ -3,7 +3,16 @@
  * range (line and column through `yaml`'s LineCounter), so that every diagnostic names the key and
  * line it is about. YAML 1.1, as PyYAML (mergekit) reads it: `yes`/`no` are booleans.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { createRequire } from "node:module";
+import type { Node } from "yaml";
+
+type YamlLib = typeof import("yaml");
+let lib: YamlLib | null = null;
+/** `yaml`, loaded on first use: 30 ms that a recipe run (no YAML) should not pay at start-up. */
+function yaml(): YamlLib {
+  lib ??= createRequire(import.meta.url)("yaml") as YamlLib;
+  return lib;
+}
 import type { Position, Range } from "../language/ast.js";
 import { diagnostic, type Diagnostic, type DiagnosticCode, type Severity } from "../language/diagnostics.js";
 
@@ -20,11 +29,11 @@ export interface YamlEntry {
 
 export class YamlFile {
   readonly diagnostics: Diagnostic[] = [];
-  private readonly lines = new LineCounter();
+  private readonly lines = new (yaml().LineCounter)();
   readonly root: YamlValue | null;
 
   constructor(readonly text: string) {
-    const doc = parseDocument(text, { lineCounter: this.lines, version: "1.1", uniqueKeys: true, prettyErrors: false });
+    const doc = yaml().parseDocument(text, { lineCounter: this.lines, version: "1.1", uniqueKeys: true, prettyErrors: false });
     for (const e of doc.errors) {
       this.report("yaml-syntax", "error", this.rangeOf(e.pos[0], e.pos[1]), e.message.split("\n")[0]!);
     }
@@ -56,6 +65,7 @@ export class YamlFile {
   private convert(node: Node): YamlValue {
     const [start, valueEnd] = node.range ?? [0, 0];
     const range = this.rangeOf(start, valueEnd);
+    const { isMap, isScalar, isSeq } = yaml();
     if (isMap(node)) {
       const entries: YamlEntry[] = [];
       for (const pair of node.items) {

@@ -3,11 +3,13 @@
 ;; computes (the same IEEE operations in the same order: float32 where the reference rounds to
 ;; float32, float64 where it works in JavaScript numbers), so results are equal bit for bit.
 ;;
-;; Conventions: every pointer is a byte offset in this module's memory; element counts are rounded
-;; up to a multiple of 8 by the caller, who gives buffers that room (the extra lanes compute garbage
-;; that is never copied out). The caller lays the buffers out (src/wasm/simd-kernels.ts).
+;; Conventions: every pointer is a byte offset in the memory, which the module imports: one shared
+;; memory holds the engine's buffers and each thread's scratch (src/wasm/heap.ts). Element counts
+;; are rounded up to a multiple of 8 by the caller, who gives buffers that room (the extra lanes
+;; compute garbage that is never copied out), or who calls on a multiple of 8 in place and the tail
+;; by copies. The caller lays the scratch out (src/wasm/simd-kernels.ts).
 (module
-  (memory (export "memory") 64)
+  (import "env" "memory" (memory 1 65536 shared))
 
 ;; Non-finite detection (io/non-finite.ts, anyInWords): the OR over $n 32-bit words (a multiple of
   ;; 4) of (word & $mask) + $add, folded over the four lanes; the caller tests the carry bits.

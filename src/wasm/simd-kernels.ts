@@ -1,14 +1,16 @@
 /**
- * The WebAssembly SIMD kernels (kernels.wat, assembled by `npm run build`), one instance per thread.
- * Each has a JavaScript reference that it equals bit for bit (test/engine/simd-kernels.test.ts); the
- * engine uses the WASM kernel when the module loads and falls back to the reference otherwise
- * (`MERGELANG_WASM=0` forces the fallback, for comparisons). Data is copied through the module's
- * memory block by block (TypedArray.set, a memcpy): blocks stay in cache, and the engine's buffers
- * stay ordinary (shared) ArrayBuffers.
+ * The WebAssembly SIMD kernels (kernels.wat, assembled by `npm run build`), one instance per thread,
+ * all on one shared memory (heap.ts). Each has a JavaScript reference that it equals bit for bit
+ * (test/engine/simd-kernels.test.ts); the engine uses the WASM kernel when the module loads and
+ * falls back to the reference otherwise (`MERGELANG_WASM=0` forces the fallback, for comparisons).
+ * Arrays that lie in the shared memory (the engine's buffers) are worked on where they are, whole
+ * groups of 8 elements at once; others, and the last few elements, are copied block by block
+ * through this thread's scratch (TypedArray.set, a memcpy).
  */
 import { readFileSync } from "node:fs";
 import { UNROLLED_TIES_MAX } from "./ties-wat.js";
 import { FAST_MATH } from "../engine/kernels/fast-math.js";
+import { type WasmHeap, adoptedScratch, threadHeap } from "./heap.js";
 
 /** The part of the WebAssembly API used here (the project's lib setting, ES2022, does not declare it). */
 interface WasmApi {
@@ -17,7 +19,6 @@ interface WasmApi {
 }
 
 interface Exports {
-  memory: { buffer: ArrayBuffer };
   nonfinite_words(src: number, n: number, mask: number, add: number): number;
   sub_f32(a: number, b: number, out: number, n: number): void;
   widen_bf16(src: number, dst: number, n: number): void;
@@ -43,7 +44,7 @@ const BLOCK_BYTES = 4 * BLOCK;
 /** Inputs the TIES kernel takes at most (its buffers then fill the module's initial memory). */
 export const SIMD_TIES_MAX_INPUTS = 16;
 
-/** Byte offsets of the buffers in the module's memory (4 MiB: 64 pages). */
+/** Byte offsets of the buffers in a thread's scratch (SCRATCH_BYTES from its start). */
 const IN = 0; // SIMD_TIES_MAX_INPUTS input blocks
 const BASE = IN + SIMD_TIES_MAX_INPUTS * BLOCK_BYTES;
 const OUT = BASE + BLOCK_BYTES;
@@ -55,6 +56,8 @@ const TOUCHED = HIST + 4 * 65536; // bins a block touched
 const KEYS = TOUCHED + BLOCK_BYTES; // keys a block kept
 const FAST_CONSTANTS = KEYS + BLOCK_BYTES; // fast-math.ts's constants (float64), then its exp table
 const EXP_TABLE = FAST_CONSTANTS + 8 * 16;
+/** The bytes of one thread's scratch. */
+export const SCRATCH_BYTES = EXP_TABLE + 8 * FAST_MATH.expTable.length;
 
 /** Tasks pcbMerge takes at most (a delta and a β block each in the input blocks). */
 export const SIMD_PCB_MAX_TASKS = SIMD_TIES_MAX_INPUTS / 2;
@@ -75,6 +78,8 @@ export const TIES_FLAGS = { count: 1, normalize: 2, deltas: 4, zeroStart: 8 } as
 
 /** Rounds up to the 8-element groups the kernels work in. */
 const lanes = (n: number): number => (n + 7) & ~7;
+/** The whole 8-element groups of n elements: what runs in place. */
+const wholeGroups = (n: number): number => n & ~7;
 
 export class SimdKernels {
   private readonly f32: Float32Array;
@@ -83,15 +88,34 @@ export class SimdKernels {
   private readonly i32: Int32Array;
   private readonly u32: Uint32Array;
 
-  constructor(private readonly x: Exports) {
-    const buf = x.memory.buffer;
-    this.f32 = new Float32Array(buf);
-    this.f64 = new Float64Array(buf);
-    this.u16 = new Uint16Array(buf);
-    this.i32 = new Int32Array(buf);
-    this.u32 = new Uint32Array(buf);
+  /** `scratch`: the byte address of this thread's SCRATCH_BYTES in the heap's memory. */
+  constructor(
+    private readonly x: Exports,
+    private readonly heap: WasmHeap,
+    scratch: number,
+  ) {
+    // The views start at the scratch: every offset below (IN, BASE, …) is relative to it, and
+    // scratch + offset is the address the kernels are given.
+    const buf = heap.buffer;
+    this.f32 = new Float32Array(buf, scratch, SCRATCH_BYTES / 4);
+    this.f64 = new Float64Array(buf, scratch, SCRATCH_BYTES / 8);
+    this.u16 = new Uint16Array(buf, scratch, SCRATCH_BYTES / 2);
+    this.i32 = new Int32Array(buf, scratch, SCRATCH_BYTES / 4);
+    this.u32 = new Uint32Array(buf, scratch, SCRATCH_BYTES / 4);
+    this.s = scratch;
+    // The kernels count into HIST expecting zeros (each call leaves it zero again): a block that
+    // held a tensor before (a worker's scratch after an earlier run's buffers) is not.
+    new Uint8Array(buf, scratch, SCRATCH_BYTES).fill(0);
     this.f64.set(FAST_MATH.constants, FAST_CONSTANTS / 8);
     this.f64.set(FAST_MATH.expTable, EXP_TABLE / 8);
+  }
+
+  /** The scratch's address. */
+  private readonly s: number;
+
+  /** The byte address of an array in the shared memory, or -1 when it lies elsewhere (then it is copied). */
+  private addr(a: ArrayBufferView): number {
+    return this.heap.owns(a) ? a.byteOffset : -1;
   }
 
   /**
@@ -99,7 +123,7 @@ export class SimdKernels {
    * (nothing written) when some element needs Math.exp or Math.tanh: the caller computes it then.
    */
   pcbBetas(deltas: Float32Array, sum: Float32Array, length: number, lo: number, hi: number, min: number, div: number, scale: number, tasks: number, out: Float32Array): boolean {
-    const { f32 } = this;
+    const { f32, s } = this;
     const exact = [lo, hi, min, div, scale, tasks].every((x) => Math.fround(x) === x || Number.isNaN(x));
     if (!exact || length > BLOCK) return false;
     f32.set(deltas.subarray(0, length), IN / 4);
@@ -108,7 +132,7 @@ export class SimdKernels {
     f32.fill(0, IN / 4 + length, IN / 4 + lanes(length));
     f32.fill(0, BASE / 4 + length, BASE / 4 + lanes(length));
     const last = FAST_MATH.expTable.length - 1;
-    if (this.x.pcb_betas(IN, BASE, OUT, lanes(length), lo, hi, min, div, scale, tasks, FAST_CONSTANTS, EXP_TABLE, last) !== 0) return false;
+    if (this.x.pcb_betas(s + IN, s + BASE, s + OUT, lanes(length), lo, hi, min, div, scale, tasks, s + FAST_CONSTANTS, s + EXP_TABLE, last) !== 0) return false;
     out.set(f32.subarray(OUT / 4, OUT / 4 + length));
     return true;
   }
@@ -119,7 +143,7 @@ export class SimdKernels {
    * are not float32 values (the kernel compares in float32 lanes).
    */
   pcbMerge(tasks: readonly PcbMergeTask[], base: Float32Array, lambda: number, out: Float32Array, length: number): boolean {
-    const { f32, f64, i32 } = this;
+    const { f32, f64, i32, s } = this;
     if (tasks.length > SIMD_PCB_MAX_TASKS || length > BLOCK) return false;
     const exact = (x: number): boolean => Math.fround(x) === x || Number.isNaN(x);
     if (!tasks.every((t) => exact(t.lo) && exact(t.range) && exact(t.clipLo) && exact(t.clipHi))) return false;
@@ -128,14 +152,14 @@ export class SimdKernels {
     tasks.forEach((t, i) => {
       f32.set(t.delta.subarray(0, length), at(i) / 4);
       f32.set(t.beta.subarray(0, length), at(n + i) / 4);
-      i32[POINTERS / 4 + i] = at(i);
-      i32[POINTERS / 4 + n + i] = at(n + i);
+      i32[POINTERS / 4 + i] = s + at(i);
+      i32[POINTERS / 4 + n + i] = s + at(n + i);
       const p = PARAMS + 32 * i;
       f32.set([t.lo, t.range, t.clipLo, t.clipHi], p / 4);
       f64[(p + 16) / 8] = t.weight;
     });
     f32.set(base.subarray(0, length), BASE / 4);
-    this.x.pcb_merge(n, POINTERS, POINTERS + 4 * n, PARAMS, BASE, OUT, lanes(length), lambda);
+    this.x.pcb_merge(n, s + POINTERS, s + POINTERS + 4 * n, s + PARAMS, s + BASE, s + OUT, lanes(length), lambda);
     out.set(f32.subarray(OUT / 4, OUT / 4 + length));
     return true;
   }
@@ -146,6 +170,7 @@ export class SimdKernels {
    */
   dareDrop(model: Float32Array, base: Float32Array, s: number, len: number, key: number, first: number, density: number, scale: number, kept: Float32Array): void {
     const { f32 } = this;
+    const at0 = this.s;
     const t = float32AtLeast(density);
     for (let at = 0; at < len; ) {
       // A block stays inside one high word of the element index.
@@ -154,7 +179,7 @@ export class SimdKernels {
       const n = Math.min(BLOCK, len - at, (hi + 1) * 4294967296 - index);
       f32.set(model.subarray(s + at, s + at + n), IN / 4);
       f32.set(base.subarray(s + at, s + at + n), BASE / 4);
-      this.x.dare_drop(IN, BASE, OUT, lanes(n), key | 0, index >>> 0 | 0, Math.imul(hi, 0x27d4eb2f), t, scale);
+      this.x.dare_drop(at0 + IN, at0 + BASE, at0 + OUT, lanes(n), key | 0, index >>> 0 | 0, Math.imul(hi, 0x27d4eb2f), t, scale);
       kept.set(f32.subarray(OUT / 4, OUT / 4 + n), at);
       at += n;
     }
@@ -171,7 +196,7 @@ export class SimdKernels {
     this.f32.set(row, IN / 4);
     const work = IN + BLOCK_BYTES;
     const out = work + 4 * BLOCK_BYTES;
-    this.x.row_ranks(IN, n, work, TOUCHED, out);
+    this.x.row_ranks(this.s + IN, n, this.s + work, this.s + TOUCHED, this.s + out);
     ranks.set(this.f64.subarray(out / 8, out / 8 + n));
     return true;
   }
@@ -183,14 +208,15 @@ export class SimdKernels {
    * (nothing written) for a row over BLOCK or one that crosses a multiple of 2³² elements.
    */
   dellaRow(k: Float32Array, key: number, at: number, first: number, step: number, mode: 0 | 1 | 2, scale: number): boolean {
+    const { s } = this;
     const n = k.length;
     const hi = Math.floor(at / 4294967296);
     if (n > BLOCK || Math.floor((at + Math.max(0, n - 1)) / 4294967296) !== hi) return false;
     this.f32.set(k, IN / 4);
     const work = IN + BLOCK_BYTES;
     const ranks = work + 4 * BLOCK_BYTES;
-    this.x.row_ranks(IN, n, work, TOUCHED, ranks);
-    this.x.della_drop(IN, ranks, (n + 3) & ~3, key | 0, at >>> 0 | 0, Math.imul(hi, 0x27d4eb2f), first, step, mode, scale);
+    this.x.row_ranks(s + IN, n, s + work, s + TOUCHED, s + ranks);
+    this.x.della_drop(s + IN, s + ranks, (n + 3) & ~3, key | 0, at >>> 0 | 0, Math.imul(hi, 0x27d4eb2f), first, step, mode, scale);
     k.set(this.f32.subarray(IN / 4, IN / 4 + n));
     return true;
   }
@@ -202,32 +228,45 @@ export class SimdKernels {
    * order-statistics.ts's highMagnitude / highSigned (and their *Keep forms).
    */
   histogramHigh(bits: Uint32Array, signed: boolean, hist: Float64Array, keep: { lo: number; span: number } | null, keys: Uint32Array | null, at: number): number {
+    const direct = this.addr(bits);
     for (let s = 0; s < bits.length; s += BLOCK) {
       const n = Math.min(BLOCK, bits.length - s);
-      this.u32.set(bits.subarray(s, s + n), IN / 4);
-      at = this.histogramBlock(n, signed, hist, keep, keys, at);
+      let src = direct + 4 * s;
+      if (direct < 0) {
+        this.u32.set(bits.subarray(s, s + n), IN / 4);
+        src = this.s + IN;
+      }
+      at = this.histogramBlock(src, n, signed, hist, keep, keys, at);
     }
     return at;
   }
 
-  /** histogramHigh of the float32 deltas f32(model[k] − base[k]), computed in the module's memory. */
+  /** histogramHigh of the float32 deltas f32(model[k] − base[k]), computed in the scratch. */
   histogramHighDeltas(model: Float32Array, base: Float32Array, signed: boolean, hist: Float64Array, keep: { lo: number; span: number } | null, keys: Uint32Array | null, at: number): number {
     const { f32 } = this;
+    const pm = this.addr(model);
+    const pb = this.addr(base);
+    const deltas = this.s + IN;
     for (let s = 0; s < model.length; s += BLOCK) {
       const n = Math.min(BLOCK, model.length - s);
-      f32.set(model.subarray(s, s + n), IN / 4);
-      f32.set(base.subarray(s, s + n), BASE / 4);
-      this.x.sub_f32(IN, BASE, IN, lanes(n));
-      at = this.histogramBlock(n, signed, hist, keep, keys, at);
+      if (pm >= 0 && pb >= 0) {
+        // The lanes past n read the next few floats of the memory (never written): their keys are not counted.
+        this.x.sub_f32(pm + 4 * s, pb + 4 * s, deltas, lanes(n));
+      } else {
+        f32.set(model.subarray(s, s + n), IN / 4);
+        f32.set(base.subarray(s, s + n), BASE / 4);
+        this.x.sub_f32(deltas, this.s + BASE, deltas, lanes(n));
+      }
+      at = this.histogramBlock(deltas, n, signed, hist, keep, keys, at);
     }
     return at;
   }
 
-  /** One block of a histogram pass over the n keys at IN (see histogramHigh). */
-  private histogramBlock(n: number, signed: boolean, hist: Float64Array, keep: { lo: number; span: number } | null, keys: Uint32Array | null, at: number): number {
-    const { u32 } = this;
-    if (keep && keys) return this.rangedBlock(n, signed, hist, keep, keys, at);
-    const touched = this.x.hist_high(IN, n, signed ? 1 : 0, HIST, TOUCHED, keep ? 1 : 0, keep?.lo ?? 0, keep?.span ?? 0, KEYS);
+  /** One block of a histogram pass over the n keys at address `src` (see histogramHigh). */
+  private histogramBlock(src: number, n: number, signed: boolean, hist: Float64Array, keep: { lo: number; span: number } | null, keys: Uint32Array | null, at: number): number {
+    const { u32, s } = this;
+    if (keep && keys) return this.rangedBlock(src, n, signed, hist, keep, keys, at);
+    const touched = this.x.hist_high(src, n, signed ? 1 : 0, s + HIST, s + TOUCHED, keep ? 1 : 0, keep?.lo ?? 0, keep?.span ?? 0, s + KEYS);
     for (let t = TOUCHED / 4, end = t + touched; t < end; t++) {
       const bin = u32[t]!;
       hist[bin] += u32[HIST / 4 + bin]!;
@@ -246,10 +285,10 @@ export class SimdKernels {
    * buckets in [lo, lo + span], the keys below the range in bin lo − 1, those above in bin
    * lo + span + 1, and the keys in the range appended to `keys`.
    */
-  private rangedBlock(n: number, signed: boolean, hist: Float64Array, keep: { lo: number; span: number }, keys: Uint32Array, at: number): number {
-    const { u32 } = this;
+  private rangedBlock(src: number, n: number, signed: boolean, hist: Float64Array, keep: { lo: number; span: number }, keys: Uint32Array, at: number): number {
+    const { u32, s } = this;
     const { lo, span } = keep;
-    const kept = this.x.range_high(IN, n, signed ? 1 : 0, HIST, lo, span, KEYS);
+    const kept = this.x.range_high(src, n, signed ? 1 : 0, s + HIST, lo, span, s + KEYS);
     const below = this.x.below.value;
     for (let d = 0, bins = HIST / 4; d <= span; d++) {
       hist[lo + d] += u32[bins + d]!;
@@ -267,13 +306,21 @@ export class SimdKernels {
    */
   nonFiniteWords(words: Uint32Array, mask: number, add: number): number {
     const { u32 } = this;
-    const size = SIMD_TIES_MAX_INPUTS * BLOCK; // the input blocks, taken as one
     let acc = 0;
+    let done = 0;
+    const direct = this.addr(words);
+    if (direct >= 0) {
+      done = words.length & ~3;
+      if (done > 0) acc = this.x.nonfinite_words(direct, done, mask | 0, add | 0);
+      for (let i = done; i < words.length; i++) acc |= (words[i]! & mask) + add;
+      return acc >>> 0;
+    }
+    const size = SIMD_TIES_MAX_INPUTS * BLOCK; // the input blocks, taken as one
     for (let s = 0; s < words.length; s += size) {
       const n = Math.min(size, words.length - s);
       u32.set(words.subarray(s, s + n), IN / 4);
       u32.fill(0, IN / 4 + n, IN / 4 + ((n + 3) & ~3));
-      acc |= this.x.nonfinite_words(IN, (n + 3) & ~3, mask | 0, add | 0);
+      acc |= this.x.nonfinite_words(this.s + IN, (n + 3) & ~3, mask | 0, add | 0);
     }
     return acc >>> 0;
   }
@@ -281,20 +328,29 @@ export class SimdKernels {
   /** 16-bit float bits → float32, as io/dtype.ts's halfToF32 (also in place, with the same overlap rule). */
   widen(dtype: "BF16" | "F16", src: Uint16Array, dst: Float32Array): void {
     const widen = dtype === "BF16" ? this.x.widen_bf16 : this.x.widen_f16;
-    for (let s = 0; s < src.length; s += BLOCK) {
+    const ps = this.addr(src);
+    const pd = this.addr(dst);
+    // In place, group by group from the start: each group of 8 is read before its bytes are written.
+    const done = ps >= 0 && pd >= 0 ? wholeGroups(src.length) : 0;
+    if (done > 0) widen(ps, pd, done);
+    for (let s = done; s < src.length; s += BLOCK) {
       const n = Math.min(BLOCK, src.length - s);
       this.u16.set(src.subarray(s, s + n), IN / 2);
-      widen(IN, OUT, lanes(n));
+      widen(this.s + IN, this.s + OUT, lanes(n));
       dst.set(this.f32.subarray(OUT / 4, OUT / 4 + n), s);
     }
   }
 
   /** float32 → bf16 bits, round to nearest even, as io/dtype.ts's f32ToBF16 (also in place). */
   roundBF16(src: Float32Array, dst: Uint16Array): void {
-    for (let s = 0; s < src.length; s += BLOCK) {
+    const ps = this.addr(src);
+    const pd = this.addr(dst);
+    const done = ps >= 0 && pd >= 0 ? wholeGroups(src.length) : 0;
+    if (done > 0) this.x.round_bf16(ps, pd, done);
+    for (let s = done; s < src.length; s += BLOCK) {
       const n = Math.min(BLOCK, src.length - s);
       this.f32.set(src.subarray(s, s + n), IN / 4);
-      this.x.round_bf16(IN, OUT, lanes(n));
+      this.x.round_bf16(this.s + IN, this.s + OUT, lanes(n));
       dst.set(this.u16.subarray(OUT / 2, OUT / 2 + n), s);
     }
   }
@@ -316,22 +372,32 @@ export class SimdKernels {
     looped = false,
   ): void {
     const n = inputs.length;
+    const { s } = this;
     const unrolled = !looped && n >= 1 && n <= UNROLLED_TIES_MAX ? this.x[`ties_${n}_${flags}`] : undefined;
     if (n > SIMD_TIES_MAX_INPUTS) throw new RangeError(`simd ties: at most ${SIMD_TIES_MAX_INPUTS} inputs, got ${n}`);
-    for (let i = 0; i < n; i++) {
-      this.f32[PARAMS / 4 + i] = float32AtLeast(thresholds[i]!);
-      this.i32[POINTERS / 4 + i] = IN + i * BLOCK_BYTES;
-    }
+    for (let i = 0; i < n; i++) this.f32[PARAMS / 4 + i] = float32AtLeast(thresholds[i]!);
     const weightsAt = (PARAMS + 4 * ((n + 1) & ~1)) / 8; // the 8-byte boundary after the thresholds
     for (let i = 0; i < n; i++) this.f64[weightsAt + i] = weights[i]!;
     this.f64[weightsAt + n] = lambda;
-    for (let s = 0; s < length; s += BLOCK) {
-      const len = Math.min(BLOCK, length - s);
-      for (let i = 0; i < n; i++) this.f32.set(inputs[i]!.subarray(s, s + len), (IN + i * BLOCK_BYTES) / 4);
-      this.f32.set(base.subarray(s, s + len), BASE / 4);
-      if (unrolled) unrolled(POINTERS, BASE, OUT, lanes(len), PARAMS);
-      else this.x.ties(n, POINTERS, BASE, OUT, lanes(len), PARAMS, KEEP, flags);
-      out.set(this.f32.subarray(OUT / 4, OUT / 4 + len), s);
+    const run = (models: number, b: number, o: number, len: number): void => {
+      if (unrolled) unrolled(s + POINTERS, b, o, len, s + PARAMS);
+      else this.x.ties(models, s + POINTERS, b, o, len, s + PARAMS, s + KEEP, flags);
+    };
+    let done = 0;
+    const pb = this.addr(base);
+    const po = this.addr(out);
+    if (pb >= 0 && po >= 0 && inputs.every((x) => this.heap.owns(x))) {
+      done = wholeGroups(length);
+      for (let i = 0; i < n; i++) this.i32[POINTERS / 4 + i] = inputs[i]!.byteOffset;
+      if (done > 0) run(n, pb, po, done);
+    }
+    for (let i = 0; i < n; i++) this.i32[POINTERS / 4 + i] = s + IN + i * BLOCK_BYTES;
+    for (let at = done; at < length; at += BLOCK) {
+      const len = Math.min(BLOCK, length - at);
+      for (let i = 0; i < n; i++) this.f32.set(inputs[i]!.subarray(at, at + len), (IN + i * BLOCK_BYTES) / 4);
+      this.f32.set(base.subarray(at, at + len), BASE / 4);
+      run(n, s + BASE, s + OUT, lanes(len));
+      out.set(this.f32.subarray(OUT / 4, OUT / 4 + len), at);
     }
   }
 }
@@ -358,13 +424,20 @@ export function simdKernels(): SimdKernels | null {
   if (loaded !== undefined) return loaded;
   loaded = null;
   if (process.env["MERGELANG_WASM"] === "0") return null;
+  const heap = threadHeap();
+  const scratch = adoptedScratch() ?? heap.alloc(SCRATCH_BYTES);
+  if (scratch !== null) loaded = kernelsOn(heap, scratch);
+  return loaded;
+}
+
+/** A new instance of the kernels on `heap`'s memory, with its scratch at `scratch` (SCRATCH_BYTES there); null when the module cannot load. */
+export function kernelsOn(heap: WasmHeap, scratch: number): SimdKernels | null {
   try {
     const bytes = readFileSync(new URL("./kernels.wasm", import.meta.url));
     const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-    const instance = new wasm.Instance(new wasm.Module(bytes), {});
-    loaded = new SimdKernels(instance.exports as unknown as Exports);
+    const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory: heap.memory } });
+    return new SimdKernels(instance.exports as unknown as Exports, heap, scratch);
   } catch {
-    loaded = null; // e.g. a bundle without the .wasm file beside it: the JavaScript kernels run
+    return null; // e.g. a bundle without the .wasm file beside it: the JavaScript kernels run
   }
-  return loaded;
 }

@@ -5,10 +5,12 @@ import type { PassInfo } from "../stats-runner.js";
 import type { ClaimRef } from "./claims.js";
 import type { PendingDecode } from "./decode.js";
 import type { HistogramPart } from "./histogram-parts.js";
+import { existingHeap, threadHeap } from "../../wasm/heap.js";
 
 /** A typed array over shared memory, as it travels to a worker. */
 export interface SharedView {
-  buffer: SharedArrayBuffer;
+  /** null: the array lies in the kernels' shared memory (wasm/heap.ts), which each worker holds already (posting that memory's buffer costs milliseconds). */
+  buffer: SharedArrayBuffer | null;
   byteOffset: number;
   length: number;
 }
@@ -86,15 +88,20 @@ export function isShared(a: SharedArray): boolean {
 
 export function toShared(a: SharedArray): SharedView {
   if (!(a.buffer instanceof SharedArrayBuffer)) throw new Error("engine: a buffer for worker threads is not shared memory");
-  return { buffer: a.buffer, byteOffset: a.byteOffset, length: a.length };
+  return { buffer: existingHeap()?.owns(a) ? null : a.buffer, byteOffset: a.byteOffset, length: a.length };
+}
+
+/** The buffer to view `s` in: the thread's memory for heap arrays, whose views the kernels then take by address. */
+function bufferOf(s: SharedView): SharedArrayBuffer {
+  return s.buffer ?? threadHeap().buffer;
 }
 
 export function fromShared(s: SharedF32): Float32Array {
-  return new Float32Array(s.buffer, s.byteOffset, s.length);
+  return new Float32Array(bufferOf(s), s.byteOffset, s.length);
 }
 
 export function f64FromShared(s: SharedView): Float64Array {
-  return new Float64Array(s.buffer, s.byteOffset, s.length);
+  return new Float64Array(bufferOf(s), s.byteOffset, s.length);
 }
 
 export function chunkRef(chunk: ChunkInputs): ChunkRef {

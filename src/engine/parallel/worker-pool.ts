@@ -3,6 +3,13 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { WorkerReply, WorkerTask } from "./protocol.js";
+import { SCRATCH_BYTES, simdKernels } from "../../wasm/simd-kernels.js";
+import { type SharedMemory, threadHeap } from "../../wasm/heap.js";
+
+/** What a worker starts with: the kernels' shared memory and its scratch there (null without the kernels). */
+export interface WorkerStart {
+  heap: { memory: SharedMemory; scratch: number } | null;
+}
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 export type TaskRequest = DistributiveOmit<WorkerTask, "id">;
@@ -15,6 +22,8 @@ export class WorkerPool {
   private readonly pending = new Map<number, { resolve: (r: TaskSuccess) => void; reject: (e: Error) => void }>();
   private nextId = 0;
   private failure: Error | null = null;
+  /** The workers' kernel scratch blocks in the shared memory. */
+  private readonly scratch: number[] = [];
 
   /**
    * `count` workers, or null when the worker script is not next to this module (a bundled build):
@@ -26,8 +35,13 @@ export class WorkerPool {
   }
 
   private constructor(count: number) {
+    // The main thread's kernels first: they create the heap the workers then share.
+    const heap = simdKernels() ? threadHeap() : null;
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(WORKER_URL);
+      const scratch = heap?.alloc(SCRATCH_BYTES) ?? null;
+      if (scratch !== null) this.scratch.push(scratch);
+      const start: WorkerStart = { heap: heap && scratch !== null ? { memory: heap.memory, scratch } : null };
+      const worker = new Worker(WORKER_URL, { workerData: start });
       worker.on("message", (reply: WorkerReply) => this.settle(reply));
       worker.on("error", (e) => this.fail(e));
       worker.on("exit", (code) => {
@@ -60,6 +74,7 @@ export class WorkerPool {
     const workers = this.workers.splice(0);
     for (const w of workers) w.removeAllListeners("exit");
     await Promise.all(workers.map((w) => w.terminate()));
+    for (const at of this.scratch.splice(0)) threadHeap().release(at);
   }
 
   private settle(reply: WorkerReply): void {

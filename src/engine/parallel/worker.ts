@@ -1,10 +1,15 @@
 /** A worker thread of the CPU engine: takes ranges of the main thread's tasks on shared memory. */
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
+import { adoptHeap } from "../../wasm/heap.js";
+import type { WorkerStart } from "./worker-pool.js";
 import { getKernel } from "../../methods/registry.js";
 import { Scratch } from "../kernels/scratch.js";
 import { HistogramBuffers } from "./histogram-parts.js";
 import { type WorkerReply, type WorkerTask, chunkFromRef, decodeFromRef, f64FromShared, fromShared } from "./protocol.js";
 import { applyClaims, countClaims, decodeClaims, encodeClaims } from "./range-work.js";
+
+const start = workerData as WorkerStart | undefined;
+if (start?.heap) adoptHeap(start.heap.memory, start.heap.scratch);
 
 const scratch = new Scratch();
 const series = new Scratch();
