@@ -45,6 +45,10 @@ export class BufferPool {
       buffer = this.free[best]!;
       this.free.splice(best, 1);
     } else {
+      // On the heap, free buffers that do not fit go back to it first: the new one is then carved
+      // from memory already touched (a large tensor's buffers serve the small ones after it) rather
+      // than from fresh pages, each of which costs a page fault.
+      if (this.heap) for (const b of this.free.splice(0)) this.dispose(b);
       buffer = this.allocate(length);
       this.allocatedBytes += buffer.byteLength;
     }

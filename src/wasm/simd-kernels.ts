@@ -74,7 +74,7 @@ export interface PcbMergeTask {
   weight: number;
 }
 
-export const TIES_FLAGS = { count: 1, normalize: 2, deltas: 4, zeroStart: 8 } as const;
+export const TIES_FLAGS = { count: 1, normalize: 2, deltas: 4, zeroStart: 8, unit: 16 } as const;
 
 /** Rounds up to the 8-element groups the kernels work in. */
 const lanes = (n: number): number => (n + 7) & ~7;
@@ -373,7 +373,9 @@ export class SimdKernels {
   ): void {
     const n = inputs.length;
     const { s } = this;
-    const unrolled = !looped && n >= 1 && n <= UNROLLED_TIES_MAX ? this.x[`ties_${n}_${flags}`] : undefined;
+    let unit = lambda === 1;
+    for (let i = 0; i < n; i++) unit &&= weights[i] === 1;
+    const unrolled = !looped && n >= 1 && n <= UNROLLED_TIES_MAX ? this.x[`ties_${n}_${flags | (unit ? TIES_FLAGS.unit : 0)}`] : undefined;
     if (n > SIMD_TIES_MAX_INPUTS) throw new RangeError(`simd ties: at most ${SIMD_TIES_MAX_INPUTS} inputs, got ${n}`);
     for (let i = 0; i < n; i++) this.f32[PARAMS / 4 + i] = float32AtLeast(thresholds[i]!);
     const weightsAt = (PARAMS + 4 * ((n + 1) & ~1)) / 8; // the 8-byte boundary after the thresholds

@@ -8,7 +8,8 @@
  */
 
 export const UNROLLED_TIES_MAX = 8;
-export const TIES_FLAG_COUNT = 16;
+/** Flag sets: count 1, normalize 2, deltas 4, zeroStart 8, unit 16 (every weight 1 and λ = 1: no multiplies by them). */
+export const TIES_FLAG_COUNT = 32;
 
 const hiLanes = "i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7";
 const get = (name: string): string => `(local.get $${name})`;
@@ -25,6 +26,9 @@ export function unrolledTiesFunction(n: number, flags: number): string {
   const normalize = (flags & 2) !== 0;
   const deltas = (flags & 4) !== 0;
   const start = (flags & 8) !== 0 ? "(f64x2.splat (f64.const 0))" : "(f64x2.splat (f64.const -0))";
+  // 1·x = x for every float64 (NaN stays NaN): unit weights and λ need no multiply.
+  const unit = (flags & 16) !== 0;
+  const byWeight = (i: number, x: string): string => (unit ? x : f64("mul", get(`w${i}`), x));
   const ids = Array.from({ length: n }, (_, i) => i);
   const weightsAt = 4 * ((n + 1) & ~1);
   const lines: string[] = [];
@@ -56,14 +60,14 @@ export function unrolledTiesFunction(n: number, flags: number): string {
       lines.push(`      (local.set $d ${sign})`);
       lines.push(`      (local.set $vl ${f64("add", get("vl"), promoteLo(get("d")))}) (local.set $vh ${f64("add", get("vh"), promoteHi(get("d")))})`);
     } else {
-      lines.push(`      (local.set $vl ${f64("add", get("vl"), f64("mul", get(`w${i}`), get(`kl${i}`)))}) (local.set $vh ${f64("add", get("vh"), f64("mul", get(`w${i}`), get(`kh${i}`)))})`);
+      lines.push(`      (local.set $vl ${f64("add", get("vl"), byWeight(i, get(`kl${i}`)))}) (local.set $vh ${f64("add", get("vh"), byWeight(i, get(`kh${i}`)))})`);
     }
   }
   lines.push(`      (local.set $vl ${f64("add", get("vl"), oneIf(f64("eq", get("vl"), zero64)))}) (local.set $vh ${f64("add", get("vh"), oneIf(f64("eq", get("vh"), zero64)))})`);
   lines.push(`      (local.set $nl ${start}) (local.set $nh ${start}) (local.set $dl ${start}) (local.set $dh ${start})`);
   for (const i of ids) {
-    lines.push(`      (local.set $al ${f64("mul", get(`w${i}`), oneIf(f64("gt", f64("mul", get(`kl${i}`), get("vl")), zero64)))})`);
-    lines.push(`      (local.set $ah ${f64("mul", get(`w${i}`), oneIf(f64("gt", f64("mul", get(`kh${i}`), get("vh")), zero64)))})`);
+    lines.push(`      (local.set $al ${byWeight(i, oneIf(f64("gt", f64("mul", get(`kl${i}`), get("vl")), zero64)))})`);
+    lines.push(`      (local.set $ah ${byWeight(i, oneIf(f64("gt", f64("mul", get(`kh${i}`), get("vh")), zero64)))})`);
     lines.push(`      (local.set $nl ${f64("add", get("nl"), f64("mul", get("al"), get(`kl${i}`)))}) (local.set $nh ${f64("add", get("nh"), f64("mul", get("ah"), get(`kh${i}`)))})`);
     lines.push(`      (local.set $dl ${f64("add", get("dl"), get("al"))}) (local.set $dh ${f64("add", get("dh"), get("ah"))})`);
   }
@@ -73,8 +77,9 @@ export function unrolledTiesFunction(n: number, flags: number): string {
   }
   lines.push("      (v128.store (i32.add (local.get $out) (local.get $off))");
   lines.push("        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23");
-  lines.push(`          (f32x4.demote_f64x2_zero ${f64("add", promoteLo(get("b")), f64("mul", get("lambda"), get("nl")))})`);
-  lines.push(`          (f32x4.demote_f64x2_zero ${f64("add", promoteHi(get("b")), f64("mul", get("lambda"), get("nh")))})))`);
+  const byLambda = (x: string): string => (unit ? x : f64("mul", get("lambda"), x));
+  lines.push(`          (f32x4.demote_f64x2_zero ${f64("add", promoteLo(get("b")), byLambda(get("nl")))})`);
+  lines.push(`          (f32x4.demote_f64x2_zero ${f64("add", promoteHi(get("b")), byLambda(get("nh")))})))`);
   lines.push("      (local.set $j (i32.add (local.get $j) (i32.const 4)))");
   lines.push("      (br $element)))");
   lines.push("  )");
