@@ -1,6 +1,5 @@
 /** The reference fixture cases as graphs (as test/engine builds them), run through any backend. */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Backend } from "../../src/backends/backend.js";
 import { executeGraph, type ExecuteOptions } from "../../src/engine/executor.js";
@@ -8,6 +7,7 @@ import type { NodeId } from "../../src/graph/graph.js";
 import { fixturesDir } from "../support/paths.js";
 import { GraphBuilder } from "../engine/graph-builder.js";
 import { readAll } from "../engine/compare.js";
+import { tempDir } from "../support/temp-dir.js";
 
 export interface Case {
   case: string;
@@ -45,7 +45,7 @@ export async function runOnFamily(
   backend: Backend | undefined,
   opts: ExecuteOptions = {},
 ): Promise<Map<string, Float32Array>> {
-  const out = mkdtempSync(join(tmpdir(), "mergelang-backend-"));
+  const out = tempDir("mergelang-backend-");
   try {
     const g = new GraphBuilder();
     const m: Models = {};

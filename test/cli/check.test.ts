@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { fixturesDir, repoRoot } from "../support/paths.js";
+import { tempDir } from "../support/temp-dir.js";
 
 // Tests run from the compiled tree: the CLI sits next to them.
 const cli = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
@@ -28,7 +28,7 @@ test("check --json prints structured diagnostics", () => {
 });
 
 test("check exits 0 on a clean recipe", () => {
-  const dir = mkdtempSync(join(tmpdir(), "mergelang-check-"));
+  const dir = tempDir("mergelang-check-");
   const models = fixturesDir("reference", "models", "tiny_f32");
   writeFileSync(join(dir, "r.merge"), `base = model("${models}/base")\na = model("${models}/task_a")\nsave(ties(a, base: base), "out")\n`);
   const r = run("check", join(dir, "r.merge"));
@@ -36,7 +36,7 @@ test("check exits 0 on a clean recipe", () => {
 });
 
 test("fmt --check reports unformatted files; fmt rewrites them", () => {
-  const dir = mkdtempSync(join(tmpdir(), "mergelang-fmt-"));
+  const dir = tempDir("mergelang-fmt-");
   const file = join(dir, "r.merge");
   copyFileSync(fixturesDir("spec-examples", "02-arithmetic.merge"), file);
   assert.equal(run("fmt", "--check", file).status, 1);

@@ -2,19 +2,19 @@
 // way forward, and a check that says what it covered.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { fixturesDir } from "../support/paths.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const cli = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 const run = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", cwd });
 
 /** A folder with the tiny model family under models/, a differently shaped model under wide/, and `recipe` as r.merge. */
 function workspace(recipe: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "mergelang-first-run-"));
+  const dir = tempDir("mergelang-first-run-");
   cpSync(fixturesDir("reference", "models", "tiny_f32"), join(dir, "models"), { recursive: true });
   cpSync(fixturesDir("models", "tiny_wide"), join(dir, "wide"), { recursive: true });
   writeFileSync(join(dir, "r.merge"), recipe);

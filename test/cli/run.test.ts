@@ -2,18 +2,18 @@
 // no stack trace, no output folder, inputs untouched.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, truncateSync, writeFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, readFileSync, readdirSync, truncateSync, writeFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { fixturesDir } from "../support/paths.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const cli = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 const run = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", cwd });
 
 function workspace(): string {
-  const dir = mkdtempSync(join(tmpdir(), "mergelang-run-"));
+  const dir = tempDir("mergelang-run-");
   cpSync(fixturesDir("reference", "models", "tiny_f32"), join(dir, "models"), { recursive: true });
   writeFileSync(
     join(dir, "r.merge"),

@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { executeGraph, type EngineProgress } from "../../src/engine/executor.js";
 import { planGraph } from "../../src/engine/plan.js";
@@ -16,8 +15,9 @@ import { normals } from "./random.js";
 import { kthLargestMagnitude } from "../../src/engine/kernels/order-statistics.js";
 import { Scratch } from "../../src/engine/kernels/scratch.js";
 import { tiesKernel, tiesMerge } from "../../src/methods/ties.js";
+import { tempDir } from "../support/temp-dir.js";
 
-const tmp = mkdtempSync(join(tmpdir(), "mergelang-engine-"));
+const tmp = tempDir("mergelang-engine-");
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 
 const SHAPES: [string, number[]][] = [

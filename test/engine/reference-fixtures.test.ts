@@ -5,14 +5,14 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { NodeId } from "../../src/graph/graph.js";
 import { executeGraph } from "../../src/engine/executor.js";
 import { fixturesDir } from "../support/paths.js";
 import { GraphBuilder } from "./graph-builder.js";
 import { countMismatches, readAll } from "./compare.js";
+import { tempDir } from "../support/temp-dir.js";
 
 interface Case {
   case: string;
@@ -51,7 +51,7 @@ for (const c of manifest.cases) {
   test(`reference case ${c.case}: ${c.expression}`, async () => {
     const build = builders[c.case];
     assert.ok(build, `no graph for case ${c.case}`);
-    const out = mkdtempSync(join(tmpdir(), "mergelang-ref-"));
+    const out = tempDir("mergelang-ref-");
     try {
       const g = new GraphBuilder();
       const m: Models = {};

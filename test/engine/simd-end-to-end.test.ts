@@ -5,13 +5,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openModel } from "../../src/io/index.js";
 import { writeModel, type TestTensor } from "./models.js";
 import { awkward, normals } from "./random.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const cli = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 
@@ -60,7 +60,7 @@ function runRecipe(dir: string, name: string, call: string, out: string, env: No
 }
 
 test("WASM kernels on one and three threads write the bytes the JavaScript kernels write", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "mergelang-simd-"));
+  const dir = tempDir("mergelang-simd-");
   const base = tensors(1);
   await writeModel(join(dir, "base"), base, "bf16");
   for (let i = 0; i < 3; i++) await writeModel(join(dir, `t${i}`), tensors(10 + i, base), "bf16");

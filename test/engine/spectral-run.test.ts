@@ -3,8 +3,7 @@
 // arrays in memory.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { executeGraph } from "../../src/engine/executor.js";
 import { applyMethod } from "../../src/engine/in-memory.js";
@@ -14,8 +13,9 @@ import { GraphBuilder } from "./graph-builder.js";
 import { readAll } from "./compare.js";
 import { writeModel } from "./models.js";
 import { normals } from "./random.js";
+import { tempDir } from "../support/temp-dir.js";
 
-const tmp = mkdtempSync(join(tmpdir(), "mergelang-spectral-"));
+const tmp = tempDir("mergelang-spectral-");
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 
 const SHAPES: [string, number[]][] = [

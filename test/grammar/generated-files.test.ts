@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   DIAGRAMS_DIR,
@@ -11,6 +10,7 @@ import {
   writeGrammarFiles,
 } from "../../scripts/grammar/outputs.js";
 import { repoRoot } from "../support/paths.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const root = repoRoot();
 
@@ -35,7 +35,7 @@ test("generation is deterministic and text files end with exactly one newline", 
 });
 
 test("writing creates every file; the check then names edited, missing and left-over files, and writing fixes them", () => {
-  const tmp = mkdtempSync(join(tmpdir(), "mergelang-grammar-"));
+  const tmp = tempDir("mergelang-grammar-");
   try {
     const files = generateGrammarFiles(root);
     assert.equal(staleGrammarFiles(tmp, files).length, files.length);

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { inspectInterference } from "../../src/inspect/inspect.js";
@@ -9,6 +8,7 @@ import { renderSvg } from "../../src/inspect/render-svg.js";
 import { fixturesDir } from "../support/paths.js";
 import { decodePng, greyVariance } from "./support.js";
 import { CHROMIUM, CHROMIUM_PATH, requiring } from "../support/requirements.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const { test } = requiring(CHROMIUM);
 
@@ -20,7 +20,7 @@ test("the HTML report renders in headless Chromium: one heat-map row per layer, 
     density: 0.2,
   });
   const html = renderHtml(report);
-  const profile = mkdtempSync(join(tmpdir(), "inspect-chromium-"));
+  const profile = tempDir("inspect-chromium-");
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,

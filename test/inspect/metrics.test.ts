@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { inspectInterference } from "../../src/inspect/inspect.js";
 import type { Estimate } from "../../src/inspect/report.js";
 import { writeF32Model } from "./support.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const close = (actual: Estimate | number | null | undefined, expected: number, what: string, tol = 1e-9): void => {
   const v = typeof actual === "object" && actual !== null ? actual.value : actual;
@@ -15,7 +15,7 @@ const close = (actual: Estimate | number | null | undefined, expected: number, w
 
 /** Base all zeros, so the stored values are the deltas themselves (dyadic: exact in float32). */
 function family(tensors: Record<string, { shape: number[]; a: number[]; b: number[] }>): { base: string; models: string[] } {
-  const dir = mkdtempSync(join(tmpdir(), "inspect-metrics-"));
+  const dir = tempDir("inspect-metrics-");
   process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   const pick = (f: (t: { a: number[]; b: number[] }) => number[]) =>
     Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, { shape: t.shape, data: f(t) }]));

@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { inspectInterference } from "../../src/inspect/inspect.js";
 import { renderHtml } from "../../src/inspect/render-html.js";
@@ -12,6 +11,7 @@ import type { Matrix } from "../../src/linalg/index.js";
 import { Random } from "../../src/util/random.js";
 import { asRows, jacobiSvd, matmul, transposed } from "../linalg/jacobi.js";
 import { writeF32Model } from "./support.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const gaussian = (n: number, seed: number): number[] => {
   const rng = new Random(seed);
@@ -69,7 +69,7 @@ test("spectral overlap is 0 for tasks on orthogonal subspaces and 1 for the same
 });
 
 test("interference(spectral: true): a column per layer (ratio of sums), n/a for 1-D and embedding tensors, in every view", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "inspect-spectral-"));
+  const dir = tempDir("inspect-spectral-");
   process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   const [rows, cols] = [10, 8];
   const names = ["model.layers.0.self_attn.q_proj.weight", "model.layers.0.mlp.up_proj.weight", "model.layers.1.self_attn.q_proj.weight"];

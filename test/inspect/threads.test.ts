@@ -1,13 +1,13 @@
 /** Exact mode on worker threads gives the report of one thread, and keeps the errors' file and tensor. */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ModelFormatError } from "../../src/io/errors.js";
 import { HeaderCache } from "../../src/io/header-cache.js";
 import { inspectInterference } from "../../src/inspect/inspect.js";
 import { fixturesDir } from "../support/paths.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const models = fixturesDir("reference", "models", "tiny_f32");
 const options = {
@@ -25,7 +25,7 @@ test("exact mode: the same report on one thread and on three", async () => {
 });
 
 test("exact mode on threads: a damaged model is a ModelFormatError naming its file", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "mergelang-inspect-threads-"));
+  const dir = tempDir("mergelang-inspect-threads-");
   const file = join(dir, "model.safetensors");
   const bytes = readFileSync(join(models, "task_b", "model.safetensors"));
   writeFileSync(file, bytes.subarray(0, bytes.length - 64)); // the last tensor is cut short
@@ -36,7 +36,7 @@ test("exact mode on threads: a damaged model is a ModelFormatError naming its fi
 });
 
 test("exact mode on threads: a model damaged after its header was read fails in the worker, naming its file", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "mergelang-inspect-threads-"));
+  const dir = tempDir("mergelang-inspect-threads-");
   const file = join(dir, "model.safetensors");
   const bytes = readFileSync(join(models, "task_b", "model.safetensors"));
   writeFileSync(file, bytes);

@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { classifyTensor, groupOf } from "../../src/inspect/groups.js";
 import { InterferenceInputError } from "../../src/inspect/errors.js";
@@ -14,6 +13,7 @@ import { orderStatistics } from "../../src/inspect/select.js";
 import { normalCdf } from "../../src/inspect/threshold-error.js";
 import { keepCount, sampledKeepCount, trimThreshold } from "../../src/inspect/trim.js";
 import { writeF32Model } from "./support.js";
+import { tempDir } from "../support/temp-dir.js";
 
 test("order statistics agree with sorting: random, tied, zero and signed data", () => {
   const random = seededRandom(3);
@@ -97,7 +97,7 @@ test("normal and Student quantiles, normal CDF", () => {
 });
 
 function tinyFamily(shapes: { base: number[]; task: number[] }): { base: string; models: string[] } {
-  const dir = mkdtempSync(join(tmpdir(), "inspect-errors-"));
+  const dir = tempDir("inspect-errors-");
   process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   const t = (shape: number[]) => ({ "model.layers.0.mlp.up_proj.weight": { shape, data: new Array(shape.reduce((a, b) => a * b, 1)).fill(0.5) } });
   return { base: writeF32Model(join(dir, "base"), t(shapes.base)), models: [writeF32Model(join(dir, "task"), t(shapes.task))] };

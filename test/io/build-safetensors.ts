@@ -1,7 +1,7 @@
 /** Hand-built safetensors files for the reader tests (independent of the writer under test). */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir as testTempDir } from "../support/temp-dir.js";
 
 export interface RawTensor {
   name: string;
@@ -39,7 +39,7 @@ export function f32Bytes(values: number[]): Uint8Array {
 }
 
 export function tempDir(prefix = "mergelang-io-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return testTempDir(prefix);
 }
 
 export function writeFile(dir: string, name: string, bytes: Uint8Array | string): string {

@@ -2,8 +2,7 @@
 // read lazily per tensor; a pickle that calls os.system is refused without running anything.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -43,6 +42,7 @@ class Evil:
 torch.save({"w": torch.zeros(2), "x": Evil()}, os.path.join(out, "evil-zip.bin"))
 torch.save({"w": torch.zeros(2), "x": Evil()}, os.path.join(out, "evil-legacy.bin"), _use_new_zipfile_serialization=False)
 `;
+import { tempDir } from "../support/temp-dir.js";
 
 const skip = skipUnless(TORCH);
 let dir = "";
@@ -65,7 +65,7 @@ function valuesOf(path: string): Record<string, number[]> {
 
 describe("PyTorch .bin checkpoints", { skip }, () => {
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), "mergelang-torch-"));
+    dir = tempDir("mergelang-torch-");
     const r = spawnSync("/usr/bin/python3", ["-c", SET_UP, dir], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
     expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")) as Record<string, number[]>;

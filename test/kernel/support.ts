@@ -4,8 +4,7 @@
  * the reference models, and a cleanup that kills any kernel a test started.
  */
 import { spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { installKernelSpec } from "../../kernel/kernelspec.js";
 import { fixturesDir, repoRoot } from "../support/paths.js";
@@ -19,7 +18,7 @@ process.on("exit", () => {
 
 /** A temporary folder, removed when the test process exits. */
 export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `mergelang-${prefix}-`));
+  const dir = tempDir(`mergelang-${prefix}-`);
   created.push(dir);
   return dir;
 }

@@ -4,20 +4,20 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { repoRoot } from "../support/paths.js";
 import { LspClient } from "./lsp-client.js";
 import { readZip } from "./zip.js";
 import { makeWorkspace, type Workspace } from "./workspace.js";
+import { tempDir } from "../support/temp-dir.js";
 
 let dir: string;
 let entries: Map<string, Buffer>;
 
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), "mergelang-vsix-"));
+  dir = tempDir("mergelang-vsix-");
   const vsix = join(dir, "mergelang.vsix");
   const r = spawnSync(process.execPath, [join(repoRoot(), "extension", "scripts", "package-extension.mjs"), "--out", vsix], {
     cwd: repoRoot(),

@@ -1,11 +1,11 @@
 /** A temporary workspace for protocol tests: the tiny reference models copied under `models/tiny/`. */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before } from "node:test";
 import { fixturesDir } from "../support/paths.js";
 import { LspClient } from "./lsp-client.js";
 import { safetensorsBytes, type RawTensor } from "../io/build-safetensors.js";
+import { tempDir } from "../support/temp-dir.js";
 
 export interface Workspace {
   dir: string;
@@ -15,7 +15,7 @@ export interface Workspace {
 }
 
 export function makeWorkspace(): Workspace {
-  const dir = mkdtempSync(join(tmpdir(), "mergelang-lsp-"));
+  const dir = tempDir("mergelang-lsp-");
   cpSync(fixturesDir("reference", "models", "tiny_f32"), join(dir, "models", "tiny"), { recursive: true });
   return {
     dir,

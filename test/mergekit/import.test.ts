@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Graph, MergeNode } from "../../src/graph/graph.js";
 import { resolveParams } from "../../src/graph/params.js";
@@ -15,8 +14,9 @@ import { slerpCoefficients } from "../../src/methods/slerp.js";
 import { fixturesDir } from "../support/paths.js";
 import { countMismatches, readAll } from "../engine/compare.js";
 import { configNames, configText, configsDir, readF32, run, tensorBytes } from "./support.js";
+import { tempDir } from "../support/temp-dir.js";
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), "mergelang-mergekit-"));
+const tmp = (): string => tempDir("mergelang-mergekit-");
 const models = fixturesDir("reference", "models", "tiny_f32");
 
 function mergeNodes(graph: Graph): MergeNode[] {

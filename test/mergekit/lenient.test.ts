@@ -5,18 +5,18 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Diagnostic } from "../../src/language/diagnostics.js";
 import { checkMergekitYaml } from "../../src/mergekit/index.js";
 import { fixturesDir } from "../support/paths.js";
 import { run } from "./support.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const M = fixturesDir("reference", "models", "tiny_f32");
 
 function withConfig<T>(lines: string[], f: (file: string, text: string, dir: string) => T): T {
-  const dir = mkdtempSync(join(tmpdir(), "mergelang-lenient-"));
+  const dir = tempDir("mergelang-lenient-");
   try {
     const file = join(dir, "config.yml");
     const text = lines.join("\n").replaceAll("${M}", M);

@@ -5,13 +5,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkMergekitYaml } from "../../src/mergekit/index.js";
 import { fixturesDir } from "../support/paths.js";
 import { readAll, roundBF16 } from "../engine/compare.js";
 import { run } from "./support.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const M = fixturesDir("reference", "models", "tiny_f32");
 const base = readAll(join(M, "base"));
@@ -19,7 +19,7 @@ const tasks = ["task_a", "task_b", "task_c"].map((t) => readAll(join(M, t)));
 
 /** Runs a config (model paths as `${M}/name`) and returns the merged tensors and the recipe. */
 async function merge(yaml: string[]): Promise<{ out: Map<string, Float32Array>; recipe: string }> {
-  const dir = mkdtempSync(join(tmpdir(), "mergelang-parity-"));
+  const dir = tempDir("mergelang-parity-");
   try {
     const file = join(dir, "config.yml");
     const text = yaml.join("\n").replaceAll("${M}", M);

@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { executeGraph } from "../../src/engine/executor.js";
 import { planGraph } from "../../src/engine/plan.js";
@@ -11,12 +10,13 @@ import { checkRecipe } from "../../src/language/service.js";
 import { fixturesDir } from "../support/paths.js";
 import { readAll } from "../engine/compare.js";
 import { writeModel } from "../engine/models.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const models = fixturesDir("reference", "models", "tiny_f32");
 const header = ["a = model(\"task_a\")", "b = model(\"task_b\")", "base = model(\"base\")", ""].join("\n");
 const recipeFile = join(models, "stacking.merge");
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), "mergelang-stack-"));
+const tmp = (): string => tempDir("mergelang-stack-");
 
 function check(body: string) {
   return checkRecipe(header + body, recipeFile);

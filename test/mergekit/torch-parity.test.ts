@@ -4,8 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkMergekitYaml } from "../../src/mergekit/index.js";
 import { fixturesDir } from "../support/paths.js";
@@ -67,9 +66,10 @@ for name, folder in outs.items():
     report[name] = r
 print(json.dumps(report))
 `;
+import { tempDir } from "../support/temp-dir.js";
 
 test("arcee_fusion and nuslerp per column give PyTorch's numbers for mergekit's formulas", { skip: skipUnless(TORCH) }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), "mergelang-torch-parity-"));
+  const dir = tempDir("mergelang-torch-parity-");
   try {
     const configs: Record<string, string[]> = {
       arcee_f32: ["models:", `  - model: ${M}/task_a`, "merge_method: arcee_fusion", `base_model: ${M}/base`, "dtype: float32"],

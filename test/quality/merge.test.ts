@@ -1,13 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { mergeWithRecipe } from "../../bench/quality/merge.js";
 import { loadWeights, saveWeights } from "../../bench/quality/model-folder.js";
 import { Rng } from "../../bench/quality/random.js";
 import { DEFAULT_METHODS, mergeRecipe } from "../../bench/quality/recipes.js";
 import { initEncoder, type Weights } from "../../bench/quality/weights.js";
+import { tempDir } from "../support/temp-dir.js";
 
 /** A base encoder and two fine-tuned variants (base plus small seeded noise), saved with the project's writer. */
 async function family(dir: string) {
@@ -34,7 +34,7 @@ function assertClose(actual: Weights, expected: (name: string, i: number) => num
 }
 
 test("saved folders read back exactly, with a config.json", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "quality-folder-"));
+  const dir = tempDir("quality-folder-");
   try {
     const { base, paths } = await family(dir);
     const back = loadWeights(paths.base);
@@ -50,7 +50,7 @@ test("saved folders read back exactly, with a config.json", async () => {
 });
 
 test("weight averaging through a recipe equals the direct element-wise mean", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "quality-merge-"));
+  const dir = tempDir("quality-merge-");
   try {
     const { a, b, paths } = await family(dir);
     const out = join(dir, "merges", "linear");
@@ -65,7 +65,7 @@ test("weight averaging through a recipe equals the direct element-wise mean", as
 });
 
 test("task arithmetic through a recipe equals base + λ·Σ(mᵢ − base)", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "quality-merge-"));
+  const dir = tempDir("quality-merge-");
   try {
     const { base, a, b, paths } = await family(dir);
     const ta = DEFAULT_METHODS.find((m) => m.id === "task_arithmetic")!;
@@ -80,7 +80,7 @@ test("task arithmetic through a recipe equals base + λ·Σ(mᵢ − base)", asy
 });
 
 test("a recipe that does not check is reported with its file and line", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "quality-merge-"));
+  const dir = tempDir("quality-merge-");
   try {
     await assert.rejects(mergeWithRecipe('a = model("nowhere")\nsave(ties(a), "out")\n', dir, "bad.merge"), /bad\.merge:\d+:\d+/);
   } finally {

@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_CONFIG, type QualityConfig } from "../../bench/quality/config.js";
 import { DEFAULT_METHODS } from "../../bench/quality/recipes.js";
 import { runExperiment } from "../../bench/quality/run.js";
 import { syntheticDigits } from "./synthetic.js";
+import { tempDir } from "../support/temp-dir.js";
 
 /** The whole protocol on 200 random 8×8 "digits" and a tiny encoder: seconds, not minutes. */
 const tiny: QualityConfig = {
@@ -24,7 +24,7 @@ const tiny: QualityConfig = {
 };
 
 test("the benchmark runs end to end and gives the same numbers twice", async () => {
-  const dirs = [mkdtempSync(join(tmpdir(), "quality-run-")), mkdtempSync(join(tmpdir(), "quality-run-"))];
+  const dirs = [tempDir("quality-run-"), tempDir("quality-run-")];
   try {
     const digits = syntheticDigits(200, 8, 9);
     const runs = [];
@@ -50,7 +50,7 @@ test("the benchmark runs end to end and gives the same numbers twice", async () 
 });
 
 test("a run refuses to clear a folder that is not an earlier run's output", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "quality-out-"));
+  const dir = tempDir("quality-out-");
   try {
     mkdirSync(join(dir, "models"));
     writeFileSync(join(dir, "models", "precious.txt"), "keep me");

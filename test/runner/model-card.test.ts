@@ -1,25 +1,25 @@
 // The model card and __metadata__ of a saved merge (issue 23): mergekit's front matter and sections,
 // the statements that produced this output only, and no absolute local path anywhere in the output.
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { readModelHeader } from "../../src/io/index.js";
 import { checkRecipe } from "../../src/language/service.js";
 import { runGraph } from "../../src/runner/recipe-runner.js";
 import { fixturesDir } from "../support/paths.js";
+import { tempDir } from "../support/temp-dir.js";
 
 test("the card lists base and merged models, the method with its paper, and only the producing statements, without local paths", async () => {
   const family = fixturesDir("reference", "models", "tiny_f32");
   // The base lives outside the recipe's folder, in a Hugging Face cache layout, with transformers' absolute _name_or_path.
-  const elsewhere = mkdtempSync(join(tmpdir(), "mergelang-hub-"));
+  const elsewhere = tempDir("mergelang-hub-");
   const snapshot = join(elsewhere, "hub", "models--acme--tiny-base", "snapshots", "0123abcd");
   mkdirSync(snapshot, { recursive: true });
   cpSync(join(family, "base"), snapshot, { recursive: true });
   const config = JSON.parse(readFileSync(join(snapshot, "config.json"), "utf8")) as Record<string, unknown>;
   writeFileSync(join(snapshot, "config.json"), JSON.stringify({ ...config, _name_or_path: snapshot }));
-  const dir = mkdtempSync(join(tmpdir(), "mergelang-card-"));
+  const dir = tempDir("mergelang-card-");
   cpSync(join(family, "task_a"), join(dir, "models", "math"), { recursive: true });
   cpSync(join(family, "task_b"), join(elsewhere, "code"), { recursive: true });
   const text = [

@@ -4,14 +4,14 @@
  * within the tolerance of the fixtures' README.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { checkRecipe } from "../../src/language/service.js";
 import { runGraph } from "../../src/runner/recipe-runner.js";
 import { fixturesDir } from "../support/paths.js";
 import { countMismatches, readAll } from "../engine/compare.js";
+import { tempDir } from "../support/temp-dir.js";
 
 interface Case {
   case: string;
@@ -25,7 +25,7 @@ const manifest = JSON.parse(readFileSync(join(reference, "manifest.json"), "utf8
 
 for (const c of manifest.cases) {
   test(`recipe of ${c.case} reproduces the authors' merge`, async () => {
-    const out = mkdtempSync(join(tmpdir(), "mergelang-recipe-"));
+    const out = tempDir("mergelang-recipe-");
     try {
       // Models stay relative to the fixtures folder; only the output moves to a temporary folder.
       const text = c.recipe.replace(`"out/${c.case}"`, JSON.stringify(join(out, c.case)));

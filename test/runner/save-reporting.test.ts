@@ -1,16 +1,16 @@
 // Each save is reported when it is in place, and a cancellation after one says it was written (issue 23).
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { checkRecipe } from "../../src/language/service.js";
 import type { EngineProgress } from "../../src/engine/executor.js";
 import { RunError, runGraph } from "../../src/runner/recipe-runner.js";
 import { fixturesDir } from "../support/paths.js";
+import { tempDir } from "../support/temp-dir.js";
 
 function recipe(body: string): { dir: string; graph: NonNullable<ReturnType<typeof checkRecipe>["graph"]> } {
-  const dir = mkdtempSync(join(tmpdir(), "mergelang-saves-"));
+  const dir = tempDir("mergelang-saves-");
   cpSync(fixturesDir("reference", "models", "tiny_f32"), join(dir, "models"), { recursive: true });
   const text = `base = model("models/base")\na = model("models/task_a")\nb = model("models/task_b")\n${body}`;
   writeFileSync(join(dir, "r.merge"), text);

@@ -1,10 +1,10 @@
 /** A workspace with the tiny reference models, and the CLI run in it, for the data-safety tests. */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fixturesDir } from "../support/paths.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const cli = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 
@@ -20,7 +20,7 @@ export function mergelang(cwd: string, ...args: string[]): CliResult {
 
 /** A temporary folder with models/{base,task_a,task_b,task_c} (tiny f32 models) and `recipe` as r.merge. */
 export function workspace(recipe?: string, dtype: "f32" | "bf16" = "f32"): string {
-  const dir = mkdtempSync(join(tmpdir(), "mergelang-safety-"));
+  const dir = tempDir("mergelang-safety-");
   cpSync(fixturesDir("reference", "models", `tiny_${dtype}`), join(dir, "models"), { recursive: true });
   if (recipe !== undefined) writeFileSync(join(dir, "r.merge"), recipe);
   return dir;

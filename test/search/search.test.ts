@@ -2,8 +2,7 @@
 // bounds), resume from the journal, the metric command (timeouts, non-number output), the CLI after a kill.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -14,11 +13,12 @@ import { Session } from "../../src/session/index.js";
 import { runGraph } from "../../src/runner/recipe-runner.js";
 import { openModel } from "../../src/io/index.js";
 import { fixturesDir } from "../support/paths.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const cli = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 
 function workspace(recipe: string): { dir: string; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), "mergelang-search-"));
+  const dir = tempDir("mergelang-search-");
   cpSync(fixturesDir("reference", "models", "tiny_f32"), join(dir, "models"), { recursive: true });
   const file = join(dir, "r.merge");
   writeFileSync(file, recipe);

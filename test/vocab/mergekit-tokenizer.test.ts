@@ -3,8 +3,7 @@
  * over two models with different added tokens, the tokenizer: section, and their errors at YAML lines.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Tokenizer } from "@huggingface/tokenizers";
@@ -13,13 +12,14 @@ import { runGraph } from "../../src/runner/recipe-runner.js";
 import { NAMED_TEMPLATES } from "../../src/vocab/chat-templates.js";
 import { readF32 } from "../mergekit/support.js";
 import { HIDDEN, bpeTokenizerJson, bpeVocab, readJson, rowValue, writeFamilyModel } from "./tokenizer-models.js";
+import { tempDir } from "../support/temp-dir.js";
 
 let dir: string;
 const V = bpeVocab();
 const N = Object.keys(V.vocab).length;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "mergelang-mk-vocab-"));
+  dir = tempDir("mergelang-mk-vocab-");
   await writeFamilyModel({ dir: join(dir, "base"), k: 1, rows: N, tokenizer: bpeTokenizerJson(V.vocab, V.merges, []) });
   await writeFamilyModel({ dir: join(dir, "chat"), k: 2, rows: N + 2, tokenizer: bpeTokenizerJson(V.vocab, V.merges, [{ content: "<|im_start|>" }, { content: "<|im_end|>" }]) });
   await writeFamilyModel({ dir: join(dir, "tool"), k: 3, rows: N + 1, tokenizer: bpeTokenizerJson(V.vocab, V.merges, [{ content: "<tool_call>" }]) });

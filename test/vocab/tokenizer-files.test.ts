@@ -3,20 +3,20 @@
  * from another model when the base is a lone .safetensors file, and chat_template: "auto" / a file.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { checkRecipe } from "../../src/language/service.js";
 import { NAMED_TEMPLATES } from "../../src/vocab/chat-templates.js";
 import { bpeTokenizerJson, bpeVocab, readJson, runRecipe, writeFamilyModel, writeRecipe } from "./tokenizer-models.js";
+import { tempDir } from "../support/temp-dir.js";
 
 let dir: string;
 const V = bpeVocab();
 const N = Object.keys(V.vocab).length;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "mergelang-tok-files-"));
+  dir = tempDir("mergelang-tok-files-");
   for (const [name, k, template] of [["a", 1, NAMED_TEMPLATES.llama3], ["b", 2, NAMED_TEMPLATES.zephyr], ["c", 3, NAMED_TEMPLATES.zephyr]] as const) {
     await writeFamilyModel({ dir: join(dir, name), k, rows: N, tokenizer: bpeTokenizerJson(V.vocab, V.merges, []), chatTemplate: template });
   }

@@ -4,8 +4,7 @@
  * @huggingface/tokenizers; templates rendered by @huggingface/jinja.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Template } from "@huggingface/jinja";
@@ -15,6 +14,7 @@ import { runGraph } from "../../src/runner/recipe-runner.js";
 import { NAMED_TEMPLATES } from "../../src/vocab/chat-templates.js";
 import { readF32 } from "../mergekit/support.js";
 import { HIDDEN, UNIGRAM_PIECES, bpeTokenizerJson, bpeVocab, rowValue, unigramTokenizerJson, readJson, runRecipe, writeFamilyModel, writeRecipe } from "./tokenizer-models.js";
+import { tempDir } from "../support/temp-dir.js";
 
 let dir: string;
 const BASE = bpeVocab();
@@ -22,7 +22,7 @@ const N = Object.keys(BASE.vocab).length; // 37 tokens
 const TOOL = bpeVocab(["zz"]);
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "mergelang-vocab-"));
+  dir = tempDir("mergelang-vocab-");
   await writeFamilyModel({ dir: join(dir, "base"), k: 1, rows: N, tokenizer: bpeTokenizerJson(BASE.vocab, BASE.merges, []) });
   await writeFamilyModel({
     dir: join(dir, "chat"),

@@ -1,13 +1,13 @@
 /** The output vocabulary and row sources, on vocabularies built in memory and read from slow-tokenizer files. */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { VocabError } from "../../src/vocab/errors.js";
 import { type VocabModel, planVocabulary } from "../../src/vocab/vocab-plan.js";
 import { vocabConfigOverrides } from "../../src/vocab/tokenizer-output.js";
 import { type Vocabulary, readVocabulary } from "../../src/vocab/vocabulary.js";
+import { tempDir } from "../support/temp-dir.js";
 
 function vocab(name: string, tokens: string[], added: string[] = []): Vocabulary {
   const ids = new Map<string, number>(tokens.map((t, i) => [t, i]));
@@ -50,7 +50,7 @@ test("override errors name the token and the model", () => {
 });
 
 test("vocab.json with added_tokens.json and tokenizer_config.json's added_tokens_decoder", () => {
-  const dir = mkdtempSync(join(tmpdir(), "mergelang-vocabjson-"));
+  const dir = tempDir("mergelang-vocabjson-");
   try {
     writeFileSync(join(dir, "vocab.json"), JSON.stringify({ "<|endoftext|>": 0, h: 1, i: 2 }));
     writeFileSync(join(dir, "added_tokens.json"), JSON.stringify({ "<tool>": 4 }));
@@ -66,7 +66,7 @@ test("vocab.json with added_tokens.json and tokenizer_config.json's added_tokens
 });
 
 test("config.json's special token ids move to where the output vocabulary has those tokens", () => {
-  const dir = mkdtempSync(join(tmpdir(), "mergelang-config-ids-"));
+  const dir = tempDir("mergelang-config-ids-");
   try {
     writeFileSync(join(dir, "vocab.json"), JSON.stringify({ "<s>": 0, "</s>": 1, a: 2 }));
     const base = model("base", readVocabulary(dir), 3);

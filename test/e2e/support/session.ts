@@ -3,8 +3,7 @@
  * results folder for its screenshots, and whatever the steps have started so far, all stopped by
  * dispose(), which reports any process that outlived it.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, rmSync, statSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../../support/paths.js";
 import type { LaunchedBrowser } from "./browser.js";
@@ -12,6 +11,7 @@ import type { CodeServer } from "./code-server.js";
 import type { VscodeInstall } from "./vscode-install.js";
 import type { Workbench } from "./workbench.js";
 import type { Workspace } from "./workspace.js";
+import { tempDir } from "../../support/temp-dir.js";
 
 export interface SessionOptions {
   /** Names the results folder: results/e2e/<name>/. */
@@ -31,7 +31,7 @@ export class Session {
   workbench?: Workbench;
 
   constructor(readonly options: SessionOptions) {
-    this.home = mkdtempSync(join(tmpdir(), `mergelang-e2e-${options.name}-`));
+    this.home = tempDir(`mergelang-e2e-${options.name}-`);
     this.results = join(repoRoot(), "results", "e2e", options.name);
     rmSync(this.results, { recursive: true, force: true });
     mkdirSync(this.results, { recursive: true });
