@@ -252,33 +252,20 @@
       (i32.and (local.get $x) (i32.const 0x7fffffff))
       (local.get $signed)))
 
-  ;; One key of range_high: if its bucket is in [lo, lo + span], counts it in hist[bucket - lo] and
-  ;; appends it to $keys; returns the new key count.
-  (func $range_key (param $k i32) (param $lo i32) (param $span i32) (param $hist i32) (param $keys i32) (param $kc i32) (result i32)
-    (local $d i32) (local $p i32)
-    (local.set $d (i32.sub (i32.shr_u (local.get $k) (i32.const 16)) (local.get $lo)))
-    (if (result i32) (i32.le_u (local.get $d) (local.get $span))
-      (then
-        (local.set $p (i32.add (local.get $hist) (i32.shl (local.get $d) (i32.const 2))))
-        (i32.store (local.get $p) (i32.add (i32.load (local.get $p)) (i32.const 1)))
-        (i32.store (i32.add (local.get $keys) (i32.shl (local.get $kc) (i32.const 2))) (local.get $k))
-        (i32.add (local.get $kc) (i32.const 1)))
-      (else (local.get $kc))))
-
-  ;; A first pass that knows the range [lo, lo + span] of high buckets its ranks probably fall in
-  ;; (order-statistics.ts: rangedHigh): counts the keys below the range (global
-  ;; `below`), the keys of each bucket in the range in u32 bins hist[b - lo], and appends those keys
-  ;; to $keys in element order; returns their number (the keys above are n − below − kept). No
-  ;; 65536-bin scatter: four keys are compared at a time and only keys in the range are stored.
-  (func (export "range_high") (param $vals i32) (param $n i32) (param $signed i32) (param $hist i32)
-                              (param $lo i32) (param $span i32) (param $keys i32) (result i32)
+;; A first pass that knows the range [lo, lo + span] of high buckets its ranks probably fall in
+  ;; (order-statistics.ts: rangedHigh): counts the keys below the range (global `below`) and
+  ;; appends the keys whose bucket is in the range to $keys in element order; returns their number
+  ;; (the keys above are n − below − kept; the caller counts the range's bins from the kept keys).
+  ;; Without branches: four keys at a time, the in-range lanes moved to the front by a swizzle
+  ;; picked by their mask ($table: 16 patterns of 16 bytes, simd-kernels.ts) and stored at $keys +
+  ;; kc (four keys written, the count advanced by the mask's popcount): $keys has room for n + 3.
+  (func (export "range_high") (param $vals i32) (param $n i32) (param $signed i32)
+                              (param $lo i32) (param $span i32) (param $keys i32) (param $table i32) (result i32)
     (local $i i32) (local $n4 i32) (local $kc i32) (local $k v128) (local $x v128) (local $b v128) (local $acc v128) (local $bl i32)
-    (local $flip v128) (local $set v128) (local $vlo v128) (local $vspan v128)
-    (local $j i32) (local $e i32) (local $key i32) (local $d i32) (local $p i32)
+    (local $flip v128) (local $set v128) (local $vlo v128) (local $vspan v128) (local $m i32) (local $key i32)
     ;; The key without a select: x ^ ((x >>s 31) & flip | set), with flip = the sign bit, set = 0
     ;; for |x|'s bits (x ^ (x & sign) = x & 0x7fffffff), and flip = all ones, set = the sign bit for
-    ;; the signed key (x ^ ((x >>s 31) | sign)). The loop's constants are kept in locals, and the
-    ;; buckets (< 2¹⁶) are compared signed (one instruction; unsigned takes three).
+    ;; the signed key (x ^ ((x >>s 31) | sign)). Buckets (< 2¹⁶) compare signed below the range.
     (local.set $flip (i32x4.splat (select (i32.const -1) (i32.const 0x80000000) (local.get $signed))))
     (local.set $set (i32x4.splat (select (i32.const 0x80000000) (i32.const 0) (local.get $signed))))
     (local.set $vlo (i32x4.splat (local.get $lo)))
@@ -292,24 +279,10 @@
           (v128.or (v128.and (i32x4.shr_s (local.get $x) (i32.const 31)) (local.get $flip)) (local.get $set))))
         (local.set $b (i32x4.shr_u (local.get $k) (i32.const 16)))
         (local.set $acc (i32x4.sub (local.get $acc) (i32x4.lt_s (local.get $b) (local.get $vlo))))
-        (if (v128.any_true (i32x4.le_u (i32x4.sub (local.get $b) (local.get $vlo)) (local.get $vspan)))
-          (then
-            ;; The four keys are stored at keys[kc..kc+3] (kc ≤ i, so inside the block) and compacted
-            ;; in place, inline: a call here would make the loop's vectors live across it (spilled).
-            (v128.store (i32.add (local.get $keys) (i32.shl (local.get $kc) (i32.const 2))) (local.get $k))
-            (local.set $j (local.get $kc))
-            (local.set $e (i32.add (local.get $kc) (i32.const 4)))
-            (loop $lane
-              (local.set $key (i32.load (i32.add (local.get $keys) (i32.shl (local.get $j) (i32.const 2)))))
-              (local.set $d (i32.sub (i32.shr_u (local.get $key) (i32.const 16)) (local.get $lo)))
-              (if (i32.le_u (local.get $d) (local.get $span))
-                (then
-                  (local.set $p (i32.add (local.get $hist) (i32.shl (local.get $d) (i32.const 2))))
-                  (i32.store (local.get $p) (i32.add (i32.load (local.get $p)) (i32.const 1)))
-                  (i32.store (i32.add (local.get $keys) (i32.shl (local.get $kc) (i32.const 2))) (local.get $key))
-                  (local.set $kc (i32.add (local.get $kc) (i32.const 1)))))
-              (local.set $j (i32.add (local.get $j) (i32.const 1)))
-              (br_if $lane (i32.lt_u (local.get $j) (local.get $e))))))
+        (local.set $m (i32x4.bitmask (i32x4.le_u (i32x4.sub (local.get $b) (local.get $vlo)) (local.get $vspan))))
+        (v128.store (i32.add (local.get $keys) (i32.shl (local.get $kc) (i32.const 2)))
+          (i8x16.swizzle (local.get $k) (v128.load (i32.add (local.get $table) (i32.shl (local.get $m) (i32.const 4))))))
+        (local.set $kc (i32.add (local.get $kc) (i32.popcnt (local.get $m))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
     (local.set $bl (i32.add
@@ -318,10 +291,12 @@
     (block $tailDone
       (loop $tail
         (br_if $tailDone (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $x (i32x4.splat (call $order_key (i32.load (i32.add (local.get $vals) (i32.shl (local.get $i) (i32.const 2)))) (local.get $signed))))
-        (local.set $bl (i32.add (local.get $bl)
-          (i32.lt_u (i32.shr_u (i32x4.extract_lane 0 (local.get $x)) (i32.const 16)) (local.get $lo))))
-        (local.set $kc (call $range_key (i32x4.extract_lane 0 (local.get $x)) (local.get $lo) (local.get $span) (local.get $hist) (local.get $keys) (local.get $kc)))
+        (local.set $key (call $order_key (i32.load (i32.add (local.get $vals) (i32.shl (local.get $i) (i32.const 2)))) (local.get $signed)))
+        (local.set $bl (i32.add (local.get $bl) (i32.lt_u (i32.shr_u (local.get $key) (i32.const 16)) (local.get $lo))))
+        (if (i32.le_u (i32.sub (i32.shr_u (local.get $key) (i32.const 16)) (local.get $lo)) (local.get $span))
+          (then
+            (i32.store (i32.add (local.get $keys) (i32.shl (local.get $kc) (i32.const 2))) (local.get $key))
+            (local.set $kc (i32.add (local.get $kc) (i32.const 1)))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $tail)))
     (global.set $below (local.get $bl))

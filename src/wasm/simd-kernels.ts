@@ -27,7 +27,7 @@ interface Exports {
   ties(n: number, models: number, base: number, out: number, len: number, params: number, keep: number, flags: number): void;
   hist_high(vals: number, n: number, signed: number, hist: number, touched: number, keep: number, lo: number, span: number, keys: number): number;
   kept: { value: number };
-  range_high(vals: number, n: number, signed: number, hist: number, lo: number, span: number, keys: number): number;
+  range_high(vals: number, n: number, signed: number, lo: number, span: number, keys: number, table: number): number;
   below: { value: number };
   pcb_betas(d: number, sum: number, out: number, n: number, lo: number, hi: number, min: number, div: number, scale: number, nt: number, c: number, table: number, last: number): number;
   pcb_merge(n: number, deltas: number, betas: number, params: number, base: number, out: number, len: number, lambda: number): void;
@@ -53,8 +53,9 @@ const POINTERS = PARAMS + 1024;
 const KEEP = POINTERS + 256;
 const HIST = KEEP + 16 * SIMD_TIES_MAX_INPUTS; // 65536 u32 bins, zero between calls
 const TOUCHED = HIST + 4 * 65536; // bins a block touched
-const KEYS = TOUCHED + BLOCK_BYTES; // keys a block kept
-const FAST_CONSTANTS = KEYS + BLOCK_BYTES; // fast-math.ts's constants (float64), then its exp table
+const KEYS = TOUCHED + BLOCK_BYTES; // keys a block kept (range_high writes up to 3 past them)
+const COMPACT = KEYS + BLOCK_BYTES + 64; // range_high's 16 swizzle patterns (see compactPatterns)
+const FAST_CONSTANTS = COMPACT + 256; // fast-math.ts's constants (float64), then its exp table
 const EXP_TABLE = FAST_CONSTANTS + 8 * 16;
 /** The bytes of one thread's scratch. */
 export const SCRATCH_BYTES = EXP_TABLE + 8 * FAST_MATH.expTable.length;
@@ -106,6 +107,7 @@ export class SimdKernels {
     // The kernels count into HIST expecting zeros (each call leaves it zero again): a block that
     // held a tensor before (a worker's scratch after an earlier run's buffers) is not.
     new Uint8Array(buf, scratch, SCRATCH_BYTES).fill(0);
+    new Uint8Array(buf, scratch + COMPACT, 256).set(compactPatterns());
     this.f64.set(FAST_MATH.constants, FAST_CONSTANTS / 8);
     this.f64.set(FAST_MATH.expTable, EXP_TABLE / 8);
   }
@@ -288,12 +290,10 @@ export class SimdKernels {
   private rangedBlock(src: number, n: number, signed: boolean, hist: Float64Array, keep: { lo: number; span: number }, keys: Uint32Array, at: number): number {
     const { u32, s } = this;
     const { lo, span } = keep;
-    const kept = this.x.range_high(src, n, signed ? 1 : 0, s + HIST, lo, span, s + KEYS);
+    const kept = this.x.range_high(src, n, signed ? 1 : 0, lo, span, s + KEYS, s + COMPACT);
     const below = this.x.below.value;
-    for (let d = 0, bins = HIST / 4; d <= span; d++) {
-      hist[lo + d] += u32[bins + d]!;
-      u32[bins + d] = 0;
-    }
+    // The range's bins, from its keys (a few percent of the block): the kernel stays branch-free.
+    for (let j = KEYS / 4, end = j + kept; j < end; j++) hist[u32[j]! >>> 16]++;
     if (below > 0) hist[lo - 1] += below;
     if (n - below - kept > 0) hist[lo + span + 1] += n - below - kept;
     keys.set(u32.subarray(KEYS / 4, KEYS / 4 + kept), at);
@@ -402,6 +402,23 @@ export class SimdKernels {
       out.set(this.f32.subarray(OUT / 4, OUT / 4 + len), at);
     }
   }
+}
+
+/**
+ * range_high's swizzles: for each 4-bit mask of in-range lanes, the byte pattern that moves those
+ * lanes' 32-bit keys to the front in lane order (the other bytes read as 0).
+ */
+function compactPatterns(): Uint8Array {
+  const out = new Uint8Array(256).fill(0x80);
+  for (let m = 0; m < 16; m++) {
+    let at = 0;
+    for (let lane = 0; lane < 4; lane++) {
+      if ((m & (1 << lane)) === 0) continue;
+      for (let b = 0; b < 4; b++) out[16 * m + 4 * at + b] = 4 * lane + b;
+      at++;
+    }
+  }
+  return out;
 }
 
 const one = new Float32Array(1);
