@@ -1,10 +1,11 @@
 /**
  * NaN and ±Inf in a model's weights would flow silently into every merge method (TIES elects on
  * them, PCB's softmax turns a whole tensor's weights into NaN): each input chunk is counted as it is
- * read (a masked add per word, see io/non-finite.ts) and refused unless the save allows them.
+ * read, or (16-bit inputs widened by the threads) as each range is widened (parallel/decode.ts), by
+ * a masked add per word (io/non-finite.ts), and refused unless the save allows them.
  */
 import type { LoadNode } from "../graph/graph.js";
-import { type DType, countNonFinite, countNonFiniteF32 } from "../io/index.js";
+import { countNonFiniteF32 } from "../io/index.js";
 import { EngineError, atOrigin } from "./errors.js";
 
 export interface ReadRange {
@@ -13,9 +14,12 @@ export interface ReadRange {
   numel: number;
 }
 
+/** An input holding NaN or ±Inf: reported as it is, whichever node's evaluation finds it. */
+export class NonFiniteInputError extends EngineError {}
+
 function refuse(load: LoadNode, tensor: string, nonFinite: number, range: ReadRange): EngineError {
   const part = range.count === range.numel ? "" : ` (among elements ${range.start}..${range.start + range.count - 1} of ${range.numel})`;
-  return new EngineError(
+  return new NonFiniteInputError(
     atOrigin(
       load.origin,
       `model ${load.path}: tensor "${tensor}" holds ${nonFinite} NaN or ±Inf value${nonFinite === 1 ? "" : "s"}${part}; ` +
@@ -33,10 +37,3 @@ export function checkFiniteValues(allowed: boolean | undefined, load: LoadNode, 
   if (n > 0) throw refuse(load, tensor, n, range);
 }
 
-/** The same for values still in their stored form, in `parts`. */
-export function checkFiniteStored(allowed: boolean | undefined, load: LoadNode, tensor: string, parts: readonly Uint8Array[], dtype: DType, range: ReadRange): void {
-  if (allowed) return;
-  let n = 0;
-  for (const p of parts) n += countNonFinite(p, dtype);
-  if (n > 0) throw refuse(load, tensor, n, range);
-}

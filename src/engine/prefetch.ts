@@ -3,6 +3,7 @@ import type { LoadNode, NodeId } from "../graph/graph.js";
 import type { FamilyTensor } from "./model-set.js";
 import { decodeAll } from "./parallel/decode.js";
 import { type StoredInput, readStored } from "./stored-input.js";
+import { checkFiniteValues } from "./finite-inputs.js";
 import type { RunContext } from "./tensor-run.js";
 
 /** Tensors up to this many elements have their inputs read ahead, while the previous one computes. */
@@ -11,13 +12,15 @@ export const PREFETCH_MAX_ELEMENTS = 1 << 24;
 /** Reads of a whole tensor's inputs, started ahead of its evaluation. */
 export class Prefetch {
   private readonly reads = new Map<NodeId, Promise<StoredInput>>();
+  private readonly loads = new Map<NodeId, LoadNode>();
 
   constructor(
     private readonly ctx: RunContext,
-    tensor: FamilyTensor,
+    private readonly tensor: FamilyTensor,
     loads: readonly LoadNode[],
   ) {
     for (const load of loads) {
+      this.loads.set(load.id, load);
       const read = readStored(ctx, load, tensor.name, 0, tensor.numel);
       read.catch(() => undefined); // reported when taken; never an unhandled rejection
       this.reads.set(load.id, read);
@@ -29,10 +32,13 @@ export class Prefetch {
     return tensor.float && tensor.numel <= Math.min(PREFETCH_MAX_ELEMENTS, ctx.maxChunkElements);
   }
 
-  /** The read of a load's tensor as float32 values (widened on this thread when still stored). */
+  /** The read of a load's tensor as float32 values (widened on this thread when still stored, and checked then). */
   take(id: NodeId): Promise<Float32Array> | undefined {
     return this.takeStored(id)?.then((input) => {
-      if (input.stored) decodeAll([{ dst: input.values, dtype: input.stored }]);
+      if (input.stored) {
+        decodeAll([{ dst: input.values, dtype: input.stored, nonFinite: null }]);
+        checkFiniteValues(this.ctx.allowNonFinite, this.loads.get(id)!, this.tensor.name, input.values, input.range);
+      }
       return input.values;
     });
   }

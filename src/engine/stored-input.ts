@@ -2,17 +2,20 @@
 import type { LoadNode } from "../graph/graph.js";
 import { type HalfDType, dtypeSize, isHalfDType } from "../io/index.js";
 import { EngineError, atOrigin } from "./errors.js";
-import { checkFiniteStored, checkFiniteValues } from "./finite-inputs.js";
+import { type ReadRange, checkFiniteValues } from "./finite-inputs.js";
 import { storedHalves } from "./parallel/decode.js";
 import type { RunContext } from "./tensor-run.js";
 
 /**
  * A load's elements as read into a pool buffer: float32 values, or (16-bit dtypes, when worker
  * threads share the widening) the stored bits laid out to be widened in place (`stored` says which).
+ * Float32 values are checked for NaN and ±Inf as read; stored bits by the threads that widen them
+ * (parallel/decode.ts), and whoever takes them reports what those found (`range` is for the message).
  */
 export interface StoredInput {
   values: Float32Array;
   stored: HalfDType | null;
+  range: ReadRange;
 }
 
 /** Whether 16-bit inputs are read as stored and widened by the threads that use them. */
@@ -26,18 +29,17 @@ export async function readStored(ctx: RunContext, load: LoadNode, tensor: string
   const buf = await ctx.pool.acquireSoon(count);
   try {
     const { dtype, numel } = reader.tensor(tensor);
+    const range = { start, count, numel };
     let stored: HalfDType | null = null;
     if (isHalfDType(dtype) && widensLater(ctx) && !reader.isComputed(tensor)) {
-      const parts = storedHalves(buf);
-      await reader.readStoredInto(tensor, parts, start, count);
-      checkFiniteStored(ctx.allowNonFinite, load, tensor, parts, dtype, { start, count, numel });
+      await reader.readStoredInto(tensor, storedHalves(buf), start, count);
       stored = dtype;
     } else {
       await reader.readF32Into(tensor, buf, start, count);
-      checkFiniteValues(ctx.allowNonFinite, load, tensor, buf, { start, count, numel });
+      checkFiniteValues(ctx.allowNonFinite, load, tensor, buf, range);
     }
     ctx.counters.bytesRead += count * dtypeSize(dtype);
-    return { values: buf, stored };
+    return { values: buf, stored, range };
   } catch (e) {
     ctx.pool.release(buf);
     if (e instanceof EngineError) throw e;

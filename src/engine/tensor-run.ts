@@ -21,6 +21,7 @@ import type { Parallel } from "./parallel/parallel.js";
 import type { Prefetch } from "./prefetch.js";
 import { StatsRunner } from "./stats-runner.js";
 import { readStored } from "./stored-input.js";
+import { NonFiniteInputError, type ReadRange, checkFiniteValues } from "./finite-inputs.js";
 import type { TensorLayout } from "./tensor-layout.js";
 
 export type { Prefetch } from "./prefetch.js";
@@ -91,6 +92,8 @@ export class TensorRun {
   private readonly pending = new Map<Float32Array, PendingDecode>();
   /** Buffers rounded to 16 bits in place (see `evaluate`). */
   private readonly rounded = new Set<Float32Array>();
+  /** Pending loads whose widening checks for NaN and ±Inf, with what the refusal names. */
+  private readonly checks = new Map<Float32Array, { load: LoadNode; range: ReadRange }>();
 
   constructor(
     private readonly ctx: RunContext,
@@ -213,6 +216,7 @@ export class TensorRun {
         if (roundTo) this.rounded.add(result);
       } catch (e) {
         if (result) this.ctx.pool.release(result);
+        if (e instanceof NonFiniteInputError) throw e; // names the model, not the merge
         throw b.error(`${b.name} failed on tensor "${this.tensor.name}": ${(e as Error).message}`, this.tensor.name);
       }
       out = result;
@@ -224,6 +228,7 @@ export class TensorRun {
   /** Returns every cached chunk to the pool. */
   release(): void {
     this.pending.clear();
+    this.checks.clear();
     this.rounded.clear();
     for (const buf of this.cache.values()) this.ctx.pool.release(buf);
     this.cache = new Map();
@@ -277,9 +282,14 @@ export class TensorRun {
     return out;
   }
 
-  /** Marks inputs widened. */
+  /** Marks inputs widened, refusing those the widening found NaN or ±Inf in (unless allowed). */
   private widened(decodes: readonly PendingDecode[]): void {
-    for (const d of decodes) this.pending.delete(d.dst);
+    for (const d of decodes) {
+      this.pending.delete(d.dst);
+      const check = this.checks.get(d.dst);
+      this.checks.delete(d.dst);
+      if (check && d.nonFinite && Atomics.load(d.nonFinite, 0) !== 0) checkFiniteValues(false, check.load, this.tensor.name, d.dst, check.range);
+    }
   }
 
   private async widen(buffers: readonly Float32Array[]): Promise<void> {
@@ -291,7 +301,11 @@ export class TensorRun {
   private async read(load: LoadNode, start: number, count: number): Promise<Float32Array> {
     const ahead = start === 0 && count === this.tensor.numel ? this.prefetch?.takeStored(load.id) : undefined;
     const input = await (ahead ?? readStored(this.ctx, load, this.tensor.name, start, count));
-    if (input.stored) this.pending.set(input.values, { dst: input.values, dtype: input.stored });
+    if (input.stored) {
+      const nonFinite = this.ctx.allowNonFinite ? null : new Int32Array(new SharedArrayBuffer(4));
+      this.pending.set(input.values, { dst: input.values, dtype: input.stored, nonFinite });
+      if (nonFinite) this.checks.set(input.values, { load, range: input.range });
+    }
     return input.values;
   }
 }

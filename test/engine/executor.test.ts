@@ -187,6 +187,33 @@ for (const [label, spec] of Object.entries(bf16Merges)) {
   });
 }
 
+test("a NaN in a large bf16 input is found by whichever thread widens it, and stops the run naming the model", async () => {
+  const shape = [600, 500];
+  const numel = shape[0]! * shape[1]!;
+  const dirs: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const data = normals(numel, 900 + i, 0.02);
+    if (i === 2) {
+      data[7] = Number.NaN; // in the first segment
+      data[numel - 3] = Number.POSITIVE_INFINITY; // in the last
+    }
+    const dir = join(tmp, "bf16-nan", String(i));
+    await writeModel(dir, [{ name: "model.layers.0.mlp.up_proj.weight", shape, data }], "bf16", 2, true);
+    dirs.push(dir);
+  }
+  for (const [label, spec] of Object.entries({ ties: merges["ties tensor"]!, task_arithmetic: bf16Merges["task_arithmetic"]! })) {
+    for (const threads of [1, 3]) {
+      const out = join(tmp, `bf16-nan-${label}-${threads}`);
+      await assert.rejects(
+        run(dirs, spec, out, { threads }),
+        (e: Error) => e instanceof EngineError && /model .*bf16-nan\/2: tensor "model\.layers\.0\.mlp\.up_proj\.weight" holds 2 NaN or ±Inf values/.test(e.message),
+        `${label}, ${threads} threads`,
+      );
+      assert.ok(!existsSync(out), "no output");
+    }
+  }
+});
+
 test("bf16 models: selections taken in one pass give the two-pass result, in tensor and global scope", async () => {
   const dirs = await bf16Family;
   const [baseT, ...taskT] = dirs.map(readAll);

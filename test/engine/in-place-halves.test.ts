@@ -43,7 +43,7 @@ function widened(bits: Uint16Array): Uint32Array {
 test("stored bf16 widens in place, segment by segment and block by block, to the exact values", () => {
   const bits = bf16Of(normals(LENGTH, 1, 0.02));
   const buf = storedBuffer(bits);
-  const d = { dst: buf, dtype: "BF16" as const };
+  const d = { dst: buf, dtype: "BF16" as const, nonFinite: null };
   // As a statistics pass does: each segment from its start, in blocks; segments in any order.
   const starts: number[] = [];
   for (let s = 0; s < LENGTH; s += SEGMENT) starts.push(s);
@@ -60,7 +60,7 @@ test("decodeAll widens f16 too, and a copy leaves the stored bits alone", () => 
   const expected = new Float32Array(LENGTH);
   f16ToF32(bits, expected);
   const buf = storedBuffer(bits);
-  const d = { dst: buf, dtype: "F16" as const };
+  const d = { dst: buf, dtype: "F16" as const, nonFinite: null };
   const copy = new Float32Array(100);
   decodeCopy(d, SEGMENT + 5, SEGMENT + 105, copy);
   assert.deepEqual(copy, expected.subarray(SEGMENT + 5, SEGMENT + 105));

@@ -11,13 +11,15 @@ export interface TestTensor {
   dtype?: DType;
 }
 
-export async function writeModel(dir: string, tensors: TestTensor[], dtype: OutputDType = "f32", layers = 2): Promise<void> {
+/** `allowNonFinite`: write NaN and ±Inf (a broken model, for the tests that must refuse one). */
+export async function writeModel(dir: string, tensors: TestTensor[], dtype: OutputDType = "f32", layers = 2, allowNonFinite = false): Promise<void> {
   const writer = await ModelWriter.create({
     path: dir,
     dtype,
     shardSize: 1e9,
     tensors: tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: t.dtype ?? "F32" })),
     metadata: {},
+    allowNonFinite,
   });
   for (const t of tensors) {
     if (t.data instanceof Float32Array) await writer.writeF32(t.name, t.data);

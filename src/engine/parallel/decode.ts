@@ -8,7 +8,7 @@
  * bytes, and within a segment the conversion runs from its first element on, reading every element
  * before its bytes are overwritten: each segment must be converted from its start, in order.
  */
-import { type HalfDType, f32ToHalf, halfToF32 } from "../../io/index.js";
+import { type HalfDType, countNonFiniteF32, f32ToHalf, halfToF32 } from "../../io/index.js";
 import { BLOCK } from "../kernels/elementwise.js";
 
 /** Elements per segment: the ranges threads take at a time (claims) are whole segments. */
@@ -18,6 +18,12 @@ export const SEGMENT = 2 * BLOCK;
 export interface PendingDecode {
   dst: Float32Array;
   dtype: HalfDType;
+  /**
+   * Set to 1 by a thread whose widened range holds NaN or ±Inf (the check runs on each range while
+   * it is in cache, on every thread, instead of a pass over the read bytes on the main thread);
+   * null: not checked (allow_nonfinite).
+   */
+  nonFinite: Int32Array | null;
 }
 
 function segmentLength(length: number, start: number): number {
@@ -56,7 +62,11 @@ function storedBits(d: PendingDecode, start: number, end: number): Uint16Array {
  * earlier elements are widened already.
  */
 export function decodeRange(decodes: readonly PendingDecode[], start: number, end: number): void {
-  for (const d of decodes) halfToF32(d.dtype, storedBits(d, start, end), d.dst.subarray(start, end));
+  for (const d of decodes) {
+    const values = d.dst.subarray(start, end);
+    halfToF32(d.dtype, storedBits(d, start, end), values);
+    if (d.nonFinite && countNonFiniteF32(values) > 0) Atomics.store(d.nonFinite, 0, 1);
+  }
 }
 
 /** Widens every segment of the pending inputs. */

@@ -30,6 +30,8 @@ export interface ChunkRef {
 export interface DecodeRef {
   dst: SharedF32;
   dtype: HalfDType;
+  /** PendingDecode's nonFinite flag (one Int32). */
+  nonFinite: SharedArrayBuffer | null;
 }
 
 interface TaskBase {
@@ -125,9 +127,9 @@ export function chunkFromRef(ref: ChunkRef): ChunkInputs {
 }
 
 export function decodeRef(d: PendingDecode): DecodeRef {
-  return { dst: toShared(d.dst), dtype: d.dtype };
+  return { dst: toShared(d.dst), dtype: d.dtype, nonFinite: d.nonFinite ? (d.nonFinite.buffer as SharedArrayBuffer) : null };
 }
 
 export function decodeFromRef(ref: DecodeRef): PendingDecode {
-  return { dst: fromShared(ref.dst), dtype: ref.dtype };
+  return { dst: fromShared(ref.dst), dtype: ref.dtype, nonFinite: ref.nonFinite ? new Int32Array(ref.nonFinite) : null };
 }
