@@ -68,10 +68,14 @@ export class BufferPool {
     return new Float32Array(this.shared || this.heap ? new SharedArrayBuffer(length * 4) : new ArrayBuffer(length * 4));
   }
 
-  /** Like `acquire`, but when only a lent buffer would fit, waits for it rather than allocating another. */
+  /**
+   * Like `acquire`, but when only a lent buffer would fit, waits for it rather than allocating
+   * another, unless the heap holds the room already (no new memory then).
+   */
   async acquireSoon(length: number): Promise<Float32Array> {
     for (;;) {
       if (this.free.some((b) => fits(b.length, length))) break;
+      if (this.heap?.fitsWithoutGrowth(4 * length)) break;
       const loan = [...this.lent.values()].find((l) => fits(l.length, length));
       if (!loan) break;
       await loan.over;

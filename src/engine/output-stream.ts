@@ -1,17 +1,24 @@
 /**
  * The saved tensors on their way to the writer. With worker threads, a 16-bit output is rounded by
  * every thread, in place (into the lower halves of its buffer's segments, see parallel/decode.ts),
- * and written from there while the next chunk is computed: the buffer stays out of the pool until
- * its write is done. One write is in flight at a time (writer calls may not overlap anyway); a
- * failed write surfaces at the next call or at `drain`.
+ * and written from there while the next chunks are computed: the buffer stays out of the pool until
+ * its write is done. Writes run one after the other (writer calls may not overlap); behind the one
+ * under way, up to QUEUED_BYTES of buffers may wait, so that the small tensors after a large one go
+ * on computing while its hundred megabytes are written. A failed write surfaces at the next call or
+ * at `drain`.
  */
 import { type HalfDType, type ModelWriter, isHalfDType, outputDTypeToDType } from "../io/index.js";
 import { encodedHalves } from "./parallel/decode.js";
 import type { RunContext } from "./tensor-run.js";
 
+/** Buffer bytes that may wait behind the write under way. */
+export const QUEUED_BYTES = 64 << 20;
+
 export class OutputStream {
   private writing: Promise<void> = Promise.resolve();
   private failure: Error | null = null;
+  /** The writes not yet done, oldest first, with their buffers' bytes. */
+  private readonly inFlight: { done: Promise<void>; bytes: number }[] = [];
 
   constructor(
     private readonly ctx: RunContext,
@@ -39,8 +46,7 @@ export class OutputStream {
       await this.writer.writeF32(name, values, start);
       return;
     }
-    // One write in flight: it had the whole computation of this chunk to finish.
-    await this.drain();
+    await this.makeRoom(values.byteLength);
     if (!rounded) await this.ctx.parallel.encode(roundTo, values);
     const parts = encodedHalves(values);
     const written = this.writing.then(() => this.writer.writeRawParts(name, parts, start * 2));
@@ -48,6 +54,19 @@ export class OutputStream {
     this.writing = written.catch((e: Error) => {
       this.failure ??= e;
     });
+    const entry = { done: this.writing, bytes: values.byteLength };
+    this.inFlight.push(entry);
+    void this.writing.then(() => this.inFlight.splice(this.inFlight.indexOf(entry), 1));
+  }
+
+  /** Waits for the oldest writes until `bytes` more fit behind the one under way. */
+  private async makeRoom(bytes: number): Promise<void> {
+    for (;;) {
+      this.check();
+      const waiting = this.inFlight.slice(1).reduce((a, w) => a + w.bytes, 0);
+      if (this.inFlight.length === 0 || waiting + bytes <= QUEUED_BYTES) return;
+      await this.inFlight[0]!.done;
+    }
   }
 
   /** Bytes already in the stored dtype (carried tensors). */

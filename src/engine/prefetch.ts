@@ -9,6 +9,11 @@ import type { RunContext } from "./tensor-run.js";
 /** Tensors up to this many elements have their inputs read ahead, while the previous one computes. */
 export const PREFETCH_MAX_ELEMENTS = 1 << 24;
 
+/** A float tensor beyond what is read ahead freely (see LARGE_LOOKAHEAD). */
+export function isLargeTensor(t: FamilyTensor): boolean {
+  return t.float && t.numel > PREFETCH_MAX_ELEMENTS;
+}
+
 /** Reads of a whole tensor's inputs, started ahead of its evaluation. */
 export class Prefetch {
   private readonly reads = new Map<NodeId, Promise<StoredInput>>();
@@ -70,6 +75,14 @@ export class Prefetch {
  */
 export const READ_AHEAD_ELEMENTS = 1 << 20;
 
+/**
+ * A large tensor (one chunk, over PREFETCH_MAX_ELEMENTS) within this many tensors is read ahead
+ * while small ones compute, when no other large one is being read or computed: its read (hundreds
+ * of megabytes) then overlaps their work, and memory stays within one large tensor's inputs plus
+ * the small tensors' buffers, below what the large tensor's own evaluation needs.
+ */
+export const LARGE_LOOKAHEAD = 8;
+
 /** The read-ahead over a list of tensors processed in order. */
 export class ReadAhead {
   private readonly started = new Map<number, Prefetch>();
@@ -91,7 +104,20 @@ export class ReadAhead {
       if (!this.started.has(j)) this.started.set(j, new Prefetch(this.ctx, t, this.loads));
       ahead += t.numel;
     }
+    this.startLarge(i);
     return mine;
+  }
+
+  /** While tensor `i` is small and no large read is under way: the next large tensor's read, if near. */
+  private startLarge(i: number): void {
+    const large = isLargeTensor;
+    if (large(this.tensors[i]!) || [...this.started.keys()].some((j) => large(this.tensors[j]!))) return;
+    for (let j = i + 1; j < Math.min(this.tensors.length, i + 1 + LARGE_LOOKAHEAD); j++) {
+      const t = this.tensors[j]!;
+      if (!large(t)) continue;
+      if (t.numel <= this.ctx.maxChunkElements) this.started.set(j, new Prefetch(this.ctx, t, this.loads));
+      return;
+    }
   }
 
   /** Returns the buffers of reads nobody took to the pool. */

@@ -9,6 +9,7 @@ import { EngineError, atOrigin } from "./errors.js";
 import { nodeAt, nodeInputs, postOrder, sameNameNodes } from "./graph-walk.js";
 import { type FamilyTensor, type ModelSet, familyTensors } from "./model-set.js";
 import { TensorLayout } from "./tensor-layout.js";
+import { processingOrder } from "./tensor-order.js";
 import { type VocabAlignment, alignVocabularies } from "./vocab-alignment.js";
 
 export interface SaveSetup {
@@ -38,11 +39,11 @@ export function setupSave(graph: Graph, effect: SaveEffect, models: ModelSet): S
     const layout = new TensorLayout(graph, models);
     const direct = sameNameNodes(graph, [effect.node]).filter((n): n is LoadNode => n.kind === "load");
     const layers = (node: GraphNode): number => layout.layerCount(nodeInputs(node)[0]!);
-    return { nodes, loads: direct, reference, refHeader, tensors: layout.tensors(effect.node), bound: bindNodes(graph, [effect.node], layers), layout, vocab: null };
+    return { nodes, loads: direct, reference, refHeader, tensors: processingOrder(layout.tensors(effect.node)), bound: bindNodes(graph, [effect.node], layers), layout, vocab: null };
   }
   const vocab = alignVocabularies(graph, effect, models, reference, loads);
   models.align(vocab);
-  const tensors = familyTensors(models, reference, loads);
+  const tensors = processingOrder(familyTensors(models, reference, loads));
   return { nodes, loads, reference, refHeader: models.header(reference), tensors, bound: bindNodes(graph, [effect.node], refHeader.layerCount), layout: null, vocab };
 }
 

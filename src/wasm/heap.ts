@@ -26,6 +26,10 @@ const ALIGN = 64;
 /** Bytes kept free past the last allocation: the kernels may read (never write) a few lanes beyond a buffer's end. */
 const TAIL_SLACK = 64;
 
+function blockSize(bytes: number): number {
+  return Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+}
+
 interface Block {
   at: number;
   bytes: number;
@@ -82,10 +86,16 @@ export class WasmHeap {
     return n;
   }
 
+  /** Whether `alloc(bytes)` would be served without growing the memory (from pages already there). */
+  fitsWithoutGrowth(bytes: number): boolean {
+    const size = blockSize(bytes);
+    return this.free.some((b) => b.bytes >= size) || this.top + size + TAIL_SLACK <= this.memory.buffer.byteLength;
+  }
+
   /** The byte address of a fresh block of `bytes`, or null when the 4 GiB address space cannot hold it. */
   alloc(bytes: number): number | null {
     if (!this.allocates) throw new Error("wasm heap: only the thread that created the memory allocates in it");
-    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    const size = blockSize(bytes);
     const i = this.free.findIndex((b) => b.bytes >= size);
     let at: number;
     if (i >= 0) {

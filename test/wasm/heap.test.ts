@@ -59,6 +59,10 @@ test("the heap allocates aligned, disjoint blocks, coalesces what is released an
   assert.ok(heap.owns(old) && heap.owns(fresh), "views of the buffer before and after growth are both the memory's");
   assert.equal(heap.owns(new Float32Array(4)), false);
   assert.equal(heap.alloc(MAX_PAGES * PAGE_BYTES), null, "past 4 GiB there is no block");
+  heap.release(big);
+  assert.ok(heap.fitsWithoutGrowth(5 * PAGE_BYTES), "a released block's pages serve a new one");
+  assert.equal(heap.fitsWithoutGrowth(heap.buffer.byteLength), false);
+  assert.ok(heap.alloc(5 * PAGE_BYTES)! + 5 * PAGE_BYTES <= heap.buffer.byteLength);
   assert.throws(() => heap.release(12345), /no block/);
   assert.throws(() => new WasmHeap(heap.memory, false).alloc(8), /only the thread that created the memory/);
 });
