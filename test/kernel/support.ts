@@ -8,19 +8,13 @@ import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { installKernelSpec } from "../../kernel/kernelspec.js";
 import { fixturesDir, repoRoot } from "../support/paths.js";
+import { tempDir as testTempDir } from "../support/temp-dir.js";
 
 export const PYTHON = "/usr/bin/python3";
 
-const created: string[] = [];
-process.on("exit", () => {
-  for (const dir of created) rmSync(dir, { recursive: true, force: true });
-});
-
 /** A temporary folder, removed when the test process exits. */
 export function tempDir(prefix: string): string {
-  const dir = tempDir(`mergelang-${prefix}-`);
-  created.push(dir);
-  return dir;
+  return testTempDir(`mergelang-${prefix}-`);
 }
 
 /** A temporary folder with the reference models under models/ (tiny_f32, tiny_bf16). */
