@@ -4,7 +4,8 @@
  * tridiagonalisation + divide and conquer, symmetric-eigen-dc.ts, whose products are float32) and
  * the exact SVD of small matrices (ml-matrix's Golub–Kahan, a maintained pure-JavaScript port of JAMA).
  */
-import { Matrix as MlMatrix, SingularValueDecomposition } from "ml-matrix";
+import type { Matrix as MlMatrix } from "ml-matrix";
+import { lazyRequire } from "../util/lazy-require.js";
 import { productFast, productFloat64, productKernel } from "./matmul.js";
 import { symmetricEigenRows } from "./symmetric-eigen.js";
 import { symmetricEigenRowsDc } from "./symmetric-eigen-dc.js";
@@ -17,8 +18,11 @@ export interface Svd {
   v: Matrix;
 }
 
+/** ml-matrix, loaded on first use (100 ms at start-up otherwise, in every engine thread). */
+const ml = lazyRequire<typeof import("ml-matrix")>("ml-matrix");
+
 function toMl(a: Matrix): MlMatrix {
-  const out = new MlMatrix(a.rows, a.cols);
+  const out = new (ml().Matrix)(a.rows, a.cols);
   for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) out.set(i, j, a.data[i * a.cols + j]!);
   return out;
 }
@@ -72,7 +76,7 @@ export function symmetricEigen(g: Matrix): { values: Float64Array; vectors: Matr
 /** The exact thin SVD (Golub–Kahan), singular values descending. */
 export function exactSvd(a: Matrix): Svd {
   if (a.rows === 0 || a.cols === 0) return { u: { rows: a.rows, cols: 0, data: new Float64Array(0) }, s: new Float64Array(0), v: { rows: a.cols, cols: 0, data: new Float64Array(0) } };
-  const d = new SingularValueDecomposition(toMl(a), { autoTranspose: true });
+  const d = new (ml().SingularValueDecomposition)(toMl(a), { autoTranspose: true });
   const s = d.diagonal;
   const r = Math.min(a.rows, a.cols);
   const order = s.map((_, i) => i).sort((x, y) => s[y]! - s[x]!).slice(0, r);

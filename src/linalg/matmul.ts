@@ -6,10 +6,13 @@
  * JavaScript loop (float64) otherwise. `useFastProducts` starts it; the small factorizations stay
  * in float64 (svd.ts).
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { lazyRequire } from "../util/lazy-require.js";
 import { type Matrix, transpose, zeros } from "./matrix.js";
 
 export type ProductKernel = "tfjs" | "js";
+
+/** TensorFlow.js, loaded when products first go to it: 110 ms that merges without SVDs skip. */
+const tfjs = lazyRequire<typeof import("@tensorflow/tfjs-core")>("@tensorflow/tfjs-core");
 
 let kernel: ProductKernel = "js";
 let starting: Promise<ProductKernel> | null = null;
@@ -21,7 +24,7 @@ export function productKernel(): ProductKernel {
 
 /** Forces a kernel (benchmarks and tests); "tfjs" needs `useFastProducts` to have succeeded. */
 export function setProductKernel(k: ProductKernel): void {
-  if (k === "tfjs" && tf.engine().backendName == null) throw new Error("TensorFlow.js has no active backend: call useFastProducts() first");
+  if (k === "tfjs" && tfjs().engine().backendName == null) throw new Error("TensorFlow.js has no active backend: call useFastProducts() first");
   kernel = k;
 }
 
@@ -32,6 +35,7 @@ export function setProductKernel(k: ProductKernel): void {
 export function useFastProducts(): Promise<ProductKernel> {
   starting ??= (async (): Promise<ProductKernel> => {
     try {
+      const tf = tfjs();
       if (tf.engine().backendName == null) {
         tf.env().set("PROD", true);
         await import("@tensorflow/tfjs-backend-wasm");
@@ -70,6 +74,7 @@ export function multiply(a: Matrix, b: Matrix, transA = false, transB = false): 
  * `new Float32Array(float64Array)` converts in one native pass, where Float32Array.from iterates.
  */
 export function matMulFloat32(a: Float32Array, m: number, k: number, b: Float32Array, n: number): Float32Array {
+  const tf = tfjs();
   const x = tf.tensor2d(a, [m, k]);
   const y = tf.tensor2d(b, [k, n]);
   const z = tf.matMul(x, y);

@@ -3,16 +3,11 @@
  * range (line and column through `yaml`'s LineCounter), so that every diagnostic names the key and
  * line it is about. YAML 1.1, as PyYAML (mergekit) reads it: `yes`/`no` are booleans.
  */
-import { createRequire } from "node:module";
 import type { Node } from "yaml";
+import { lazyRequire } from "../util/lazy-require.js";
 
-type YamlLib = typeof import("yaml");
-let lib: YamlLib | null = null;
 /** `yaml`, loaded on first use: 30 ms that a recipe run (no YAML) should not pay at start-up. */
-function yaml(): YamlLib {
-  lib ??= createRequire(import.meta.url)("yaml") as YamlLib;
-  return lib;
-}
+const yaml = lazyRequire<typeof import("yaml")>("yaml");
 import type { Position, Range } from "../language/ast.js";
 import { diagnostic, type Diagnostic, type DiagnosticCode, type Severity } from "../language/diagnostics.js";
 

@@ -5,9 +5,13 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { Template } from "@huggingface/jinja";
+import type { Template } from "@huggingface/jinja";
+import { lazyRequire } from "../util/lazy-require.js";
 import { CHAT_TEMPLATE_FILE } from "./tokenizer-output.js";
 import { TOKENIZER_CONFIG, isObject, readJsonFile } from "./vocabulary.js";
+
+/** The Hub's Jinja, loaded when a template is first checked. */
+const jinja = lazyRequire<typeof import("@huggingface/jinja")>("@huggingface/jinja");
 
 export const NAMED_TEMPLATES: Readonly<Record<string, string>> = {
   chatml:
@@ -67,7 +71,7 @@ const SAMPLE = {
 export function checkTemplate(text: string): TemplateProblem | null {
   let template: Template;
   try {
-    template = new Template(text);
+    template = new (jinja().Template)(text);
   } catch (e) {
     return { message: (e as Error).message, line: errorLine(text, (e as Error).message) };
   }
@@ -88,7 +92,7 @@ function errorLine(text: string, message: string): number | null {
   const lines = text.split("\n");
   for (let n = 1; n <= lines.length; n++) {
     try {
-      new Template(lines.slice(0, n).join("\n"));
+      new (jinja().Template)(lines.slice(0, n).join("\n"));
     } catch (e) {
       if ((e as Error).message === message) return n;
     }
