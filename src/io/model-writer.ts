@@ -6,7 +6,7 @@
  * stored dtype that are larger than a staging buffer, or come in parts, go to disk from where they
  * lie.
  */
-import { close, closeSync, copyFileSync, existsSync, fsync, fsyncSync, open, openSync, statSync, write, writeFileSync } from "node:fs";
+import { close, closeSync, copyFileSync, existsSync, fdatasync, fsync, fsyncSync, open, openSync, statSync, write, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { type ReplaceOptions, createTempSibling, publish, removeTemp } from "./atomic-dir.js";
 import { type DType, type OutputDType, dtypeSize, f32ToF16, f32ToHalf, isFloatDType, isHalfDType, outputDTypeToDType, torchDTypeName } from "./dtype.js";
@@ -40,6 +40,8 @@ export interface ModelWriterOptions {
   overwrite?: boolean;
   /** Write float tensors that hold NaN or ±Inf (default: an error naming the tensor and the count). */
   allowNonFinite?: boolean;
+  /** Shard bytes between background syncs (default SYNC_BEHIND_BYTES). */
+  syncBehindBytes?: number;
 }
 
 export interface CommitResult {
@@ -64,6 +66,13 @@ export const TOKENIZER_FILES = [
 ] as const;
 
 const DEFAULT_BUFFER_BYTES = 8 << 20;
+
+/**
+ * Shard bytes after which a background fdatasync starts (when none runs): the disk takes the data
+ * while the tensors after it compute, instead of all of it in the shard's closing fsync, which
+ * otherwise held a 160M merge idle for a tenth of its time.
+ */
+export const SYNC_BEHIND_BYTES = 32 << 20;
 
 const p = <T>(f: (cb: (err: NodeJS.ErrnoException | null, v: T) => void) => void): Promise<T> =>
   new Promise((res, rej) => f((err, v) => (err ? rej(err) : res(v))));
@@ -91,6 +100,12 @@ export class ModelWriter {
   private shardIndex = -1;
   private fd: number | null = null;
   private filePos = 0;
+  /** Bytes handed to the open shard since the last background sync started, and that sync. */
+  private unsynced = 0;
+  private syncing: Promise<void> | null = null;
+  private readonly syncEvery: number;
+  /** Background syncs started so far. */
+  backgroundSyncs = 0;
   private extraFiles = new Set<string>();
   private state: "open" | "committed" | "aborted" = "open";
   private busy = false;
@@ -106,6 +121,7 @@ export class ModelWriter {
     this.tmp = tmp;
     this.replace = { overwrite: opts.overwrite ?? false };
     this.allowNonFinite = opts.allowNonFinite ?? false;
+    this.syncEvery = opts.syncBehindBytes ?? SYNC_BEHIND_BYTES;
     this.buffers = [new Uint8Array(new ArrayBuffer(bufferBytes)), new Uint8Array(new ArrayBuffer(bufferBytes))];
   }
 
@@ -183,6 +199,7 @@ export class ModelWriter {
       const pos = this.filePos;
       this.filePos += length;
       await writeParts(this.fd!, parts, pos);
+      this.syncBehind(length);
       await this.advance(t, length);
     });
   }
@@ -262,6 +279,7 @@ export class ModelWriter {
     if (this.state !== "open") return;
     this.state = "aborted";
     await this.pending.catch(() => undefined);
+    await this.syncDone().catch(() => undefined);
     if (this.fd !== null) {
       closeSync(this.fd);
       this.fd = null;
@@ -366,6 +384,7 @@ export class ModelWriter {
     if (this.fd === null) return;
     await this.flush();
     await this.pending;
+    await this.syncDone();
     const fd = this.fd;
     this.fd = null;
     const shard = this.plan.shards[this.shardIndex]!;
@@ -388,6 +407,7 @@ export class ModelWriter {
     // catch only marks the promise as observed: its error still surfaces at that next await.
     this.pending = writeAll(fd, chunk, pos);
     this.pending.catch(() => undefined);
+    this.syncBehind(chunk.length);
     this.active ^= 1;
     this.fill = 0;
   }
@@ -404,6 +424,29 @@ export class ModelWriter {
     const pos = this.filePos;
     this.filePos += bytes.length;
     await writeAll(this.fd!, bytes, pos);
+    this.syncBehind(bytes.length);
+  }
+
+  /** Starts a background fdatasync of the open shard every SYNC_BEHIND_BYTES (see there). */
+  private syncBehind(bytes: number): void {
+    this.unsynced += bytes;
+    if (this.syncing !== null || this.unsynced < this.syncEvery || this.fd === null) return;
+    this.unsynced = 0;
+    this.backgroundSyncs++;
+    const fd = this.fd;
+    const sync: Promise<void> = p<void>((cb) => fdatasync(fd, (err) => cb(err, undefined))).finally(() => {
+      if (this.syncing === sync) this.syncing = null;
+    });
+    sync.catch(() => undefined); // surfaces at the shard's close
+    this.syncing = sync;
+  }
+
+  /** Waits for the background sync (before the descriptor is closed: its number could be reused). */
+  private async syncDone(): Promise<void> {
+    const sync = this.syncing;
+    this.syncing = null;
+    this.unsynced = 0;
+    await sync;
   }
 
   private async putBytesRaw(bytes: Uint8Array): Promise<void> {

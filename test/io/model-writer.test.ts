@@ -339,3 +339,24 @@ test("raw parts are checked like any other chunk", async () => {
   await assert.rejects(w.writeRawParts("x", [new Uint8Array(6), new Uint8Array(4)]), (e: unknown) => e instanceof ModelWriteError && /more than its 8/.test(e.message));
   assert.equal(existsSync(w.tempPath), false);
 });
+
+test("background syncs as the shards fill leave the same files; an abort while one runs leaves nothing", async () => {
+  const tensors: OutputTensor[] = [];
+  for (let i = 0; i < 40; i++) tensors.push({ name: `model.layers.${i}.w`, shape: [64, 32], dtype: "F32" }); // 4 KiB each in bf16
+  const data = tensors.map((t, i) => dataFor(t, 300 + i));
+  const out = join(tempDir(), "synced");
+  const w = await ModelWriter.create({ path: out, dtype: "bf16", shardSize: 40_000, tensors, metadata: {}, bufferBytes: 1024, syncBehindBytes: 4096 });
+  for (const [i, t] of tensors.entries()) await w.writeF32(t.name, data[i]!);
+  await w.commit();
+  assert.ok(w.backgroundSyncs >= 4, `${w.backgroundSyncs} background syncs`);
+  const r = openModel(out);
+  for (const [i, t] of tensors.entries()) assert.deepEqual(Array.from(await r.readF32(t.name)), Array.from(rounded(data[i]!, "bf16")), t.name);
+  r.close();
+
+  const dir = tempDir();
+  const aborted = await ModelWriter.create({ path: join(dir, "aborted"), dtype: "bf16", shardSize: 1e9, tensors, metadata: {}, bufferBytes: 1024, syncBehindBytes: 1024 });
+  for (const [i, t] of tensors.slice(0, 10).entries()) await aborted.writeF32(t.name, data[i]!);
+  assert.ok(aborted.backgroundSyncs > 0);
+  await aborted.abort();
+  assert.deepEqual(readdirSync(dir), []);
+});
