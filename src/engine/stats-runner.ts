@@ -112,6 +112,14 @@ function sampleRuns(scopeSize: number): number {
 /** Smaller scopes take their two passes: the sample would cost about what it saves. */
 const NARROW_MIN_SCOPE = 1 << 18;
 
+/** Per series, the histogram `narrow` counts its sample into (zero between calls; one thread). */
+const narrowHistograms: Float64Array[] = [];
+function narrowHistogram(series: number, size: number): Float64Array {
+  const h = narrowHistograms[series];
+  if (h && h.length === size) return h;
+  return (narrowHistograms[series] = new Float64Array(size));
+}
+
 export class StatsRunner extends StagedStatistics {
   private readonly series = new Scratch();
 
@@ -196,17 +204,21 @@ export class StatsRunner extends StagedStatistics {
     const spec = this.kernel.stats!;
     const n = this.slots.length;
     const passes = selectors.map((s): HistogramPass | null => (s ? { kind: "high", mode: s.mode } : null));
-    const hists = passes.map((p) => (p ? new Float64Array(histogramSize(p)) : null));
+    // The runs' values are gathered and counted in one histogram call per series: a call per run of
+    // 512 cost more than the counting, and so did a fresh 512 KB histogram per series and tensor.
+    const room = plan.reduce((a, [start, end]) => a + end - start, 0);
+    const gathered = Array.from({ length: n }, (_, i) => this.series.f32(i, room));
     let count = 0;
     for (const [start, end] of plan) {
       const { chunk, ctx } = sample(start, end);
-      const out: Float32Array[] = [];
-      for (let i = 0; i < n; i++) out.push(this.series.f32(i, chunk.length));
+      const out = gathered.map((g) => g.subarray(count, count + chunk.length));
       spec.values(this.params, this.stage, this.earlier, chunk, 0, chunk.length, out, ctx);
-      passes.forEach((p, i) => p && histogramInto(p, out[i]!, 0, chunk.length, hists[i]!));
       count += chunk.length;
     }
+    const hists = passes.map((p, i) => (p ? narrowHistogram(i, histogramSize(p)) : null));
+    passes.forEach((p, i) => p && histogramInto(p, gathered[i]!, 0, count, hists[i]!));
     selectors.forEach((s, i) => s?.narrow(hists[i]!, count));
+    for (const h of hists) h?.fill(0);
   }
 
   /**

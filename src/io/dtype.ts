@@ -100,6 +100,21 @@ export function halfToF32(dtype: HalfDType, src: Uint16Array, dst: Float32Array)
   else f16ToF32(src, dst);
 }
 
+/**
+ * halfToF32 that also tells whether any value is NaN or ±Inf: tested by the SIMD kernel as it
+ * widens (free: the bits are in registers), or else on the stored bits before they are overwritten.
+ */
+export function halfToF32Checked(dtype: HalfDType, src: Uint16Array, dst: Float32Array): boolean {
+  const simd = simdKernels();
+  if (simd) return simd.widen(dtype, src, dst);
+  const exponent = dtype === "BF16" ? 0x7f80 : 0x7c00;
+  let found = false;
+  for (let i = 0; i < src.length && !found; i++) found = (src[i]! & exponent) === exponent;
+  if (dtype === "BF16") bf16ToF32(src, dst);
+  else f16ToF32(src, dst);
+  return found;
+}
+
 /** float32 → 16-bit float bits, round to nearest even, for either 16-bit dtype (bf16 on the WASM kernels when they load). */
 export function f32ToHalf(dtype: HalfDType, src: Float32Array, dst: Uint16Array): void {
   const simd = dtype === "BF16" ? simdKernels() : null;

@@ -39,19 +39,25 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next))))
 
-  ;; bf16 bits (u16) → float32: the bits shifted into the upper half.
-  (func (export "widen_bf16") (param $src i32) (param $dst i32) (param $n i32)
-    (local $i i32) (local $v v128)
+  ;; bf16 bits (u16) → float32: the bits shifted into the upper half. Returns the OR over the stored
+  ;; 32-bit words of (word & $mask) + $add (nonfinite_words' test, fused: the values are in registers).
+  (func (export "widen_bf16") (param $src i32) (param $dst i32) (param $n i32) (param $mask i32) (param $add i32) (result i32)
+    (local $i i32) (local $v v128) (local $acc v128) (local $m v128) (local $a v128)
+    (local.set $m (i32x4.splat (local.get $mask)))
+    (local.set $a (i32x4.splat (local.get $add)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
         (local.set $v (v128.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 1)))))
+        (local.set $acc (v128.or (local.get $acc) (i32x4.add (v128.and (local.get $v) (local.get $m)) (local.get $a))))
         (v128.store (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2)))
           (i32x4.shl (i32x4.extend_low_i16x8_u (local.get $v)) (i32.const 16)))
         (v128.store offset=16 (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2)))
           (i32x4.shl (i32x4.extend_high_i16x8_u (local.get $v)) (i32.const 16)))
         (local.set $i (i32.add (local.get $i) (i32.const 8)))
-        (br $next))))
+        (br $next)))
+    (i32.or (i32.or (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
+      (i32.or (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))
 
   ;; Four f16 bit patterns (zero-extended in i32 lanes) → float32 bits, exactly: the exponent and
   ;; mantissa moved into place and scaled by 2^112 (exact, subnormal halves included); Inf and NaN
@@ -66,19 +72,24 @@
         (f32x4.mul (i32x4.shl (local.get $em) (i32.const 13)) (f32x4.splat (f32.const 0x1p112)))
         (i32x4.ge_u (local.get $em) (i32x4.splat (i32.const 0x7c00))))))
 
-  ;; f16 bits (u16) → float32.
-  (func (export "widen_f16") (param $src i32) (param $dst i32) (param $n i32)
-    (local $i i32) (local $v v128)
+  ;; f16 bits (u16) → float32; returns as widen_bf16 does.
+  (func (export "widen_f16") (param $src i32) (param $dst i32) (param $n i32) (param $mask i32) (param $add i32) (result i32)
+    (local $i i32) (local $v v128) (local $acc v128) (local $m v128) (local $a v128)
+    (local.set $m (i32x4.splat (local.get $mask)))
+    (local.set $a (i32x4.splat (local.get $add)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
         (local.set $v (v128.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 1)))))
+        (local.set $acc (v128.or (local.get $acc) (i32x4.add (v128.and (local.get $v) (local.get $m)) (local.get $a))))
         (v128.store (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2)))
           (call $f16x4 (i32x4.extend_low_i16x8_u (local.get $v))))
         (v128.store offset=16 (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2)))
           (call $f16x4 (i32x4.extend_high_i16x8_u (local.get $v))))
         (local.set $i (i32.add (local.get $i) (i32.const 8)))
-        (br $next))))
+        (br $next)))
+    (i32.or (i32.or (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
+      (i32.or (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))
 
   ;; Four float32 bit patterns → bf16 bits in the low halves of the lanes, round to nearest even:
   ;; (x + 0x7fff + bit 16 of x) >> 16; NaN becomes 0x7fc0 (f32ToBF16 in io/dtype.ts).

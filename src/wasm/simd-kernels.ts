@@ -21,8 +21,8 @@ interface WasmApi {
 interface Exports {
   nonfinite_words(src: number, n: number, mask: number, add: number): number;
   sub_f32(a: number, b: number, out: number, n: number): void;
-  widen_bf16(src: number, dst: number, n: number): void;
-  widen_f16(src: number, dst: number, n: number): void;
+  widen_bf16(src: number, dst: number, n: number, mask: number, add: number): number;
+  widen_f16(src: number, dst: number, n: number, mask: number, add: number): number;
   round_bf16(src: number, dst: number, n: number): void;
   ties(n: number, models: number, base: number, out: number, len: number, params: number, keep: number, flags: number): void;
   hist_high(vals: number, n: number, signed: number, hist: number, touched: number, keep: number, lo: number, span: number, keys: number): number;
@@ -79,6 +79,12 @@ export const TIES_FLAGS = { count: 1, normalize: 2, deltas: 4, zeroStart: 8, uni
 
 /** Rounds up to the 8-element groups the kernels work in. */
 const lanes = (n: number): number => (n + 7) & ~7;
+/**
+ * Two 16-bit floats' exponent masks and lowest exponent bits in a 32-bit word: (word & mask) + add
+ * carries into a sign bit (HALF_CARRY) exactly when a value is NaN or ±Inf (io/non-finite.ts).
+ */
+const HALF_CHECK = { BF16: [0x7f807f80, 0x00800080], F16: [0x7c007c00, 0x04000400] } as const;
+const HALF_CARRY = 0x80008000;
 /** The whole 8-element groups of n elements: what runs in place. */
 const wholeGroups = (n: number): number => n & ~7;
 
@@ -325,20 +331,27 @@ export class SimdKernels {
     return acc >>> 0;
   }
 
-  /** 16-bit float bits → float32, as io/dtype.ts's halfToF32 (also in place, with the same overlap rule). */
-  widen(dtype: "BF16" | "F16", src: Uint16Array, dst: Float32Array): void {
+  /**
+   * 16-bit float bits → float32, as io/dtype.ts's halfToF32 (also in place, with the same overlap
+   * rule); returns whether any of the values is NaN or ±Inf, tested as they pass.
+   */
+  widen(dtype: "BF16" | "F16", src: Uint16Array, dst: Float32Array): boolean {
     const widen = dtype === "BF16" ? this.x.widen_bf16 : this.x.widen_f16;
+    const [mask, add] = HALF_CHECK[dtype];
     const ps = this.addr(src);
     const pd = this.addr(dst);
+    let acc = 0;
     // In place, group by group from the start: each group of 8 is read before its bytes are written.
     const done = ps >= 0 && pd >= 0 ? wholeGroups(src.length) : 0;
-    if (done > 0) widen(ps, pd, done);
+    if (done > 0) acc |= widen(ps, pd, done, mask | 0, add | 0);
     for (let s = done; s < src.length; s += BLOCK) {
       const n = Math.min(BLOCK, src.length - s);
       this.u16.set(src.subarray(s, s + n), IN / 2);
-      widen(this.s + IN, this.s + OUT, lanes(n));
+      this.u16.fill(0, IN / 2 + n, IN / 2 + lanes(n)); // zeros: finite
+      acc |= widen(this.s + IN, this.s + OUT, lanes(n), mask | 0, add | 0);
       dst.set(this.f32.subarray(OUT / 4, OUT / 4 + n), s);
     }
+    return (acc & HALF_CARRY) !== 0;
   }
 
   /** float32 → bf16 bits, round to nearest even, as io/dtype.ts's f32ToBF16 (also in place). */

@@ -72,6 +72,30 @@ test("WASM bf16 and f16 widening equal the JavaScript conversions on all 65536 b
   }
 });
 
+test("WASM widening reports NaN or ±Inf exactly when the stored bits hold one, wherever it lies (tails by copy too)", () => {
+  const k = kernels();
+  const r = rng(11);
+  for (const dtype of ["BF16", "F16"] as const) {
+    const exponent = dtype === "BF16" ? 0x7f80 : 0x7c00;
+    for (const n of [1, 7, 8, 9, 4096, 40_003]) {
+      const finite = Uint16Array.from({ length: n }, () => ((r() * 65536) >>> 0) & ~exponent | (exponent & 0x3f00));
+      const dst = new Float32Array(n);
+      assert.equal(k.widen(dtype, finite, dst), false, `${dtype}, ${n} finite values`);
+      for (const at of new Set([0, n - 1, n >> 1, n & ~7])) {
+        if (at >= n) continue;
+        for (const bits of dtype === "BF16" ? [0x7f80, 0xff80, 0x7fc1] : [0x7c00, 0xfc00, 0x7e01]) {
+          const src = finite.slice();
+          src[at] = bits;
+          assert.equal(k.widen(dtype, src, dst), true, `${dtype}, ${n} values, ${bits.toString(16)} at ${at}`);
+          const want = new Float32Array(n);
+          (dtype === "BF16" ? bf16ToF32 : f16ToF32)(src, want);
+          assertSameBits(dst, want, `${dtype} widened with a non-finite value`);
+        }
+      }
+    }
+  }
+});
+
 test("WASM bf16 widening in place (stored bits in the upper half of the float32 bytes) equals the copy", () => {
   const k = kernels();
   const n = 40_003;

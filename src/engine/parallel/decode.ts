@@ -8,7 +8,7 @@
  * bytes, and within a segment the conversion runs from its first element on, reading every element
  * before its bytes are overwritten: each segment must be converted from its start, in order.
  */
-import { type HalfDType, countNonFiniteF32, f32ToHalf, halfToF32 } from "../../io/index.js";
+import { type HalfDType, f32ToHalf, halfToF32, halfToF32Checked } from "../../io/index.js";
 import { BLOCK } from "../kernels/elementwise.js";
 
 /** Elements per segment: the ranges threads take at a time (claims) are whole segments. */
@@ -64,8 +64,8 @@ function storedBits(d: PendingDecode, start: number, end: number): Uint16Array {
 export function decodeRange(decodes: readonly PendingDecode[], start: number, end: number): void {
   for (const d of decodes) {
     const values = d.dst.subarray(start, end);
-    halfToF32(d.dtype, storedBits(d, start, end), values);
-    if (d.nonFinite && countNonFiniteF32(values) > 0) Atomics.store(d.nonFinite, 0, 1);
+    if (!d.nonFinite) halfToF32(d.dtype, storedBits(d, start, end), values);
+    else if (halfToF32Checked(d.dtype, storedBits(d, start, end), values)) Atomics.store(d.nonFinite, 0, 1);
   }
 }
 
