@@ -3,6 +3,7 @@ import type { Graph } from "../graph/graph.js";
 import { formatSize } from "../io/index.js";
 import { planGraph } from "../engine/index.js";
 import { displayPath } from "../util/display-path.js";
+import { grouped } from "../util/grouped.js";
 
 export function describePlan(graph: Graph, threads?: number): string {
   const plan = planGraph(graph, threads ? { threads } : {});
@@ -14,7 +15,7 @@ export function describePlan(graph: Graph, threads?: number): string {
       displayPath(p.path),
       p.dtype,
       String(p.tensors),
-      p.parameters.toLocaleString("en-US"),
+      grouped(p.parameters),
       String(p.shards),
       String(passes),
       formatSize(p.bytesRead),

@@ -6,6 +6,7 @@
  */
 import { basename } from "node:path";
 import type { Provenance, SaveEffect } from "../graph/graph.js";
+import { grouped } from "../util/grouped.js";
 
 /** A YAML scalar: plain when it is safe, else double-quoted (JSON strings are valid YAML). */
 const yamlScalar = (s: string): string => (/^[A-Za-z0-9_][\w./-]*$/.test(s) ? s : JSON.stringify(s));
@@ -37,7 +38,7 @@ export function modelCard(effect: SaveEffect, tensorCount: number, parameterCoun
     ...(bases.length ? ["Base model:", "", ...bases.map(modelLine), ""] : []),
     "## Output",
     "",
-    `- tensors: ${tensorCount}, parameters: ${parameterCount.toLocaleString("en-US")}`,
+    `- tensors: ${tensorCount}, parameters: ${grouped(parameterCount)}`,
     `- dtype: ${effect.dtype}`,
     "",
     "## Recipe",

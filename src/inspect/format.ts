@@ -1,5 +1,6 @@
 /** Number formatting shared by the text, HTML and SVG views. */
 import type { Estimate, MetricColumn } from "./report.js";
+import { grouped } from "../util/grouped.js";
 
 /** "5.4%", "49%", "0.05%". */
 export function percent(x: number): string {
@@ -46,7 +47,7 @@ export function formatInterval(column: Pick<MetricColumn, "id">, e: Estimate, co
 
 /** 1234567 → "1,234,567". */
 export function count(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
+  return grouped(n);
 }
 
 /** Norms: plain numbers, with the interval's half width when sampled. */

@@ -5,6 +5,7 @@ import { resolveParams, type ResolvedValue } from "../graph/params.js";
 import { compareGroups, groupOf, type GroupId } from "../inspect/groups.js";
 import type { ModelHeader } from "../io/model-header.js";
 import { formatNumber, type Atom, type LoadAtom, type MergeAtom, type ModelFamily, type Value } from "../language/values.js";
+import { grouped } from "../util/grouped.js";
 
 /** The atom a model value is exactly (coefficient 1), e.g. the load behind `a = model("...")`. */
 export function soleAtom(v: Value): Atom | null {
@@ -76,7 +77,7 @@ export function modelSummary(h: ModelHeader, title?: string): string {
     `**${title ?? basename(h.path)}** — \`${h.path}\``,
     "",
     `- architecture: ${architecture}`,
-    `- parameters: ${formatCount(h.parameterCount)} (${h.parameterCount.toLocaleString("en-US")}) in ${h.tensors.size} tensors`,
+    `- parameters: ${formatCount(h.parameterCount)} (${grouped(h.parameterCount)}) in ${h.tensors.size} tensors`,
     `- dtype: ${h.dtypes.join(", ") || "none"}`,
     `- layers: ${h.layerCount}`,
     `- shards: ${shards}${shards > 1 && shards <= 8 ? ` (${h.files.map((f) => basename(f)).join(", ")})` : shards === 1 ? ` (${basename(h.files[0]!)})` : ""}`,

@@ -1,4 +1,5 @@
 /** What a notebook shows: one value in several formats (Jupyter's mimebundle), and HTML helpers. */
+import { grouped } from "../util/grouped.js";
 
 /** MIME type → representation (text/plain is always present). */
 export interface MimeBundle {
@@ -45,7 +46,7 @@ export function htmlTable(header: readonly string[] | null, rows: readonly (read
 
 /** "1,234,567" */
 export function formatCount(n: number): string {
-  return n.toLocaleString("en-US");
+  return grouped(n);
 }
 
 /** "1.2 s", "340 ms" */
