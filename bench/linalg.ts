@@ -3,10 +3,11 @@
  * (JavaScript loop, ml-matrix, TensorFlow.js WebAssembly), the eigendecomposition (ours: auto, the
  * tred2 + tql2 reference and divide and conquer, against ml-matrix's), and per
  * n×n layer of 3 tasks: the fast spectral interference (randomized SVD, top 16), TSV-M, Iso-C and
- * Iso-CTS. Each figure is the best of `repeats` runs (the machine is shared).
+ * Iso-CTS. Each figure is the best of `repeats` runs (the machine is shared). Products are shared
+ * with the product thread when it runs (MERGELANG_PRODUCT_THREAD=0: one thread throughout).
  */
 import { EigenvalueDecomposition, Matrix as MlMatrix } from "ml-matrix";
-import { multiply, multiplyJs } from "../src/linalg/matmul.js";
+import { hasProductThread, multiply, multiplyJs, setProductSplitting } from "../src/linalg/matmul.js";
 import { type Matrix, setEigenSolver, setProductKernel, symmetricEigen, useFastProducts, zeros } from "../src/linalg/index.js";
 import { spectralTotals } from "../src/inspect/spectral.js";
 import { isoCMerge, isoCtsMerge } from "../src/methods/iso.js";
@@ -46,7 +47,13 @@ export async function benchLinalg(sizes: number[], methodSizes: number[], eigenS
   console.log(`TensorFlow.js backend: ${await useFastProducts()}`);
   for (const s of sizes) {
     const x = gaussian(s, s, 3);
-    line(`product ${s}³, TensorFlow.js`, best(repeats, () => multiply(x, x)), 2 * s ** 3);
+    if (hasProductThread()) {
+      const was = setProductSplitting(false);
+      line(`product ${s}³, TensorFlow.js, one thread`, best(repeats, () => multiply(x, x)), 2 * s ** 3);
+      setProductSplitting(true);
+      line(`product ${s}³, TensorFlow.js, with the product thread`, best(repeats, () => multiply(x, x)), 2 * s ** 3);
+      setProductSplitting(was);
+    } else line(`product ${s}³, TensorFlow.js`, best(repeats, () => multiply(x, x)), 2 * s ** 3);
   }
   for (const s of [256, 512, n, ...eigenSizes]) {
     const g = multiply(gaussian(s, s, 4), gaussian(s, s, 4), true, false);

@@ -65,11 +65,18 @@ export function symmetricEigen(g: Matrix): { values: Float64Array; vectors: Matr
   const dc = solver === "dc" || (solver === "auto" && fast && n >= DC_MIN_SIZE);
   const { d, w } = dc ? symmetricEigenRowsDc(g.data, n, fast ? productFast : productFloat64) : symmetricEigenRows(g.data, n);
   const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => d[y]! - d[x]!);
+  // Vector `order[j]` (a row of w) becomes column j, tile by tile (see matrix.ts's transposeInto).
   const data = new Float64Array(n * n);
-  order.forEach((from, j) => {
-    const row = from * n;
-    for (let i = 0; i < n; i++) data[i * n + j] = w[row + i]!;
-  });
+  for (let j0 = 0; j0 < n; j0 += 32) {
+    const j1 = Math.min(n, j0 + 32);
+    for (let i0 = 0; i0 < n; i0 += 32) {
+      const i1 = Math.min(n, i0 + 32);
+      for (let j = j0; j < j1; j++) {
+        const row = order[j]! * n;
+        for (let i = i0; i < i1; i++) data[i * n + j] = w[row + i]!;
+      }
+    }
+  }
   return { values: Float64Array.from(order, (i) => d[i]!), vectors: { rows: n, cols: n, data } };
 }
 

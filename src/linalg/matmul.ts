@@ -7,7 +7,8 @@
  * in float64 (svd.ts).
  */
 import { lazyRequire } from "../util/lazy-require.js";
-import { type Matrix, transpose, zeros } from "./matrix.js";
+import { ProductThread, productThreadWanted } from "./product-thread.js";
+import { type Matrix, transpose, transposedFloat32, zeros } from "./matrix.js";
 
 export type ProductKernel = "tfjs" | "js";
 
@@ -15,6 +16,21 @@ export type ProductKernel = "tfjs" | "js";
 const tfjs = lazyRequire<typeof import("@tensorflow/tfjs-core")>("@tensorflow/tfjs-core");
 
 let kernel: ProductKernel = "js";
+/** The second thread large float32 products are shared with (product-thread.ts), when it runs. */
+let thread: ProductThread | null = null;
+let splitting = true;
+
+/** Whether large products are shared with the product thread (tests and benchmarks); returns the previous setting. */
+export function setProductSplitting(on: boolean): boolean {
+  const was = splitting;
+  splitting = on;
+  return was;
+}
+
+/** Whether the product thread runs (started by useFastProducts on a multi-core machine). */
+export function hasProductThread(): boolean {
+  return thread !== null;
+}
 let starting: Promise<ProductKernel> | null = null;
 
 /** The kernel products use now. */
@@ -42,6 +58,8 @@ export function useFastProducts(): Promise<ProductKernel> {
         if (!(await tf.setBackend("wasm"))) return (kernel = "js");
         await tf.ready();
       }
+      // Only beside the WebAssembly backend: a device backend's products are not cut up.
+      if (tf.getBackend() === "wasm" && productThreadWanted()) thread = await ProductThread.start();
       return (kernel = "tfjs");
     } catch {
       return (kernel = "js");
@@ -59,12 +77,12 @@ export function multiply(a: Matrix, b: Matrix, transA = false, transB = false): 
   if (k !== k2) throw new Error(`multiply: inner dimensions ${k} and ${k2} differ`);
   if (m === 0 || n === 0 || k === 0) return zeros(m, n);
   // Transposed operands are laid out first: the wasm backend's transposed products are 10× slower.
-  const x = transA ? transpose(a) : a;
-  const y = transB ? transpose(b) : b;
   if (kernel === "tfjs") {
-    return { rows: m, cols: n, data: new Float64Array(matMulFloat32(new Float32Array(x.data), m, k, new Float32Array(y.data), n)) };
+    const x = transA ? transposedFloat32(a) : new Float32Array(a.data);
+    const y = transB ? transposedFloat32(b) : new Float32Array(b.data);
+    return { rows: m, cols: n, data: new Float64Array(matMulFloat32(x, m, k, y, n)) };
   }
-  return multiplyJs(x, y);
+  return multiplyJs(transA ? transpose(a) : a, transB ? transpose(b) : b);
 }
 
 /**
@@ -74,6 +92,11 @@ export function multiply(a: Matrix, b: Matrix, transA = false, transB = false): 
  * `new Float32Array(float64Array)` converts in one native pass, where Float32Array.from iterates.
  */
 export function matMulFloat32(a: Float32Array, m: number, k: number, b: Float32Array, n: number): Float32Array {
+  return splitting && thread?.wants(m, k, n) ? thread.multiply(a, m, k, b, n, matMulHere) : matMulHere(a, m, k, b, n);
+}
+
+/** matMulFloat32 on this thread's TensorFlow.js backend. */
+function matMulHere(a: Float32Array, m: number, k: number, b: Float32Array, n: number): Float32Array {
   const tf = tfjs();
   const x = tf.tensor2d(a, [m, k]);
   const y = tf.tensor2d(b, [k, n]);

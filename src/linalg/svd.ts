@@ -5,7 +5,7 @@
  * rank costs more than the full one). The choice and its figures: docs/spectral.md.
  */
 import { type Svd, exactSvd } from "./eigen.js";
-import { gramSvd } from "./gram-svd.js";
+import { GRAM_FLOOR, gramSvd } from "./gram-svd.js";
 import { type Matrix, columns } from "./matrix.js";
 import { DEFAULT_OVERSAMPLE, randomizedSvd } from "./randomized-svd.js";
 
@@ -26,14 +26,16 @@ export function truncatedSvd(a: Matrix, rank: number, mode: SvdMode = "auto", se
 }
 
 /**
- * The leading `rank` triplets from the full SVD (exact, or Gram-matrix beyond EXACT_LIMIT): what the
- * merge methods use, since their orthogonalisation needs a full decomposition of the short side
- * anyway, and a randomized SVD of a flat spectrum (the residuals Iso-CTS decomposes) picks a
- * different subspace than the exact one.
+ * The leading `rank` triplets from the full decomposition (exact, or Gram-matrix beyond EXACT_LIMIT,
+ * which forms only the kept columns of U): what the merge methods use, since their orthogonalisation
+ * needs a full decomposition of the short side anyway, and a randomized SVD of a flat spectrum (the
+ * residuals Iso-CTS decomposes) picks a different subspace than the exact one.
  */
 export function leadingSvd(a: Matrix, rank: number, mode: SvdMode = "auto"): Svd {
-  const full = fullSvd(a, mode);
-  return rank >= full.s.length ? full : truncate(full, Math.max(0, rank));
+  const k = Math.max(0, rank);
+  if (mode !== "exact" && Math.min(a.rows, a.cols) > EXACT_LIMIT) return gramSvd(a, GRAM_FLOOR, k);
+  const full = exactSvd(a);
+  return k >= full.s.length ? full : truncate(full, k);
 }
 
 /** The full thin SVD. */

@@ -105,6 +105,13 @@ test("Gram-matrix SVD: the exact leading values and a faithful reconstruction", 
   for (let i = 0; i < 20; i++) assert.ok(Math.abs(wide.s[i]! - s[i]!) < 1e-10 * s[0]!);
   assert.equal(wide.u.rows, a.cols);
   assert.ok(residual(reconstruct(wide), transpose(a)) < 1e-8 * frobenius(a));
+  // Asked for the leading 30 triplets, it forms only those: the full decomposition's first 30 columns.
+  for (const [x, full] of [[a, d], [transpose(a), wide]] as const) {
+    const lead = gramSvd(x, undefined, 30);
+    assert.deepEqual([lead.u.rows, lead.u.cols, lead.v.rows, lead.v.cols, lead.s.length], [x.rows, 30, x.cols, 30, 30]);
+    assert.deepEqual(lead.s, full.s.slice(0, 30));
+    assert.ok(residual(lead.u, columns(full.u, 0, 30)) < 1e-12 && residual(lead.v, columns(full.v, 0, 30)) < 1e-12);
+  }
 });
 
 test("truncated SVD picks its kernel by size and rank, each giving the leading triplets", () => {

@@ -1,0 +1,119 @@
+/**
+ * A second thread for the large matrix products of the spectral methods. TensorFlow.js's WebAssembly
+ * backend runs each product on one thread in Node, and a 4096² task matrix costs a dozen 4096³
+ * products plus those inside its eigendecompositions, while the engine's worker threads wait (the
+ * spectral kernels take whole tensors on the main thread). A product at least SPLIT_MIN_VOLUME
+ * multiply-adds is cut by rows: the top rows go to this thread (its own TensorFlow.js WebAssembly
+ * backend, operands in shared memory), the rest are computed on the caller's meanwhile, and the
+ * caller blocks (Atomics.wait) until both are done, so `multiply` stays synchronous. Each row of the
+ * result is the same dot products in the same order whichever thread computes it (tested).
+ */
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker, isMainThread } from "node:worker_threads";
+
+/** Products below this many multiply-adds stay on one thread (the hand-over costs about a millisecond). */
+export const SPLIT_MIN_VOLUME = 1 << 25;
+
+/** Done flag values in the control word. */
+const IDLE = 0;
+const DONE = 1;
+const FAILED = 2;
+
+export interface ProductJob {
+  a: SharedArrayBuffer;
+  b: SharedArrayBuffer;
+  c: SharedArrayBuffer;
+  m: number;
+  k: number;
+  n: number;
+}
+
+export interface ProductWorkerStart {
+  control: SharedArrayBuffer;
+}
+
+const WORKER_URL = new URL("./product-worker.js", import.meta.url);
+
+/** Whether a product thread may start here: the main thread of a multi-core machine, not turned off. */
+export function productThreadWanted(): boolean {
+  return isMainThread && availableParallelism() > 1 && process.env["MERGELANG_PRODUCT_THREAD"] !== "0" && existsSync(fileURLToPath(WORKER_URL));
+}
+
+export class ProductThread {
+  private a = new SharedArrayBuffer(0);
+  private b = new SharedArrayBuffer(0);
+  private c = new SharedArrayBuffer(0);
+  private broken = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly control: Int32Array,
+  ) {}
+
+  /** A started thread with its backend ready, or null when it cannot start. */
+  static async start(): Promise<ProductThread | null> {
+    if (!productThreadWanted()) return null;
+    const control = new SharedArrayBuffer(4);
+    const start: ProductWorkerStart = { control };
+    const worker = new Worker(WORKER_URL, { workerData: start });
+    const ready = await new Promise<boolean>((resolve) => {
+      worker.once("message", (m: { ready?: boolean }) => resolve(m.ready === true));
+      worker.once("error", () => resolve(false));
+      worker.once("exit", () => resolve(false));
+    });
+    if (!ready) {
+      void worker.terminate();
+      return null;
+    }
+    worker.unref();
+    return new ProductThread(worker, new Int32Array(control));
+  }
+
+  /** Whether a product of this shape is worth splitting. */
+  wants(m: number, k: number, n: number): boolean {
+    return !this.broken && m >= 2 && m * k * n >= SPLIT_MIN_VOLUME;
+  }
+
+  /**
+   * a (m×k)·b (k×n), float32 row-major, the first ⌊m/2⌋ rows on the thread and the rest by `own`
+   * (the caller's product of the same kind) meanwhile. Falls back to `own` for all of it if the
+   * thread fails, and then stops using the thread.
+   */
+  multiply(a: Float32Array, m: number, k: number, b: Float32Array, n: number, own: (a: Float32Array, m: number, k: number, b: Float32Array, n: number) => Float32Array): Float32Array {
+    const top = m >> 1;
+    const a0 = this.room("a", top * k);
+    const b0 = this.room("b", k * n);
+    const c0 = this.room("c", top * n);
+    a0.set(a.subarray(0, top * k));
+    b0.set(b.subarray(0, k * n));
+    Atomics.store(this.control, 0, IDLE);
+    const job: ProductJob = { a: this.a, b: this.b, c: this.c, m: top, k, n };
+    this.worker.postMessage(job);
+    const bottom = own(a.subarray(top * k, m * k), m - top, k, b, n);
+    Atomics.wait(this.control, 0, IDLE);
+    const out = new Float32Array(m * n);
+    if (Atomics.load(this.control, 0) === DONE) {
+      out.set(c0.subarray(0, top * n));
+    } else {
+      this.broken = true;
+      out.set(own(a.subarray(0, top * k), top, k, b, n));
+    }
+    out.set(bottom, top * n);
+    return out;
+  }
+
+  /** A float32 view of at least `length` elements of shared buffer `which`, grown when needed. */
+  private room(which: "a" | "b" | "c", length: number): Float32Array {
+    if (this[which].byteLength < 4 * length) this[which] = new SharedArrayBuffer(4 * length);
+    return new Float32Array(this[which], 0, length);
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+export const PRODUCT_DONE = DONE;
+export const PRODUCT_FAILED = FAILED;
