@@ -16,10 +16,10 @@ import { Worker, isMainThread } from "node:worker_threads";
 /** Products below this many multiply-adds stay on one thread (the hand-over costs about a millisecond). */
 export const SPLIT_MIN_VOLUME = 1 << 25;
 
-/** Done flag values in the control word. */
+/** Values of the control word: the job under way, done, or failed (the caller then does it all). */
 const IDLE = 0;
-const DONE = 1;
-const FAILED = 2;
+export const PRODUCT_DONE = 1;
+export const PRODUCT_FAILED = 2;
 
 export interface ProductJob {
   a: SharedArrayBuffer;
@@ -94,7 +94,7 @@ export class ProductThread {
     const bottom = own(a.subarray(top * k, m * k), m - top, k, b, n);
     Atomics.wait(this.control, 0, IDLE);
     const out = new Float32Array(m * n);
-    if (Atomics.load(this.control, 0) === DONE) {
+    if (Atomics.load(this.control, 0) === PRODUCT_DONE) {
       out.set(c0.subarray(0, top * n));
     } else {
       this.broken = true;
@@ -114,6 +114,3 @@ export class ProductThread {
     await this.worker.terminate();
   }
 }
-
-export const PRODUCT_DONE = DONE;
-export const PRODUCT_FAILED = FAILED;
