@@ -12,7 +12,7 @@
  * - `sti`: the paper's singular task interference ‖(UᵀU − I)·Σ·(VᵀV − I)‖₁ (entrywise), U = [U₁ … U_T],
  *   Σ = diag(s₁ … s_T), V = [V₁ … V_T]; summed over a group's tensors.
  */
-import { type Matrix, type Svd, hconcat, leadingSvd, multiply, scaleColumns, truncatedSvd } from "../linalg/index.js";
+import { type Matrix, type Svd, gramOf, hconcat, leadingSvd, multiply, scaleColumns, truncatedSvd } from "../linalg/index.js";
 
 export const FAST_RANK = 16;
 
@@ -77,8 +77,8 @@ export function singularTaskInterference(parts: readonly Svd[]): number {
     for (let i = 0; i < g.rows; i++) g.data[i * g.cols + i]! -= 1;
     return g;
   };
-  const a = minusIdentity(multiply(u, u, true, false));
-  const b = minusIdentity(multiply(v, v, true, false));
+  const a = minusIdentity(gramOf(u));
+  const b = minusIdentity(gramOf(v));
   // (A·Σ)·B: Σ scales A's columns.
   const m = multiply(scaleColumns(a, s), b);
   let sum = 0;

@@ -103,4 +103,88 @@
         (local.set $acc (f64x2.replace_lane 0 (local.get $acc)
           (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64.mul (f64.load (local.get $a)) (f64.load (local.get $x))))))))
     (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
+
+  ;; The float32 loops of the fast path's reduction (tridiagonalize-blocked.ts): the same three as
+  ;; above on float32 rows, four lanes at a time with a scalar tail; sums in float32 (four partial
+  ;; sums), as the float32 products beside them. Scalars come and go as f64.
+
+  ;; Σ a[k]·b[k] over n, float32.
+  (func (export "dot32") (param $a i32) (param $b i32) (param $n i32) (result f64)
+    (local $end i32) (local $acc v128) (local $tail f32)
+    (local.set $acc (f32x4.splat (f32.const 0)))
+    (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b)))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $b (i32.add (local.get $b) (i32.const 16)))
+        (br $next)))
+    (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $n) (i32.const 3)) (i32.const 2))))
+    (block $tdone
+      (loop $tnext
+        (br_if $tdone (i32.ge_u (local.get $a) (local.get $end)))
+        (local.set $tail (f32.add (local.get $tail) (f32.mul (f32.load (local.get $a)) (f32.load (local.get $b)))))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (local.set $b (i32.add (local.get $b) (i32.const 4)))
+        (br $tnext)))
+    (f64.promote_f32 (f32.add
+      (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+               (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc))))
+      (local.get $tail))))
+
+  ;; y[k] ← y[k] − α·x[k] over n, float32.
+  (func (export "axpy32") (param $y i32) (param $x i32) (param $n i32) (param $alpha f64)
+    (local $end i32) (local $va v128) (local $a f32)
+    (local.set $a (f32.demote_f64 (local.get $alpha)))
+    (local.set $va (f32x4.splat (local.get $a)))
+    (local.set $end (i32.add (local.get $y) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $y) (local.get $end)))
+        (v128.store (local.get $y) (f32x4.sub (v128.load (local.get $y)) (f32x4.mul (local.get $va) (v128.load (local.get $x)))))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (br $next)))
+    (local.set $end (i32.add (local.get $y) (i32.shl (i32.and (local.get $n) (i32.const 3)) (i32.const 2))))
+    (block $tdone
+      (loop $tnext
+        (br_if $tdone (i32.ge_u (local.get $y) (local.get $end)))
+        (f32.store (local.get $y) (f32.sub (f32.load (local.get $y)) (f32.mul (local.get $a) (f32.load (local.get $x)))))
+        (local.set $y (i32.add (local.get $y) (i32.const 4)))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (br $tnext))))
+
+  ;; `symrow` on float32 rows: y[k] ← y[k] + α·a[k] over n, returning Σ a[k]·x[k].
+  (func (export "symrow32") (param $a i32) (param $x i32) (param $y i32) (param $n i32) (param $alpha f64) (result f64)
+    (local $end i32) (local $acc v128) (local $va v128) (local $row v128) (local $al f32) (local $tail f32) (local $r f32)
+    (local.set $al (f32.demote_f64 (local.get $alpha)))
+    (local.set $acc (f32x4.splat (f32.const 0)))
+    (local.set $va (f32x4.splat (local.get $al)))
+    (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+        (local.set $row (v128.load (local.get $a)))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $row) (v128.load (local.get $x)))))
+        (v128.store (local.get $y) (f32x4.add (v128.load (local.get $y)) (f32x4.mul (local.get $va) (local.get $row))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (br $next)))
+    (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $n) (i32.const 3)) (i32.const 2))))
+    (block $tdone
+      (loop $tnext
+        (br_if $tdone (i32.ge_u (local.get $a) (local.get $end)))
+        (local.set $r (f32.load (local.get $a)))
+        (local.set $tail (f32.add (local.get $tail) (f32.mul (local.get $r) (f32.load (local.get $x)))))
+        (f32.store (local.get $y) (f32.add (f32.load (local.get $y)) (f32.mul (local.get $al) (local.get $r))))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (local.set $y (i32.add (local.get $y) (i32.const 4)))
+        (br $tnext)))
+    (f64.promote_f32 (f32.add
+      (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+               (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc))))
+      (local.get $tail))))
 )

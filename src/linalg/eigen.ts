@@ -6,9 +6,9 @@
  */
 import type { Matrix as MlMatrix } from "ml-matrix";
 import { lazyRequire } from "../util/lazy-require.js";
-import { productFast, productFloat64, productKernel } from "./matmul.js";
+import { matMulFloat32, productFast, productFloat64, productKernel } from "./matmul.js";
 import { symmetricEigenRows } from "./symmetric-eigen.js";
-import { symmetricEigenRowsDc } from "./symmetric-eigen-dc.js";
+import { symmetricEigenDc } from "./symmetric-eigen-dc.js";
 import type { Matrix } from "./matrix.js";
 
 /** A thin SVD a = U·diag(s)·Vᵀ: U rows×r, V cols×r, s descending, r = min(rows, cols) or the rank kept. */
@@ -58,26 +58,34 @@ export function setEigenSolver(s: EigenSolver): EigenSolver {
   return was;
 }
 
-/** Eigenvalues (descending) and eigenvectors (columns) of a symmetric matrix (solver: setEigenSolver). */
-export function symmetricEigen(g: Matrix): { values: Float64Array; vectors: Matrix } {
+/**
+ * Eigenvalues (all, descending) and the leading `count` eigenvectors (columns) of a symmetric
+ * matrix (solver: setEigenSolver). Divide and conquer back-transforms only the vectors asked for.
+ */
+export function symmetricEigen(g: Matrix, count = g.rows): { values: Float64Array; vectors: Matrix } {
   const n = g.rows;
+  const cols = Math.max(0, Math.min(n, count));
   const fast = productKernel() === "tfjs";
   const dc = solver === "dc" || (solver === "auto" && fast && n >= DC_MIN_SIZE);
-  const { d, w } = dc ? symmetricEigenRowsDc(g.data, n, fast ? productFast : productFloat64) : symmetricEigenRows(g.data, n);
+  if (dc) {
+    const { values, vectors } = symmetricEigenDc(g.data, n, fast ? productFast : productFloat64, { count: cols, ...(fast ? { float32: matMulFloat32 } : {}) });
+    return { values, vectors: { rows: n, cols, data: vectors } };
+  }
+  const { d, w } = symmetricEigenRows(g.data, n);
   const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => d[y]! - d[x]!);
   // Vector `order[j]` (a row of w) becomes column j, tile by tile (see matrix.ts's transposeInto).
-  const data = new Float64Array(n * n);
-  for (let j0 = 0; j0 < n; j0 += 32) {
-    const j1 = Math.min(n, j0 + 32);
+  const data = new Float64Array(n * cols);
+  for (let j0 = 0; j0 < cols; j0 += 32) {
+    const j1 = Math.min(cols, j0 + 32);
     for (let i0 = 0; i0 < n; i0 += 32) {
       const i1 = Math.min(n, i0 + 32);
       for (let j = j0; j < j1; j++) {
         const row = order[j]! * n;
-        for (let i = i0; i < i1; i++) data[i * n + j] = w[row + i]!;
+        for (let i = i0; i < i1; i++) data[i * cols + j] = w[row + i]!;
       }
     }
   }
-  return { values: Float64Array.from(order, (i) => d[i]!), vectors: { rows: n, cols: n, data } };
+  return { values: Float64Array.from(order, (i) => d[i]!), vectors: { rows: n, cols, data } };
 }
 
 /** The exact thin SVD (Golub–Kahan), singular values descending. */

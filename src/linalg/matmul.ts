@@ -8,6 +8,7 @@
  */
 import { lazyRequire } from "../util/lazy-require.js";
 import { ProductThread, productThreadWanted } from "./product-thread.js";
+import { lowerProduct } from "./lower-product.js";
 import { type Matrix, transpose, transposedFloat32, zeros } from "./matrix.js";
 
 export type ProductKernel = "tfjs" | "js";
@@ -83,6 +84,26 @@ export function multiply(a: Matrix, b: Matrix, transA = false, transB = false): 
     return { rows: m, cols: n, data: new Float64Array(matMulFloat32(x, m, k, y, n)) };
   }
   return multiplyJs(transA ? transpose(a) : a, transB ? transpose(b) : b);
+}
+
+/** xᵀ·x, exactly symmetric: its lower triangle by strips of rows (lower-product.ts, ⅝ of the product), mirrored. */
+export function gramOf(x: Matrix): Matrix {
+  const n = x.cols;
+  const k = x.rows;
+  if (n === 0 || k === 0) return zeros(n, n);
+  const data =
+    kernel === "tfjs"
+      ? new Float64Array(lowerProduct(matMulFloat32, transposedFloat32(x), n, k, new Float32Array(x.data)))
+      : lowerProduct(productFloat64, transpose(x).data, n, k, x.data);
+  // Upper from lower, 32×32 tiles at a time (a column walk misses the cache on every element).
+  for (let i0 = 0; i0 < n; i0 += 32) {
+    for (let j0 = i0; j0 < n; j0 += 32) {
+      const i1 = Math.min(n, i0 + 32);
+      const j1 = Math.min(n, j0 + 32);
+      for (let i = i0; i < i1; i++) for (let j = Math.max(j0, i + 1); j < j1; j++) data[i * n + j] = data[j * n + i]!;
+    }
+  }
+  return { rows: n, cols: n, data };
 }
 
 /**

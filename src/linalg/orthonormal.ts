@@ -6,7 +6,7 @@
  */
 import { symmetricEigen } from "./eigen.js";
 import { type Matrix, scaleColumns, zeros } from "./matrix.js";
-import { multiply } from "./matmul.js";
+import { gramOf, multiply } from "./matmul.js";
 
 /** Upper-triangular R with RᵀR = g, or null when a pivot is not safely positive. */
 export function cholesky(g: Matrix, tolerance: number): Matrix | null {
@@ -46,7 +46,7 @@ export function invertUpper(r: Matrix): Matrix {
 
 /** One Cholesky QR step: y·R⁻¹, or null when the Gram matrix is too close to singular. */
 function choleskyStep(y: Matrix): Matrix | null {
-  const g = multiply(y, y, true, false);
+  const g = gramOf(y);
   let trace = 0;
   for (let i = 0; i < g.rows; i++) trace += g.data[i * g.cols + i]!;
   // Below this a pivot is mostly rounding error of the (float32) Gram product.
@@ -56,7 +56,7 @@ function choleskyStep(y: Matrix): Matrix | null {
 
 /** Orthonormal columns spanning y's range, through the Gram matrix's eigenvectors (drops null directions). */
 function eigenBasis(y: Matrix): Matrix {
-  const { values, vectors } = symmetricEigen(multiply(y, y, true, false));
+  const { values, vectors } = symmetricEigen(gramOf(y));
   const floor = 1e-10 * Math.max(values[0] ?? 0, 0);
   let kept = 0;
   while (kept < values.length && values[kept]! > floor && values[kept]! > 0) kept++;

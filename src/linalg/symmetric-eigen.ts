@@ -12,31 +12,27 @@
  */
 import { readFileSync } from "node:fs";
 
-/** The inner loops, on element offsets into one Float64Array `m` (matrix, then d, then e). */
-export interface Loops {
-  m: Float64Array;
-  rotate(u: number, l: number, n: number, c: number, s: number): void;
+/** The loops of the blocked reduction, on element offsets into `m` (float64, or float32 on the fast path). */
+export interface PanelLoops<M extends Float64Array | Float32Array> {
+  m: M;
   dot(a: number, b: number, n: number): number;
   /** y ← y − α·x */
   axpy(y: number, x: number, n: number, alpha: number): void;
-  /** v ← v − (f·e + g·d) */
-  rank2(v: number, e: number, d: number, n: number, f: number, g: number): void;
   /** y ← y + α·a, returning a·x: a lower-triangle row of a symmetric matrix–vector product. */
   symrow(a: number, x: number, y: number, n: number, alpha: number): number;
 }
 
-export function jsLoops(size: number): Loops {
-  const m = new Float64Array(size);
+/** The inner loops, on element offsets into one Float64Array `m` (matrix, then d, then e). */
+export interface Loops extends PanelLoops<Float64Array> {
+  rotate(u: number, l: number, n: number, c: number, s: number): void;
+  /** v ← v − (f·e + g·d) */
+  rank2(v: number, e: number, d: number, n: number, f: number, g: number): void;
+}
+
+/** The panel loops in JavaScript on `m`: the wasm kernels' operations, in float64 arithmetic. */
+export function jsPanelLoops<M extends Float64Array | Float32Array>(m: M): PanelLoops<M> {
   return {
     m,
-    rotate(u, l, n, c, s) {
-      for (let k = 0; k < n; k++) {
-        const h = m[u + k]!;
-        const w = m[l + k]!;
-        m[u + k] = s * w + c * h;
-        m[l + k] = c * w - s * h;
-      }
-    },
     dot(a, b, n) {
       let even = 0;
       let odd = 0;
@@ -49,9 +45,6 @@ export function jsLoops(size: number): Loops {
     },
     axpy(y, x, n, alpha) {
       for (let k = 0; k < n; k++) m[y + k] = m[y + k]! - alpha * m[x + k]!;
-    },
-    rank2(v, e, d, n, f, g) {
-      for (let k = 0; k < n; k++) m[v + k] = m[v + k]! - (f * m[e + k]! + g * m[d + k]!);
     },
     symrow(a, x, y, n, alpha) {
       let even = 0;
@@ -72,6 +65,24 @@ export function jsLoops(size: number): Loops {
   };
 }
 
+export function jsLoops(size: number): Loops {
+  const m = new Float64Array(size);
+  return {
+    ...jsPanelLoops(m),
+    rotate(u, l, n, c, s) {
+      for (let k = 0; k < n; k++) {
+        const h = m[u + k]!;
+        const w = m[l + k]!;
+        m[u + k] = s * w + c * h;
+        m[l + k] = c * w - s * h;
+      }
+    },
+    rank2(v, e, d, n, f, g) {
+      for (let k = 0; k < n; k++) m[v + k] = m[v + k]! - (f * m[e + k]! + g * m[d + k]!);
+    },
+  };
+}
+
 interface WasmExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   rotate(u: number, l: number, n: number, c: number, s: number): void;
@@ -79,6 +90,9 @@ interface WasmExports {
   axpy(y: number, x: number, n: number, alpha: number): void;
   rank2(v: number, e: number, d: number, n: number, f: number, g: number): void;
   symrow(a: number, x: number, y: number, n: number, alpha: number): number;
+  dot32(a: number, b: number, n: number): number;
+  axpy32(y: number, x: number, n: number, alpha: number): void;
+  symrow32(a: number, x: number, y: number, n: number, alpha: number): number;
 }
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
@@ -87,8 +101,8 @@ interface WasmApi {
 
 let compiled: object | null | undefined;
 
-/** A fresh instance with room for `size` float64 values, or null without the .wasm file. */
-export function wasmLoops(size: number): Loops | null {
+/** A fresh instance of the kernels with at least `bytes` of memory, or null without the .wasm file. */
+function instance(bytes: number): WasmExports | null {
   if (compiled === undefined) {
     try {
       const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
@@ -100,9 +114,15 @@ export function wasmLoops(size: number): Loops | null {
   if (compiled === null || process.env["MERGELANG_WASM"] === "0") return null;
   const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
   const x = new api.Instance(compiled, {}).exports as WasmExports;
-  const bytes = size * 8;
   const have = x.memory.buffer.byteLength;
   if (bytes > have) x.memory.grow(Math.ceil((bytes - have) / 65536));
+  return x;
+}
+
+/** A fresh instance with room for `size` float64 values, or null without the .wasm file. */
+export function wasmLoops(size: number): Loops | null {
+  const x = instance(size * 8);
+  if (x === null) return null;
   const m = new Float64Array(x.memory.buffer, 0, size);
   return {
     m,
@@ -111,6 +131,18 @@ export function wasmLoops(size: number): Loops | null {
     axpy: (y, xx, n, alpha) => x.axpy(y * 8, xx * 8, n, alpha),
     rank2: (v, e, d, n, f, g) => x.rank2(v * 8, e * 8, d * 8, n, f, g),
     symrow: (a, xx, y, n, alpha) => x.symrow(a * 8, xx * 8, y * 8, n, alpha),
+  };
+}
+
+/** The panel loops on `size` float32 values (four SIMD lanes), or in JavaScript without the .wasm file. */
+export function float32Loops(size: number): PanelLoops<Float32Array> {
+  const x = instance(size * 4);
+  if (x === null) return jsPanelLoops(new Float32Array(size));
+  return {
+    m: new Float32Array(x.memory.buffer, 0, size),
+    dot: (a, b, n) => x.dot32(a * 4, b * 4, n),
+    axpy: (y, xx, n, alpha) => x.axpy32(y * 4, xx * 4, n, alpha),
+    symrow: (a, xx, y, n, alpha) => x.symrow32(a * 4, xx * 4, y * 4, n, alpha),
   };
 }
 

@@ -5,15 +5,21 @@
  * TRD_BLOCK columns only collects its reflectors v and update vectors w, correcting each column and
  * each matrix–vector product for the updates not yet applied, and the trailing matrix is updated
  * once per panel, A ← A − V·Wᵀ − W·Vᵀ, as one matrix product. What stays per column is the product
- * A·v over the trailing matrix, read once from its lower triangle (eigen-kernels.wat's `symrow`:
- * each row gives one dot product and one axpy in a single pass, half the memory of full rows).
+ * A·v over the trailing matrix, read once from its lower triangle, the only one kept up to date
+ * (eigen-kernels.wat's `symrow`: each row gives one dot product and one axpy in a single pass, half
+ * the memory of full rows).
  *
  * The trailing products go to the product the caller passes: float64 keeps the tridiagonal (and so
  * the eigenvalues) float64-accurate; float32 ones perturb it by about ε₃₂·‖A‖, the size of the
- * float32 errors already in a Gram matrix formed by float32 products.
+ * float32 errors already in a Gram matrix formed by float32 products. With float32 products the
+ * matrix itself is kept in float32 (tridiagonalizeBlocked32): the row passes read half the memory
+ * and the products' operands and results need no conversion (docs/spectral.md has the figures).
  */
-import { type Loops, jsLoops, wasmLoops } from "./symmetric-eigen.js";
+import { type PanelLoops, float32Loops, jsLoops, wasmLoops } from "./symmetric-eigen.js";
+import { type Product, alike, lowerProduct } from "./lower-product.js";
 import type { FlatProduct } from "./tridiagonal-dc.js";
+
+export type { Product } from "./lower-product.js";
 
 /** Columns per panel. */
 export const TRD_BLOCK = 32;
@@ -28,15 +34,26 @@ export interface Tridiagonal {
   tau: Float64Array;
 }
 
+/** Module memory: the matrix, then the panel's V and W (row c = column c of LAPACK's V, W), then v·scratch. */
+function panelSize(n: number, nb: number): number {
+  return n * n + 2 * nb * n + 2 * n;
+}
+
 export function tridiagonalizeBlocked(a: Float64Array, n: number, product: FlatProduct, block = TRD_BLOCK): Tridiagonal {
-  const nb = Math.max(1, block);
-  // Module memory: the matrix, then the panel's V and W (row c = column c of LAPACK's V, W), then v·scratch.
+  const size = panelSize(n, Math.max(1, block));
+  return reduce(wasmLoops(size) ?? jsLoops(size), a, n, product, Math.max(1, block));
+}
+
+/** tridiagonalizeBlocked with the matrix, the panels and the products in float32. */
+export function tridiagonalizeBlocked32(a: Float64Array, n: number, product: Product<Float32Array>, block = TRD_BLOCK): Tridiagonal {
+  return reduce(float32Loops(panelSize(n, Math.max(1, block))), a, n, product, Math.max(1, block));
+}
+
+function reduce<M extends Float64Array | Float32Array>(loops: PanelLoops<M>, a: Float64Array, n: number, product: Product<M>, nb: number): Tridiagonal {
   const A = 0;
   const V = n * n;
   const W = V + nb * n;
   const Y = W + nb * n;
-  const size = Y + 2 * n;
-  const loops: Loops = wasmLoops(size) ?? jsLoops(size);
   const m = loops.m;
   m.set(a.subarray(0, n * n));
   const d = new Float64Array(n);
@@ -50,7 +67,9 @@ export function tridiagonalizeBlocked(a: Float64Array, n: number, product: FlatP
     for (let j = j0; j < j1; j++) {
       const c = j - j0;
       const row = A + j * n;
-      // Column j (as row j: A is symmetric) gets the panel's earlier updates, from the diagonal on.
+      // Column j (kept in the lower triangle: the trailing updates skip the upper one) is copied
+      // into row j, where it gets the panel's earlier updates, from the diagonal on.
+      for (let i = j + 1; i < n; i++) m[row + i] = m[A + i * n + j]!;
       for (let p = 0; p < c; p++) {
         const wj = m[W + p * n + j]!;
         const vj = m[V + p * n + j]!;
@@ -97,12 +116,13 @@ export function tridiagonalizeBlocked(a: Float64Array, n: number, product: FlatP
       const half = 0.5 * t * loops.dot(wc + j + 1, vc + j + 1, len);
       loops.axpy(wc + j + 1, vc + j + 1, len, half);
     }
-    // The trailing matrix A[j1 …, j1 …] −= V·Wᵀ + W·Vᵀ, one product [V W]·[W V]ᵀ.
+    // The trailing matrix A[j1 …, j1 …] −= V·Wᵀ + W·Vᵀ, one product [V W]·[W V]ᵀ, its lower
+    // triangle only (by strips of rows; entries above a strip's block stay stale, never read).
     const rest = n - j1;
     if (rest <= 0) continue;
     const k = j1 - j0;
-    const left = new Float64Array(rest * 2 * k);
-    const right = new Float64Array(2 * k * rest);
+    const left = alike(m, rest * 2 * k);
+    const right = alike(m, 2 * k * rest);
     for (let p = 0; p < k; p++) {
       for (let i = 0; i < rest; i++) {
         const vi = m[V + p * n + j1 + i]!;
@@ -113,11 +133,11 @@ export function tridiagonalizeBlocked(a: Float64Array, n: number, product: FlatP
       right.set(m.subarray(W + p * n + j1, W + p * n + n), p * rest);
       right.set(m.subarray(V + p * n + j1, V + p * n + n), (k + p) * rest);
     }
-    const update = product(left, rest, 2 * k, right, rest);
+    const update = lowerProduct(product, left, rest, 2 * k, right);
     for (let i = 0; i < rest; i++) {
       const row = A + (j1 + i) * n + j1;
       const up = i * rest;
-      for (let q = 0; q < rest; q++) m[row + q] = m[row + q]! - update[up + q]!;
+      for (let q = 0; q <= i; q++) m[row + q] = m[row + q]! - update[up + q]!;
     }
   }
   return { d, e, v: vOut, tau };
@@ -127,12 +147,12 @@ export function tridiagonalizeBlocked(a: Float64Array, n: number, product: FlatP
 export const WY_BLOCK = 128;
 
 /**
- * z ← Q·z = H_0···H_{n−2}·z for the reflectors of tridiagonalizeBlocked (z n×n row-major: columns
- * become the eigenvectors of A when they come in as those of T), by blocks H_a···H_b = I − V·T·Vᵀ
- * (dlarft's forward recurrence), last block first: z ← z − V·(T·(Vᵀ·z)) on the rows a + 1 … it
- * touches, a contiguous tail of z, so no gathering.
+ * z ← Q·z = H_0···H_{n−2}·z for the reflectors of tridiagonalizeBlocked (z n×cols row-major:
+ * columns become eigenvectors of A when they come in as those of T; only the wanted ones need
+ * come), by blocks H_a···H_b = I − V·T·Vᵀ (dlarft's forward recurrence), last block first:
+ * z ← z − V·(T·(Vᵀ·z)) on the rows a + 1 … it touches, a contiguous tail of z, so no gathering.
  */
-export function applyQ(t: Tridiagonal, n: number, z: Float64Array, product: FlatProduct, block = WY_BLOCK): void {
+export function applyQ<M extends Float64Array | Float32Array>(t: Tridiagonal, n: number, z: M, cols: number, product: Product<M>, block = WY_BLOCK): void {
   const starts: number[] = [];
   for (let a = 0; a < n - 1; a += block) starts.push(a);
   for (const a of starts.reverse()) {
@@ -140,12 +160,12 @@ export function applyQ(t: Tridiagonal, n: number, z: Float64Array, product: Flat
     const k = b - a + 1;
     const c0 = a + 1;
     const r = n - c0;
-    const vt = new Float64Array(k * r); // row c = v_{a+c} on coordinates c0 …
+    const vt = alike(z, k * r); // row c = v_{a+c} on coordinates c0 …
     for (let c = 0; c < k; c++) vt.set(t.v.subarray((a + c) * n + c0, (a + c + 1) * n), c * r);
-    const v = new Float64Array(r * k);
+    const v = alike(z, r * k);
     for (let c = 0; c < k; c++) for (let i = 0; i < r; i++) v[i * k + c] = vt[c * r + i]!;
     const g = product(vt, k, r, v, k);
-    // T upper triangular: T[j][j] = τ_j, T[0…j−1, j] = −τ_j·T[0…j−1, 0…j−1]·G[0…j−1, j].
+    // T upper triangular: T[j][j] = τ_j, T[0…j−1, j] = −τ_j·T[0…j−1, 0…j−1]·G[0…j−1, j] (in float64).
     const tt = new Float64Array(k * k);
     for (let j = 0; j < k; j++) {
       const tj = t.tau[a + j]!;
@@ -156,8 +176,10 @@ export function applyQ(t: Tridiagonal, n: number, z: Float64Array, product: Flat
         tt[i * k + j] = -tj * s;
       }
     }
-    const tail = z.subarray(c0 * n, n * n);
-    const update = product(v, r, k, product(tt, k, k, product(vt, k, r, tail, n), n), n);
-    for (let i = 0; i < r * n; i++) tail[i] = tail[i]! - update[i]!;
+    const tm = alike(z, k * k);
+    tm.set(tt);
+    const tail = z.subarray(c0 * cols, n * cols) as M;
+    const update = product(v, r, k, product(tm, k, k, product(vt, k, r, tail, cols), cols), cols);
+    for (let i = 0; i < r * cols; i++) tail[i] = tail[i]! - update[i]!;
   }
 }

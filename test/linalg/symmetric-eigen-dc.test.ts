@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type Matrix, multiply, setEigenSolver, setProductKernel, symmetricEigen, useFastProducts, zeros } from "../../src/linalg/index.js";
-import { productFast, productFloat64 } from "../../src/linalg/matmul.js";
+import { matMulFloat32, productFast, productFloat64 } from "../../src/linalg/matmul.js";
 import { symmetricEigenRows } from "../../src/linalg/symmetric-eigen.js";
-import { symmetricEigenRowsDc } from "../../src/linalg/symmetric-eigen-dc.js";
+import { symmetricEigenDc } from "../../src/linalg/symmetric-eigen-dc.js";
 import { DC_CUTOFF, type FlatProduct, tridiagonalEigen } from "../../src/linalg/tridiagonal-dc.js";
-import { tridiagonalizeBlocked } from "../../src/linalg/tridiagonalize-blocked.js";
+import { tridiagonalizeBlocked, tridiagonalizeBlocked32 } from "../../src/linalg/tridiagonalize-blocked.js";
 import { isoCMerge, isoCtsMerge } from "../../src/methods/iso.js";
 import { tsvMerge } from "../../src/methods/tsv.js";
 import { Random } from "../../src/util/random.js";
@@ -26,27 +26,28 @@ function square(n: number, entry: (i: number, j: number) => number): Matrix {
 const gram = (a: Matrix): Matrix => multiply(a, a, false, true);
 const wilkinson = (n: number): Matrix => square(n, (i, j) => (i === j ? Math.abs((n - 1) / 2 - i) : Math.abs(i - j) === 1 ? 1 : 0));
 
-/** Eigenvalue error against QL (relative to ‖A‖), max |VᵀV − I| and max |A·v − λ·v| / ‖A‖, rows-layout results, in float64. */
-function errors(a: Matrix, d: Float64Array, w: Float64Array): { values: number; orthogonality: number; residual: number } {
+/**
+ * Eigenvalue error against QL (relative to ‖A‖), max |VᵀV − I| and max |A·v − λ·v| / ‖A‖ over the
+ * columns of `vectors` (n×cols, column j belonging to values[j]), in float64.
+ */
+function errors(a: Matrix, values: Float64Array, vectors: Float64Array, cols = a.rows): { values: number; orthogonality: number; residual: number } {
   const n = a.rows;
   const ref = [...symmetricEigenRows(a.data, n).d].sort((x, y) => x - y);
-  const got = [...d].sort((x, y) => x - y);
+  const got = [...values].sort((x, y) => x - y);
   const norm = Math.max(1e-300, ...ref.map(Math.abs));
-  let values = 0;
-  for (let i = 0; i < n; i++) values = Math.max(values, Math.abs(ref[i]! - got[i]!) / norm);
-  const wt = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) wt[j * n + i] = w[i * n + j]!;
-  const wwt = productFloat64(w, n, n, wt, n);
-  const awt = productFloat64(a.data, n, n, wt, n); // column j = A·v_j
+  let valueError = 0;
+  for (let i = 0; i < n; i++) valueError = Math.max(valueError, Math.abs(ref[i]! - got[i]!) / norm);
+  const vt = new Float64Array(cols * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < cols; j++) vt[j * n + i] = vectors[i * cols + j]!;
+  const vtv = productFloat64(vt, cols, n, vectors, cols);
+  const av = productFloat64(a.data, n, n, vectors, cols); // column j = A·v_j
   let orthogonality = 0;
   let residual = 0;
+  for (let i = 0; i < cols; i++) for (let j = 0; j < cols; j++) orthogonality = Math.max(orthogonality, Math.abs(vtv[i * cols + j]! - (i === j ? 1 : 0)));
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      orthogonality = Math.max(orthogonality, Math.abs(wwt[i * n + j]! - (i === j ? 1 : 0)));
-      residual = Math.max(residual, Math.abs(awt[i * n + j]! - d[j]! * wt[i * n + j]!) / norm);
-    }
+    for (let j = 0; j < cols; j++) residual = Math.max(residual, Math.abs(av[i * cols + j]! - values[j]! * vectors[i * cols + j]!) / norm);
   }
-  return { values, orthogonality, residual };
+  return { values: valueError, orthogonality, residual };
 }
 
 const cases: Array<[string, () => Matrix]> = [
@@ -88,8 +89,9 @@ for (const [name, make] of cases) {
   for (const cutoff of [4, DC_CUTOFF]) {
     test(`divide and conquer (cutoff ${cutoff}): ${name}`, () => {
       const a = make();
-      const { d, w } = symmetricEigenRowsDc(a.data, a.rows, productFloat64, cutoff);
-      const e = errors(a, d, w);
+      const { values, vectors } = symmetricEigenDc(a.data, a.rows, productFloat64, { cutoff });
+      for (let i = 1; i < values.length; i++) assert.ok(values[i - 1]! >= values[i]!, "descending");
+      const e = errors(a, values, vectors);
       assert.ok(e.values <= 1e-10, `eigenvalues ${e.values}`);
       assert.ok(e.orthogonality <= 1e-12, `orthogonality ${e.orthogonality}`);
       assert.ok(e.residual <= 1e-12, `residual ${e.residual}`);
@@ -140,11 +142,17 @@ test("with float32 products: the tridiagonal solver's eigenvalues stay float64-a
     const exact = [...tridiagonalEigen(d0, e0, n, productFloat64).values].sort((x, y) => x - y);
     [...tridiagonalEigen(d0, e0, n, product).values].sort((x, y) => x - y).forEach((x, i) => assert.ok(Math.abs(x - exact[i]!) <= 1e-13 * 3, `λ${i}`));
     // The blocked reduction's trailing updates in float32 perturb the tridiagonal by about ε₃₂·‖A‖.
-    const { d, w } = symmetricEigenRowsDc(a.data, n, product);
-    const e = errors(a, d, w);
+    const f64 = symmetricEigenDc(a.data, n, product);
+    const e = errors(a, f64.values, f64.vectors);
     assert.ok(e.values <= 1e-6, `eigenvalues ${e.values}`);
     assert.ok(e.orthogonality <= 1e-5, `orthogonality ${e.orthogonality}`);
     assert.ok(e.residual <= 1e-5, `residual ${e.residual}`);
+    // Kept in float32 (the reduction's matrix and the back-transformed vectors): float32-accurate still.
+    const f32 = symmetricEigenDc(a.data, n, product, { float32: matMulFloat32 });
+    const e32 = errors(a, f32.values, f32.vectors);
+    assert.ok(e32.values <= 1e-6, `float32 eigenvalues ${e32.values}`);
+    assert.ok(e32.orthogonality <= 1e-5, `float32 orthogonality ${e32.orthogonality}`);
+    assert.ok(e32.residual <= 1e-5, `float32 residual ${e32.residual}`);
   } finally {
     setProductKernel("js");
   }
@@ -181,6 +189,38 @@ test("tsv, iso_c and iso_cts give the QL path's results with divide and conquer 
     });
   } finally {
     setEigenSolver(was);
+  }
+});
+
+test("only the leading eigenvectors asked for: the same columns as all of them", () => {
+  const a = gram(gaussian(120, 120, 12));
+  const all = symmetricEigenDc(a.data, 120, productFloat64, { cutoff: 8 });
+  const some = symmetricEigenDc(a.data, 120, productFloat64, { cutoff: 8, count: 40 });
+  assert.deepEqual([...some.values], [...all.values]);
+  assert.equal(some.vectors.length, 120 * 40);
+  for (let i = 0; i < 120; i++) for (let j = 0; j < 40; j++) assert.ok(Math.abs(some.vectors[i * 40 + j]! - all.vectors[i * 120 + j]!) <= 1e-13, `(${i}, ${j})`);
+  const e = errors(a, some.values, some.vectors, 40);
+  assert.ok(e.orthogonality <= 1e-12 && e.residual <= 1e-12, JSON.stringify(e));
+});
+
+test("the float32 reduction, in WebAssembly or in JavaScript, keeps the eigenvalues to float32 accuracy", () => {
+  const a = gram(gaussian(70, 70, 13));
+  const product = (x: Float32Array, m: number, k: number, y: Float32Array, n: number): Float32Array => new Float32Array(productFloat64(new Float64Array(x), m, k, new Float64Array(y), n));
+  const spectrum = (t: { d: Float64Array; e: Float64Array }): number[] => [...tridiagonalEigen(t.d, t.e, 70, productFloat64).values].sort((x, y) => x - y);
+  const exact = spectrum(tridiagonalizeBlocked(a.data, 70, productFloat64, 8));
+  const wasm = spectrum(tridiagonalizeBlocked32(a.data, 70, product, 8));
+  const was = process.env["MERGELANG_WASM"];
+  process.env["MERGELANG_WASM"] = "0";
+  try {
+    const js = spectrum(tridiagonalizeBlocked32(a.data, 70, product, 8));
+    const norm = exact[69]!;
+    exact.forEach((x, i) => {
+      assert.ok(Math.abs(wasm[i]! - x) <= 1e-6 * norm, `wasm λ${i}: ${wasm[i]} vs ${x}`);
+      assert.ok(Math.abs(js[i]! - x) <= 1e-6 * norm, `js λ${i}: ${js[i]} vs ${x}`);
+    });
+  } finally {
+    if (was === undefined) delete process.env["MERGELANG_WASM"];
+    else process.env["MERGELANG_WASM"] = was;
   }
 });
 
