@@ -8,5 +8,5 @@ export { exactSvd, setEigenSolver, symmetricEigen, type EigenSolver } from "./ei
 export { gramSvd } from "./gram-svd.js";
 export { randomizedSvd, type RandomizedOptions } from "./randomized-svd.js";
 export { truncatedSvd, leadingSvd, fullSvd, EXACT_LIMIT } from "./svd.js";
-export { polarFactor, polarOf } from "./polar.js";
+export { polarAndSpectrum, polarFactor, polarOf } from "./polar.js";
 export { orthonormalBasis } from "./orthonormal.js";

@@ -12,7 +12,7 @@
  *
  * Other tensors: spectral.ts.
  */
-import { type Matrix, columns, fullSvd, hconcat, multiply, polarFactor, polarOf, leadingSvd, zeros } from "../linalg/index.js";
+import { type Matrix, columns, hconcat, multiply, polarAndSpectrum, polarFactor, leadingSvd, zeros } from "../linalg/index.js";
 import type { MethodKernel } from "./method.js";
 import { ParamError } from "./param-reader.js";
 import { SPECTRAL_KERNEL, type SpectralParams, addScaled, matrixShape, meanTaskInto, pythonRound, readSpectral, taskMatrix, taskSum } from "./shared/spectral.js";
@@ -30,8 +30,8 @@ function scaled(m: Matrix, k: number): Matrix {
 
 /** Iso-C's task matrix σ̄·U·Vᵀ of Δ = Σδᵢ (before α). */
 export function isoCMerge(sum: Matrix, svd: SpectralParams["svd"]): Matrix {
-  const d = fullSvd(sum, svd);
-  return scaled(polarOf(d), mean(d.s, Math.min(sum.rows, sum.cols)));
+  const { polar, s } = polarAndSpectrum(sum, svd);
+  return scaled(polar, mean(s, Math.min(sum.rows, sum.cols)));
 }
 
 /** The common-subspace size k and per-task size s of Iso-CTS for short side r and T tasks. */

@@ -9,6 +9,7 @@ import {
   gramSvd,
   multiply,
   orthonormalBasis,
+  polarAndSpectrum,
   polarFactor,
   randomizedSvd,
   scaleColumns,
@@ -124,6 +125,20 @@ test("truncated SVD picks its kernel by size and rank, each giving the leading t
     const kept = d.s.filter((x) => x > 0).length;
     assert.ok(kept >= Math.min(rank, 36));
     assert.ok(orthogonalityError(columns(d.u, 0, kept)) < 1e-8);
+  }
+});
+
+test("polar factor through the Gram matrix (auto, beyond the exact limit): the exact factor and singular values, tall, wide and rank-deficient", () => {
+  for (const [rows, cols, rank] of [[300, 270, 270], [270, 300, 270], [290, 280, 200]] as const) {
+    const { a } = withSpectrum(rows, cols, (i) => (i < rank ? 1 + 10 / (1 + i) : 0), rows + cols);
+    const exact = exactSvd(a);
+    const { polar, s } = polarAndSpectrum(a, "auto");
+    const ref = polarFactor(a, "exact");
+    assert.equal(polar.rows, rows);
+    assert.equal(polar.cols, cols);
+    assert.ok(residual(polar, ref) < 1e-8 * Math.sqrt(rank), `${rows}×${cols}: ${residual(polar, ref)}`);
+    for (let i = 0; i < Math.min(rows, cols); i++) assert.ok(Math.abs(s[i]! - (i < rank ? exact.s[i]! : 0)) < 1e-8, `σ${i}`);
+    assert.deepEqual(polarFactor(a, "auto"), polar);
   }
 });
 
