@@ -14,7 +14,7 @@ import { type FlatProduct, tridiagonalEigen } from "./tridiagonal-dc.js";
 export interface DcOptions {
   /** tridiagonal blocks up to this size go to QL (tridiagonal-dc.ts's DC_CUTOFF) */
   cutoff?: number;
-  /** reflectors per back-transformation block (WY_BLOCK) */
+  /** reflectors per back-transformation block (wyBlock(n)) */
   block?: number;
   /** the reduction and back-transformation in float32 with this product */
   float32?: Product<Float32Array>;

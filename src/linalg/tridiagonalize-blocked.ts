@@ -146,13 +146,21 @@ function reduce<M extends Float64Array | Float32Array>(loops: PanelLoops<M>, a: 
 /** Reflectors per block of the back-transformation (bench: 64, 128, 256 at 2048 — see docs/spectral.md). */
 export const WY_BLOCK = 128;
 
+/** From this order, blocks of 2·WY_BLOCK: at 4096, 6.3 s against 8–9 s with 128 (float32, all vectors). */
+export const WY_WIDE_FROM = 3072;
+
+/** The back-transformation's block for order n. */
+export function wyBlock(n: number): number {
+  return n >= WY_WIDE_FROM ? 2 * WY_BLOCK : WY_BLOCK;
+}
+
 /**
  * z ← Q·z = H_0···H_{n−2}·z for the reflectors of tridiagonalizeBlocked (z n×cols row-major:
  * columns become eigenvectors of A when they come in as those of T; only the wanted ones need
  * come), by blocks H_a···H_b = I − V·T·Vᵀ (dlarft's forward recurrence), last block first:
  * z ← z − V·(T·(Vᵀ·z)) on the rows a + 1 … it touches, a contiguous tail of z, so no gathering.
  */
-export function applyQ<M extends Float64Array | Float32Array>(t: Tridiagonal, n: number, z: M, cols: number, product: Product<M>, block = WY_BLOCK): void {
+export function applyQ<M extends Float64Array | Float32Array>(t: Tridiagonal, n: number, z: M, cols: number, product: Product<M>, block = wyBlock(n)): void {
   const starts: number[] = [];
   for (let a = 0; a < n - 1; a += block) starts.push(a);
   for (const a of starts.reverse()) {

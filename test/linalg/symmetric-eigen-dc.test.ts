@@ -201,6 +201,11 @@ test("only the leading eigenvectors asked for: the same columns as all of them",
   for (let i = 0; i < 120; i++) for (let j = 0; j < 40; j++) assert.ok(Math.abs(some.vectors[i * 40 + j]! - all.vectors[i * 120 + j]!) <= 1e-13, `(${i}, ${j})`);
   const e = errors(a, some.values, some.vectors, 40);
   assert.ok(e.orthogonality <= 1e-12 && e.residual <= 1e-12, JSON.stringify(e));
+  // Any back-transformation block (wyBlock doubles it for large orders) gives the same vectors.
+  for (const block of [7, 64, 256]) {
+    const other = symmetricEigenDc(a.data, 120, productFloat64, { cutoff: 8, count: 40, block });
+    other.vectors.forEach((x, i) => assert.ok(Math.abs(x - some.vectors[i]!) <= 1e-12, `block ${block}, entry ${i}`));
+  }
 });
 
 test("the float32 reduction, in WebAssembly or in JavaScript, keeps the eigenvalues to float32 accuracy", () => {
