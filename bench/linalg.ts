@@ -3,7 +3,7 @@
  * (JavaScript loop, ml-matrix, TensorFlow.js WebAssembly), the eigendecomposition (ours: auto, the
  * tred2 + tql2 reference and divide and conquer, against ml-matrix's), and per
  * n×n layer of 3 tasks: the fast spectral interference (randomized SVD, top 16), TSV-M, Iso-C and
- * Iso-CTS. Each figure is the best of `repeats` runs (the machine is shared). Products are shared
+ * Iso-CTS, and TSV-M of 2 tasks (its own polar path). Each figure is the best of `repeats` runs (the machine is shared). Products are shared
  * with the product thread when it runs (MERGELANG_PRODUCT_THREAD=0: one thread throughout).
  */
 import { EigenvalueDecomposition, Matrix as MlMatrix } from "ml-matrix";
@@ -80,6 +80,7 @@ export async function benchLinalg(sizes: number[], methodSizes: number[], eigenS
     line(`iso_c, ${s}² × 3 tasks`, best(1, () => isoCMerge(sum, "auto")));
     line(`tsv, ${s}² × 3 tasks`, best(1, () => tsvMerge(tasks, { rankShare: null, orthogonalize: true, svd: "auto" })));
     line(`iso_cts, ${s}² × 3 tasks`, best(1, () => isoCtsMerge(tasks, 0.8, "auto")));
+    line(`tsv, ${s}² × 2 tasks`, best(1, () => tsvMerge(tasks.slice(0, 2), { rankShare: null, orthogonalize: true, svd: "auto" })));
   }
   setProductKernel("js");
 }

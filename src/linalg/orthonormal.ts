@@ -74,3 +74,15 @@ export function orthonormalBasis(y: Matrix): Matrix {
   const basis = eigenBasis(y);
   return choleskyStep(basis) ?? basis;
 }
+
+/**
+ * x·(3I − xᵀx)/2, one Newton–Schulz step towards orthonormal columns: squares the defect ‖xᵀx − I‖
+ * (a Gram SVD's non-eigenvector side, orthonormal to about ε·σ₁²/σₖ²) for a Gram and a product.
+ */
+export function newtonSchulzStep(x: Matrix): Matrix {
+  const g = gramOf(x);
+  const n = g.rows;
+  for (let i = 0; i < g.data.length; i++) g.data[i] = -0.5 * g.data[i]!;
+  for (let i = 0; i < n; i++) g.data[i * n + i] += 1.5;
+  return multiply(x, g);
+}

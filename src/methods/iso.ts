@@ -12,11 +12,12 @@
  *
  * Other tensors: spectral.ts.
  */
-import { type Matrix, columns, hconcat, multiply, polarAndSpectrum, polarFactor, leadingSvd, zeros } from "../linalg/index.js";
+import { EXACT_LIMIT, type Matrix, columns, hconcat, multiply, polarAndSpectrum, polarFactor, leadingSvd, zeros } from "../linalg/index.js";
 import type { MethodKernel } from "./method.js";
 import { ParamError } from "./param-reader.js";
 import { SPECTRAL_KERNEL, type SpectralParams, addScaled, matrixShape, meanTaskInto, pythonRound, readSpectral, taskMatrix, taskSum } from "./shared/spectral.js";
 import type { ChunkInputs, KernelContext } from "./method.js";
+import { isoCtsInEigenbasis } from "./shared/iso-cts-eigenbasis.js";
 
 function mean(s: ArrayLike<number>, count: number): number {
   let sum = 0;
@@ -43,13 +44,29 @@ export function isoCtsSplit(r: number, tasks: number, fraction: number): { commo
   return { common: r - specific, perTask: specific / tasks };
 }
 
-/** Iso-CTS's task matrix (before α). */
+/**
+ * Iso-CTS's task matrix (before α): beyond the exact-SVD size, for a matrix no taller than wide, in
+ * the task sum's eigenbasis (shared/iso-cts-eigenbasis.ts, one large decomposition); otherwise by
+ * the authors' sequence of SVDs (isoCtsBySvds).
+ */
 export function isoCtsMerge(tasks: readonly Matrix[], fraction: number, svd: SpectralParams["svd"]): Matrix {
   const { rows, cols } = tasks[0]!;
-  const r = Math.min(rows, cols);
-  const { common, perTask } = isoCtsSplit(r, tasks.length, fraction);
-  const sum = zeros(rows, cols);
+  const { common, perTask } = isoCtsSplit(Math.min(rows, cols), tasks.length, fraction);
+  const sum = taskMatrixSum(tasks);
+  const fast = svd !== "exact" && Math.min(rows, cols) > EXACT_LIMIT ? isoCtsInEigenbasis(tasks, sum, common, perTask) : null;
+  return fast ?? isoCtsBySvds(tasks, sum, common, perTask, svd);
+}
+
+function taskMatrixSum(tasks: readonly Matrix[]): Matrix {
+  const sum = zeros(tasks[0]!.rows, tasks[0]!.cols);
   for (const t of tasks) for (let j = 0; j < sum.data.length; j++) sum.data[j] += t.data[j]!;
+  return sum;
+}
+
+/** Iso-CTS as the authors compute it: the sum's SVD, each task's residual SVD, two polar factors. */
+export function isoCtsBySvds(tasks: readonly Matrix[], sum: Matrix, common: number, perTask: number, svd: SpectralParams["svd"]): Matrix {
+  const { rows, cols } = sum;
+  const r = Math.min(rows, cols);
   const c = leadingSvd(sum, common, svd);
   const us: Matrix[] = [];
   const vs: Matrix[] = [];

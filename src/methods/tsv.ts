@@ -13,7 +13,7 @@
  *
  * Other tensors: spectral.ts.
  */
-import { type Matrix, hconcat, multiply, polarFactor, scaleColumns, leadingSvd } from "../linalg/index.js";
+import { EXACT_LIMIT, type Matrix, type Svd, type SvdMode, hconcat, leadingSvd, multiply, newtonSchulzStep, polarFactor, polarOfOrthonormalPair, scaleColumns } from "../linalg/index.js";
 import type { MethodKernel } from "./method.js";
 import { ParamError } from "./param-reader.js";
 import { SPECTRAL_KERNEL, type SpectralParams, addScaled, matrixShape, meanTaskInto, readSpectral, taskMatrix } from "./shared/spectral.js";
@@ -31,14 +31,24 @@ export function tsvMerge(tasks: readonly Matrix[], p: Pick<TsvParams, "rankShare
   const k = Math.floor(short * (p.rankShare ?? 1 / tasks.length));
   if (k === 0) return { rows, cols, data: new Float64Array(rows * cols) };
   const parts = tasks.map((t) => leadingSvd(t, k, p.svd));
-  let u = hconcat(parts.map((d) => d.u));
-  let v = hconcat(parts.map((d) => d.v));
   const s = Float64Array.from(parts.flatMap((d) => [...d.s]));
-  if (p.orthogonalize) {
-    u = polarFactor(u, p.svd);
-    v = polarFactor(v, p.svd);
-  }
+  const { u, v } = p.orthogonalize ? decorrelated(parts, rows, cols, p.svd) : { u: hconcat(parts.map((d) => d.u)), v: hconcat(parts.map((d) => d.v)) };
   return multiply(scaleColumns(u, s), v, false, true);
+}
+
+/**
+ * The polar factors of [U₁ … U_T] and [V₁ … V_T]. For two tasks on the Gram path, with no direction
+ * dropped, each is polarOfOrthonormalPair's (an eigendecomposition of order k, not 2k). The Gram
+ * SVD's eigenvector side is orthonormal; the other (U for a matrix at least as tall as wide) only to
+ * its accuracy, so it takes one Newton–Schulz step first.
+ */
+function decorrelated(parts: readonly Svd[], rows: number, cols: number, mode: SvdMode): { u: Matrix; v: Matrix } {
+  const [a, b] = parts;
+  const pair = parts.length === 2 && mode !== "exact" && Math.min(rows, cols) > EXACT_LIMIT && parts.every((d) => d.s.every((x) => x > 0));
+  if (!pair || !a || !b) return { u: polarFactor(hconcat(parts.map((d) => d.u)), mode), v: polarFactor(hconcat(parts.map((d) => d.v)), mode) };
+  const tall = rows >= cols;
+  const side = (x: Matrix, y: Matrix, refine: boolean): Matrix => (refine ? polarOfOrthonormalPair(newtonSchulzStep(x), newtonSchulzStep(y)) : polarOfOrthonormalPair(x, y));
+  return { u: side(a.u, b.u, tall), v: side(a.v, b.v, !tall) };
 }
 
 export const tsvKernel: MethodKernel<TsvParams, null> = {
