@@ -32,7 +32,7 @@ function best(repeats: number, f: () => void): number {
 }
 
 const line = (label: string, seconds: number, flops?: number): void =>
-  console.log(`${label.padEnd(44)} ${seconds.toFixed(3).padStart(9)} s${flops ? `  ${(flops / seconds / 1e9).toFixed(2)} GFLOP/s` : ""}`);
+  console.log(`${label.padEnd(58)} ${seconds.toFixed(3).padStart(9)} s${flops ? `  ${(flops / seconds / 1e9).toFixed(2)} GFLOP/s` : ""}`);
 
 export async function benchLinalg(sizes: number[], methodSizes: number[], eigenSizes: number[] = [], repeats = 2): Promise<void> {
   const n = 1024;
