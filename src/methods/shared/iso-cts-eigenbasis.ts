@@ -16,7 +16,10 @@
  */
 import { GRAM_FLOOR, type Matrix, columns, gramOf, gramSvd, hconcat, multiply, newtonSchulzStep, polarBordered, polarFactor, scaleColumns, symmetricEigen, transpose } from "../../linalg/index.js";
 
-/** The task matrix σ̄·U⊥·V⊥ᵀ, or null where this path does not apply (a common direction Δ lacks). */
+/**
+ * The task matrix σ̄·U⊥·V⊥ᵀ, or null where this path does not apply: a matrix taller than wide, no
+ * common or no task-specific directions, or a common direction Δ lacks.
+ */
 export function isoCtsInEigenbasis(tasks: readonly Matrix[], sum: Matrix, common: number, perTask: number): Matrix | null {
   const { rows } = sum;
   if (rows > sum.cols || common === 0 || perTask === 0) return null;
@@ -44,4 +47,3 @@ export function isoCtsInEigenbasis(tasks: readonly Matrix[], sum: Matrix, common
   for (let i = 0; i < out.data.length; i++) out.data[i] *= mean;
   return out;
 }
-
