@@ -4,10 +4,10 @@
  * tred2 + tql2 reference and divide and conquer, against ml-matrix's), and per
  * n×n layer of 3 tasks: the fast spectral interference (randomized SVD, top 16), TSV-M, Iso-C and
  * Iso-CTS, and TSV-M of 2 tasks (its own polar path). Each figure is the best of `repeats` runs (the machine is shared). Products are shared
- * with the product threads when they run (MERGELANG_PRODUCT_THREADS=N sets how many, 0: one thread throughout).
+ * with the product thread when it runs (MERGELANG_PRODUCT_THREAD=0: one thread throughout).
  */
 import { EigenvalueDecomposition, Matrix as MlMatrix } from "ml-matrix";
-import { hasProductThread, multiply, multiplyJs, productThreads, setProductSplitting } from "../src/linalg/matmul.js";
+import { hasProductThread, multiply, multiplyJs, setProductSplitting } from "../src/linalg/matmul.js";
 import { type Matrix, setEigenSolver, setProductKernel, symmetricEigen, useFastProducts, zeros } from "../src/linalg/index.js";
 import { spectralTotals } from "../src/inspect/spectral.js";
 import { isoCMerge, isoCtsMerge } from "../src/methods/iso.js";
@@ -44,14 +44,14 @@ export async function benchLinalg(sizes: number[], methodSizes: number[], eigenS
   const mb = new MlMatrix(n, n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) (ma.set(i, j, a.data[i * n + j]!), mb.set(i, j, b.data[i * n + j]!));
   line(`product ${n}³, ml-matrix`, best(1, () => ma.mmul(mb)), flops);
-  console.log(`TensorFlow.js backend: ${await useFastProducts()}, ${productThreads()} product thread(s)`);
+  console.log(`TensorFlow.js backend: ${await useFastProducts()}`);
   for (const s of sizes) {
     const x = gaussian(s, s, 3);
     if (hasProductThread()) {
       const was = setProductSplitting(false);
       line(`product ${s}³, TensorFlow.js, one thread`, best(repeats, () => multiply(x, x)), 2 * s ** 3);
       setProductSplitting(true);
-      line(`product ${s}³, TensorFlow.js, with the product threads`, best(repeats, () => multiply(x, x)), 2 * s ** 3);
+      line(`product ${s}³, TensorFlow.js, with the product thread`, best(repeats, () => multiply(x, x)), 2 * s ** 3);
       setProductSplitting(was);
     } else line(`product ${s}³, TensorFlow.js`, best(repeats, () => multiply(x, x)), 2 * s ** 3);
   }

@@ -7,7 +7,7 @@
  * in float64 (svd.ts).
  */
 import { lazyRequire } from "../util/lazy-require.js";
-import { ProductThreads, productThreadCount } from "./product-thread.js";
+import { ProductThread, productThreadWanted } from "./product-thread.js";
 import { lowerProduct } from "./lower-product.js";
 import { type Matrix, transpose, transposedFloat32, zeros } from "./matrix.js";
 
@@ -17,8 +17,8 @@ export type ProductKernel = "tfjs" | "js";
 const tfjs = lazyRequire<typeof import("@tensorflow/tfjs-core")>("@tensorflow/tfjs-core");
 
 let kernel: ProductKernel = "js";
-/** The threads large float32 products are shared with (product-thread.ts), when they run. */
-let thread: ProductThreads | null = null;
+/** The second thread large float32 products are shared with (product-thread.ts), when it runs. */
+let thread: ProductThread | null = null;
 let splitting = true;
 
 /** Whether large products are shared with the product thread (tests and benchmarks); returns the previous setting. */
@@ -28,14 +28,9 @@ export function setProductSplitting(on: boolean): boolean {
   return was;
 }
 
-/** Whether product threads run (started by useFastProducts on a multi-core machine). */
+/** Whether the product thread runs (started by useFastProducts on a multi-core machine). */
 export function hasProductThread(): boolean {
   return thread !== null;
-}
-
-/** How many product threads take bands of the large products (0: products run on the caller's thread alone). */
-export function productThreads(): number {
-  return thread?.size ?? 0;
 }
 let starting: Promise<ProductKernel> | null = null;
 
@@ -53,11 +48,9 @@ export function setProductKernel(k: ProductKernel): void {
 /**
  * Sends products to TensorFlow.js: its active backend when one runs (the tfjs engine's device), or
  * else its WebAssembly backend. Falls back to JavaScript when that cannot start (no package).
- * Rejects when MERGELANG_PRODUCT_THREADS is not a number of threads.
  */
 export function useFastProducts(): Promise<ProductKernel> {
   starting ??= (async (): Promise<ProductKernel> => {
-    const threads = productThreadCount();
     try {
       const tf = tfjs();
       if (tf.engine().backendName == null) {
@@ -67,7 +60,7 @@ export function useFastProducts(): Promise<ProductKernel> {
         await tf.ready();
       }
       // Only beside the WebAssembly backend: a device backend's products are not cut up.
-      if (tf.getBackend() === "wasm") thread = await ProductThreads.start(threads);
+      if (tf.getBackend() === "wasm" && productThreadWanted()) thread = await ProductThread.start();
       return (kernel = "tfjs");
     } catch {
       return (kernel = "js");
