@@ -1,6 +1,6 @@
 /**
  * The spectral kernels' figures (`npm run bench:linalg [-- sizes...]`): matrix products by kernel
- * (JavaScript loop, ml-matrix, TensorFlow.js WebAssembly), the eigendecomposition (ours: auto, the
+ * (JavaScript loop, ml-matrix, the FMA kernel, TensorFlow.js WebAssembly), the eigendecomposition (ours: auto, the
  * tred2 + tql2 reference and divide and conquer, against ml-matrix's), and per
  * n×n layer of 3 tasks: the fast spectral interference (randomized SVD, top 16), TSV-M, Iso-C and
  * Iso-CTS, and TSV-M of 2 tasks (its own polar path). Each figure is the best of `repeats` runs (the machine is shared). Products are shared
@@ -8,7 +8,8 @@
  */
 import { EigenvalueDecomposition, Matrix as MlMatrix } from "ml-matrix";
 import { hasProductThread, multiply, multiplyJs, setProductSplitting } from "../src/linalg/matmul.js";
-import { type Matrix, setEigenSolver, setProductKernel, symmetricEigen, useFastProducts, zeros } from "../src/linalg/index.js";
+import { type Float32Engine, type Matrix, float32Engine, setEigenSolver, setFloat32Engine, setProductKernel, symmetricEigen, useFastProducts, zeros } from "../src/linalg/index.js";
+import { hasFmaProducts } from "../src/linalg/fma-product.js";
 import { spectralTotals } from "../src/inspect/spectral.js";
 import { isoCMerge, isoCtsMerge } from "../src/methods/iso.js";
 import { tsvMerge } from "../src/methods/tsv.js";
@@ -44,16 +45,23 @@ export async function benchLinalg(sizes: number[], methodSizes: number[], eigenS
   const mb = new MlMatrix(n, n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) (ma.set(i, j, a.data[i * n + j]!), mb.set(i, j, b.data[i * n + j]!));
   line(`product ${n}³, ml-matrix`, best(1, () => ma.mmul(mb)), flops);
-  console.log(`TensorFlow.js backend: ${await useFastProducts()}`);
+  console.log(`float32 products: ${await useFastProducts()}, engine ${float32Engine() ?? "none"}`);
+  const chosen = float32Engine();
+  const engines: Float32Engine[] = [...(hasFmaProducts() ? (["fma"] as const) : []), "tfjs"];
+  const engineName = { fma: "FMA kernel", tfjs: "TensorFlow.js" } as const;
   for (const s of sizes) {
     const x = gaussian(s, s, 3);
-    if (hasProductThread()) {
-      const was = setProductSplitting(false);
-      line(`product ${s}³, TensorFlow.js, one thread`, best(repeats, () => multiply(x, x)), 2 * s ** 3);
+    const was = setProductSplitting(false);
+    for (const e of engines) {
+      await setFloat32Engine(e);
+      line(`product ${s}³, ${engineName[e]}, one thread`, best(repeats, () => multiply(x, x)), 2 * s ** 3);
+    }
+    if (chosen) await setFloat32Engine(chosen);
+    if (hasProductThread() && chosen) {
       setProductSplitting(true);
-      line(`product ${s}³, TensorFlow.js, with the product thread`, best(repeats, () => multiply(x, x)), 2 * s ** 3);
-      setProductSplitting(was);
-    } else line(`product ${s}³, TensorFlow.js`, best(repeats, () => multiply(x, x)), 2 * s ** 3);
+      line(`product ${s}³, ${engineName[chosen]}, with the product thread`, best(repeats, () => multiply(x, x)), 2 * s ** 3);
+    }
+    setProductSplitting(was);
   }
   for (const s of [256, 512, n, ...eigenSizes]) {
     const g = multiply(gaussian(s, s, 4), gaussian(s, s, 4), true, false);

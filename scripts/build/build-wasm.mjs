@@ -33,8 +33,8 @@ for (const file of watFiles(join(root, "src"))) {
   try {
     const text = await spliced(readFileSync(file, "utf8"), dirname(join(outDir, name)));
     // As UTF-8 bytes: wabt.js measures a string in UTF-16 units, which cuts text with non-ASCII comments.
-    // threads: the engine's kernels import one shared memory (src/wasm/heap.ts).
-    const features = { simd: true, threads: true };
+    // threads: the engine's kernels import one shared memory (src/wasm/heap.ts); relaxed_simd: fma-gemm.wat.
+    const features = { simd: true, threads: true, relaxed_simd: true };
     module = toolkit.parseWat(name, new Uint8Array(Buffer.from(text, "utf8")), features);
     module.validate(features);
   } catch (e) {

@@ -65,7 +65,7 @@ export function setEigenSolver(s: EigenSolver): EigenSolver {
 export function symmetricEigen(g: Matrix, count = g.rows): { values: Float64Array; vectors: Matrix } {
   const n = g.rows;
   const cols = Math.max(0, Math.min(n, count));
-  const fast = productKernel() === "tfjs";
+  const fast = productKernel() === "float32";
   const dc = solver === "dc" || (solver === "auto" && fast && n >= DC_MIN_SIZE);
   if (dc) {
     const { values, vectors } = symmetricEigenDc(g.data, n, fast ? productFast : productFloat64, { count: cols, ...(fast ? { float32: matMulFloat32 } : {}) });

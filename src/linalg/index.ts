@@ -3,7 +3,7 @@ export type { Matrix } from "./matrix.js";
 export type { Svd } from "./eigen.js";
 export type { SvdMode } from "./svd.js";
 export { zeros, fromArray, transpose, columns, hconcat, scaleColumns, frobenius, distance } from "./matrix.js";
-export { gramOf, multiply, useFastProducts, productKernel, setProductKernel, type ProductKernel } from "./matmul.js";
+export { gramOf, multiply, useFastProducts, productKernel, setProductKernel, float32Engine, setFloat32Engine, type ProductKernel, type Float32Engine } from "./matmul.js";
 export { exactSvd, setEigenSolver, symmetricEigen, type EigenSolver } from "./eigen.js";
 export { GRAM_FLOOR, gramSvd } from "./gram-svd.js";
 export { randomizedSvd, type RandomizedOptions } from "./randomized-svd.js";

@@ -1,22 +1,30 @@
 /**
  * Matrix products, the bulk of the spectral methods' work. Measured on this project's 2-core
- * machine (bench/linalg.ts): TensorFlow.js's WebAssembly backend (XNNPACK, SIMD) multiplies two
- * 1024×1024 matrices about 25× faster than a plain JavaScript loop or ml-matrix, so products go to
- * TensorFlow.js when it is started (float32 products, as PyTorch's on float32 weights), and to the
- * JavaScript loop (float64) otherwise. `useFastProducts` starts it; the small factorizations stay
- * in float64 (svd.ts).
+ * machine (bench/linalg.ts): float32 products in WebAssembly run 25–50× faster than a plain
+ * JavaScript loop or ml-matrix, so `useFastProducts` sends them to the fastest float32 engine here:
+ * a TensorFlow.js device backend when one is active (the GPU backend), else the project's own FMA
+ * kernel (fma-product.ts, 45–52 GFLOP/s), else TensorFlow.js's WebAssembly backend (XNNPACK, 17–27
+ * GFLOP/s, no fused multiply-add in its build). Float32 as PyTorch's products on float32 weights;
+ * without any of them products stay in a float64 JavaScript loop. The small factorizations stay in
+ * float64 (svd.ts).
  */
-import { lazyRequire } from "../util/lazy-require.js";
+import { fmaProduct, hasFmaProducts } from "./fma-product.js";
+import { lazyRequire, loadedAlready } from "../util/lazy-require.js";
 import { ProductThread, productThreadWanted } from "./product-thread.js";
 import { lowerProduct } from "./lower-product.js";
 import { type Matrix, transpose, transposedFloat32, zeros } from "./matrix.js";
 
-export type ProductKernel = "tfjs" | "js";
+/** "float32": products go to a float32 engine (below); "js": a float64 JavaScript loop. */
+export type ProductKernel = "float32" | "js";
+/** Where float32 products run: the FMA kernel, or TensorFlow.js's active backend. */
+export type Float32Engine = "fma" | "tfjs";
 
+const TFJS = "@tensorflow/tfjs-core";
 /** TensorFlow.js, loaded when products first go to it: 110 ms that merges without SVDs skip. */
-const tfjs = lazyRequire<typeof import("@tensorflow/tfjs-core")>("@tensorflow/tfjs-core");
+const tfjs = lazyRequire<typeof import("@tensorflow/tfjs-core")>(TFJS);
 
 let kernel: ProductKernel = "js";
+let engine: Float32Engine | null = null;
 /** The second thread large float32 products are shared with (product-thread.ts), when it runs. */
 let thread: ProductThread | null = null;
 let splitting = true;
@@ -39,29 +47,63 @@ export function productKernel(): ProductKernel {
   return kernel;
 }
 
-/** Forces a kernel (benchmarks and tests); "tfjs" needs `useFastProducts` to have succeeded. */
+/** The float32 engine useFastProducts chose, or null before it (or where none could start). */
+export function float32Engine(): Float32Engine | null {
+  return engine;
+}
+
+/** Forces a kernel (benchmarks and tests); "float32" needs `useFastProducts` to have succeeded. */
 export function setProductKernel(k: ProductKernel): void {
-  if (k === "tfjs" && tfjs().engine().backendName == null) throw new Error("TensorFlow.js has no active backend: call useFastProducts() first");
+  if (k === "float32" && engine === null) throw new Error("no float32 product engine: call useFastProducts() first");
   kernel = k;
 }
 
 /**
- * Sends products to TensorFlow.js: its active backend when one runs (the tfjs engine's device), or
- * else its WebAssembly backend. Falls back to JavaScript when that cannot start (no package).
+ * Forces the float32 engine (benchmarks and tests, on this thread only); "tfjs" starts TensorFlow.js's
+ * WebAssembly backend when no backend is active. Returns the previous engine.
+ */
+export async function setFloat32Engine(e: Float32Engine): Promise<Float32Engine | null> {
+  const was = engine;
+  if (e === "fma" && !hasFmaProducts()) throw new Error("the FMA kernel cannot run here (no relaxed SIMD)");
+  if (e === "tfjs" && !(await startTfjs())) throw new Error("TensorFlow.js has no backend here");
+  engine = e;
+  return was;
+}
+
+/** TensorFlow.js's active backend, or its WebAssembly backend started; false when neither runs. */
+async function startTfjs(): Promise<boolean> {
+  const tf = tfjs();
+  if (tf.engine().backendName != null) return true;
+  tf.env().set("PROD", true);
+  await import("@tensorflow/tfjs-backend-wasm");
+  if (!(await tf.setBackend("wasm"))) return false;
+  await tf.ready();
+  return true;
+}
+
+/** A TensorFlow.js backend other than its CPU and WebAssembly ones is active (a device: the GPU backend). */
+function tfjsDeviceActive(): boolean {
+  if (!loadedAlready(TFJS)) return false;
+  const name = tfjs().getBackend();
+  return name !== undefined && name !== "wasm" && name !== "cpu";
+}
+
+/**
+ * Sends products to the fastest float32 engine here (see the top of this file); falls back to
+ * JavaScript when none can start. On a multi-core machine it also starts the product thread.
  */
 export function useFastProducts(): Promise<ProductKernel> {
   starting ??= (async (): Promise<ProductKernel> => {
     try {
-      const tf = tfjs();
-      if (tf.engine().backendName == null) {
-        tf.env().set("PROD", true);
-        await import("@tensorflow/tfjs-backend-wasm");
-        if (!(await tf.setBackend("wasm"))) return (kernel = "js");
-        await tf.ready();
+      if (tfjsDeviceActive()) {
+        engine = "tfjs";
+        return (kernel = "float32"); // a device backend's products are not cut up
       }
-      // Only beside the WebAssembly backend: a device backend's products are not cut up.
-      if (tf.getBackend() === "wasm" && productThreadWanted()) thread = await ProductThread.start();
-      return (kernel = "tfjs");
+      if (hasFmaProducts()) engine = "fma";
+      else if (await startTfjs()) engine = "tfjs";
+      else return (kernel = "js");
+      if (productThreadWanted()) thread = await ProductThread.start();
+      return (kernel = "float32");
     } catch {
       return (kernel = "js");
     }
@@ -78,7 +120,7 @@ export function multiply(a: Matrix, b: Matrix, transA = false, transB = false): 
   if (k !== k2) throw new Error(`multiply: inner dimensions ${k} and ${k2} differ`);
   if (m === 0 || n === 0 || k === 0) return zeros(m, n);
   // Transposed operands are laid out first: the wasm backend's transposed products are 10× slower.
-  if (kernel === "tfjs") {
+  if (kernel === "float32") {
     const x = transA ? transposedFloat32(a) : new Float32Array(a.data);
     const y = transB ? transposedFloat32(b) : new Float32Array(b.data);
     return { rows: m, cols: n, data: new Float64Array(matMulFloat32(x, m, k, y, n)) };
@@ -92,7 +134,7 @@ export function gramOf(x: Matrix): Matrix {
   const k = x.rows;
   if (n === 0 || k === 0) return zeros(n, n);
   const data =
-    kernel === "tfjs"
+    kernel === "float32"
       ? new Float64Array(lowerProduct(matMulFloat32, transposedFloat32(x), n, k, new Float32Array(x.data)))
       : lowerProduct(productFloat64, transpose(x).data, n, k, x.data);
   // Upper from lower, 32×32 tiles at a time (a column walk misses the cache on every element).
@@ -106,18 +148,23 @@ export function gramOf(x: Matrix): Matrix {
   return { rows: n, cols: n, data };
 }
 
+/** a (m×k)·b (k×n), float32 in and out, on the float32 engine (shared with the product thread when large). */
+export function matMulFloat32(a: Float32Array, m: number, k: number, b: Float32Array, n: number): Float32Array {
+  return splitting && thread?.engine === engine && thread.wants(m, k, n) ? thread.multiply(a, m, k, b, n, matMulHere) : matMulHere(a, m, k, b, n);
+}
+
+/** matMulFloat32 on this thread. */
+function matMulHere(a: Float32Array, m: number, k: number, b: Float32Array, n: number): Float32Array {
+  return engine === "fma" ? fmaProduct(a, m, k, b, n) : matMulTfjs(a, m, k, b, n);
+}
+
 /**
  * a (m×k)·b (k×n) in TensorFlow.js, float32 in and out. The tensors are disposed by hand rather than
  * by tf.tidy: tidy walks the value its callback returns, element by element for a typed array, which
  * cost more than the product itself (2.9 s of a 3.1 s 1024 eigendecomposition in a profile).
  * `new Float32Array(float64Array)` converts in one native pass, where Float32Array.from iterates.
  */
-export function matMulFloat32(a: Float32Array, m: number, k: number, b: Float32Array, n: number): Float32Array {
-  return splitting && thread?.wants(m, k, n) ? thread.multiply(a, m, k, b, n, matMulHere) : matMulHere(a, m, k, b, n);
-}
-
-/** matMulFloat32 on this thread's TensorFlow.js backend. */
-function matMulHere(a: Float32Array, m: number, k: number, b: Float32Array, n: number): Float32Array {
+function matMulTfjs(a: Float32Array, m: number, k: number, b: Float32Array, n: number): Float32Array {
   const tf = tfjs();
   const x = tf.tensor2d(a, [m, k]);
   const y = tf.tensor2d(b, [k, n]);
@@ -171,11 +218,11 @@ export function productFloat64(a: Float64Array, m: number, k: number, b: Float64
 export const FAST_MIN_VOLUME = 1 << 18;
 
 /**
- * productFloat64 through the active kernel: TensorFlow.js (float32) for products of at least
+ * productFloat64 through the active kernel: the float32 engine for products of at least
  * FAST_MIN_VOLUME multiply-adds when it runs, float64 otherwise.
  */
 export function productFast(a: Float64Array, m: number, k: number, b: Float64Array, n: number): Float64Array {
-  if (kernel !== "tfjs" || m * k * n < FAST_MIN_VOLUME) return productFloat64(a, m, k, b, n);
+  if (kernel !== "float32" || m * k * n < FAST_MIN_VOLUME) return productFloat64(a, m, k, b, n);
   return new Float64Array(matMulFloat32(new Float32Array(a.subarray(0, m * k)), m, k, new Float32Array(b.subarray(0, k * n)), n));
 }
 

@@ -16,7 +16,7 @@
  * and the products' operands and results need no conversion (docs/spectral.md has the figures).
  */
 import { type PanelLoops, float32Loops, jsLoops, wasmLoops } from "./symmetric-eigen.js";
-import { type Product, alike, lowerProduct } from "./lower-product.js";
+import { type Product, alike, lowerProductStrips } from "./lower-product.js";
 import type { FlatProduct } from "./tridiagonal-dc.js";
 
 export type { Product } from "./lower-product.js";
@@ -133,12 +133,13 @@ function reduce<M extends Float64Array | Float32Array>(loops: PanelLoops<M>, a: 
       right.set(m.subarray(W + p * n + j1, W + p * n + n), p * rest);
       right.set(m.subarray(V + p * n + j1, V + p * n + n), (k + p) * rest);
     }
-    const update = lowerProduct(product, left, rest, 2 * k, right);
-    for (let i = 0; i < rest; i++) {
-      const row = A + (j1 + i) * n + j1;
-      const up = i * rest;
-      for (let q = 0; q <= i; q++) m[row + q] = m[row + q]! - update[up + q]!;
-    }
+    lowerProductStrips(product, left, rest, 2 * k, right, (r0, r1, update) => {
+      for (let i = r0; i < r1; i++) {
+        const row = A + (j1 + i) * n + j1;
+        const up = (i - r0) * r1;
+        for (let q = 0; q <= i; q++) m[row + q] = m[row + q]! - update[up + q]!;
+      }
+    });
   }
   return { d, e, v: vOut, tau };
 }

@@ -9,6 +9,15 @@ import { createRequire } from "node:module";
 
 const load = createRequire(import.meta.url);
 
+/** Whether `name` is loaded already, by a lazy require or an import elsewhere (both fill require's cache). */
+export function loadedAlready(name: string): boolean {
+  try {
+    return load.resolve(name) in load.cache;
+  } catch {
+    return false;
+  }
+}
+
 /** A function that loads `name` on its first call and returns the same module after. */
 export function lazyRequire<T>(name: string): () => T {
   let module: T | undefined;
