@@ -1,10 +1,11 @@
 ;; float64 vector loops of the symmetric eigendecomposition (symmetric-eigen.ts), two lanes at a time
 ;; (f64x2), with a scalar step for an odd length. Pointers are byte offsets of float64 rows in this
-;; module's memory, which the caller grows to hold the matrix. Each lane does the scalar loop's
+;; module's memory, which the caller makes to hold the matrix: shared, so that the row thread
+;; (row-thread.ts) can run `symrow32` on the same matrix. Each lane does the scalar loop's
 ;; operations in its order (wasm has no fused multiply-add), except `dot`, which sums two partial
 ;; sums (even and odd elements) and adds them at the end.
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 65536 shared))
 
   ;; (u, l) ← (s·l + c·u, c·l − s·u), elementwise over n: one QL rotation of two rows.
   (func (export "rotate") (param $u i32) (param $l i32) (param $n i32) (param $c f64) (param $s f64)

@@ -11,6 +11,7 @@
 import { fmaProduct, hasFmaProducts } from "./fma-product.js";
 import { lazyRequire, loadedAlready } from "../util/lazy-require.js";
 import { ProductThread, productThreadWanted } from "./product-thread.js";
+import { startRowThread } from "./row-thread.js";
 import { lowerProduct } from "./lower-product.js";
 import { type Matrix, transpose, transposedFloat32, zeros } from "./matrix.js";
 
@@ -90,7 +91,8 @@ function tfjsDeviceActive(): boolean {
 
 /**
  * Sends products to the fastest float32 engine here (see the top of this file); falls back to
- * JavaScript when none can start. On a multi-core machine it also starts the product thread.
+ * JavaScript when none can start. On a multi-core machine it also starts the product thread and
+ * the eigendecomposition's row thread.
  */
 export function useFastProducts(): Promise<ProductKernel> {
   starting ??= (async (): Promise<ProductKernel> => {
@@ -102,7 +104,10 @@ export function useFastProducts(): Promise<ProductKernel> {
       if (hasFmaProducts()) engine = "fma";
       else if (await startTfjs()) engine = "tfjs";
       else return (kernel = "js");
-      if (productThreadWanted()) thread = await ProductThread.start();
+      if (productThreadWanted()) {
+        thread = await ProductThread.start();
+        await startRowThread(); // the reduction's row passes (row-thread.ts)
+      }
       return (kernel = "float32");
     } catch {
       return (kernel = "js");

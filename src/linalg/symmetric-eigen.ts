@@ -15,6 +15,8 @@ import { readFileSync } from "node:fs";
 /** The loops of the blocked reduction, on element offsets into `m` (float64, or float32 on the fast path). */
 export interface PanelLoops<M extends Float64Array | Float32Array> {
   m: M;
+  /** The compiled kernels and the shared memory `m` lies in, where they are WebAssembly (for the row thread). */
+  wasm?: KernelMemory;
   dot(a: number, b: number, n: number): number;
   /** y ← y − α·x */
   axpy(y: number, x: number, n: number, alpha: number): void;
@@ -83,8 +85,18 @@ export function jsLoops(size: number): Loops {
   };
 }
 
-interface WasmExports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+/** A shared WebAssembly.Memory (its buffer a SharedArrayBuffer). */
+export interface SharedMemory {
+  readonly buffer: SharedArrayBuffer;
+}
+
+/** The compiled eigen kernels and one instance's memory: what another thread needs to run them on the same data. */
+export interface KernelMemory {
+  module: object;
+  memory: SharedMemory;
+}
+
+export interface WasmExports {
   rotate(u: number, l: number, n: number, c: number, s: number): void;
   dot(a: number, b: number, n: number): number;
   axpy(y: number, x: number, n: number, alpha: number): void;
@@ -97,33 +109,39 @@ interface WasmExports {
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (desc: { initial: number; maximum: number; shared: true }) => SharedMemory;
 }
+
+const wasmApi = (): WasmApi => (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 let compiled: object | null | undefined;
 
-/** A fresh instance of the kernels with at least `bytes` of memory, or null without the .wasm file. */
-function instance(bytes: number): WasmExports | null {
+/** A fresh instance of the kernels on a new shared memory of at least `bytes`, or null without the .wasm file. */
+function instance(bytes: number): { x: WasmExports; wasm: KernelMemory } | null {
   if (compiled === undefined) {
     try {
-      const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-      compiled = new api.Module(readFileSync(new URL("./eigen-kernels.wasm", import.meta.url)));
+      compiled = new (wasmApi().Module)(readFileSync(new URL("./eigen-kernels.wasm", import.meta.url)));
     } catch {
       compiled = null; // e.g. a bundle without the .wasm beside it
     }
   }
   if (compiled === null || process.env["MERGELANG_WASM"] === "0") return null;
-  const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-  const x = new api.Instance(compiled, {}).exports as WasmExports;
-  const have = x.memory.buffer.byteLength;
-  if (bytes > have) x.memory.grow(Math.ceil((bytes - have) / 65536));
-  return x;
+  const pages = Math.max(1, Math.ceil(bytes / 65536));
+  const memory = new (wasmApi().Memory)({ initial: pages, maximum: pages, shared: true });
+  return { x: instanceOn({ module: compiled, memory }), wasm: { module: compiled, memory } };
+}
+
+/** The kernels on an existing memory (the row thread's view of the caller's matrix). */
+export function instanceOn(wasm: KernelMemory): WasmExports {
+  return new (wasmApi().Instance)(wasm.module, { env: { memory: wasm.memory } }).exports as WasmExports;
 }
 
 /** A fresh instance with room for `size` float64 values, or null without the .wasm file. */
 export function wasmLoops(size: number): Loops | null {
-  const x = instance(size * 8);
-  if (x === null) return null;
-  const m = new Float64Array(x.memory.buffer, 0, size);
+  const made = instance(size * 8);
+  if (made === null) return null;
+  const x = made.x;
+  const m = new Float64Array(made.wasm.memory.buffer, 0, size);
   return {
     m,
     rotate: (u, l, n, c, s) => x.rotate(u * 8, l * 8, n, c, s),
@@ -136,10 +154,16 @@ export function wasmLoops(size: number): Loops | null {
 
 /** The panel loops on `size` float32 values (four SIMD lanes), or in JavaScript without the .wasm file. */
 export function float32Loops(size: number): PanelLoops<Float32Array> {
-  const x = instance(size * 4);
-  if (x === null) return jsPanelLoops(new Float32Array(size));
+  const made = instance(size * 4);
+  if (made === null) return jsPanelLoops(new Float32Array(size));
+  return float32LoopsOf(made.x, made.wasm, size);
+}
+
+/** The float32 panel loops of instance x, whose memory is wasm.memory. */
+export function float32LoopsOf(x: WasmExports, wasm: KernelMemory, size: number): PanelLoops<Float32Array> {
   return {
-    m: new Float32Array(x.memory.buffer, 0, size),
+    m: new Float32Array(wasm.memory.buffer, 0, size),
+    wasm,
     dot: (a, b, n) => x.dot32(a * 4, b * 4, n),
     axpy: (y, xx, n, alpha) => x.axpy32(y * 4, xx * 4, n, alpha),
     symrow: (a, xx, y, n, alpha) => x.symrow32(a * 4, xx * 4, y * 4, n, alpha),

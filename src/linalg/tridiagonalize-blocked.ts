@@ -17,6 +17,8 @@
  */
 import { type PanelLoops, float32Loops, jsLoops, wasmLoops } from "./symmetric-eigen.js";
 import { type Product, alike, lowerProductStrips } from "./lower-product.js";
+import { type RowThread, rowThread } from "./row-thread.js";
+import { type ColumnProduct, SPLIT_ROWS_MIN, matvecRows, splitRow } from "./symmetric-matvec.js";
 import type { FlatProduct } from "./tridiagonal-dc.js";
 
 export type { Product } from "./lower-product.js";
@@ -34,7 +36,7 @@ export interface Tridiagonal {
   tau: Float64Array;
 }
 
-/** Module memory: the matrix, then the panel's V and W (row c = column c of LAPACK's V, W), then v·scratch. */
+/** Module memory: the matrix, then the panel's V and W (row c = column c of LAPACK's V, W), then 2n of scratch (Y). */
 function panelSize(n: number, nb: number): number {
   return n * n + 2 * nb * n + 2 * n;
 }
@@ -50,6 +52,24 @@ export function tridiagonalizeBlocked32(a: Float64Array, n: number, product: Pro
 }
 
 function reduce<M extends Float64Array | Float32Array>(loops: PanelLoops<M>, a: Float64Array, n: number, product: Product<M>, nb: number): Tridiagonal {
+  const row = rowThread();
+  const shared = loops.wasm !== undefined && row !== null && n > SPLIT_ROWS_MIN + 1 && row.attach({ wasm: loops.wasm, size: loops.m.length });
+  try {
+    return reduceWith(loops, a, n, product, nb, shared ? row : null);
+  } finally {
+    if (shared) row.detach();
+  }
+}
+
+function reduceWith<M extends Float64Array | Float32Array>(
+  loops: PanelLoops<M>,
+  a: Float64Array,
+  n: number,
+  product: Product<M>,
+  nb: number,
+  rows: RowThread | null,
+): Tridiagonal {
+  let helper = rows;
   const A = 0;
   const V = n * n;
   const W = V + nb * n;
@@ -98,11 +118,23 @@ function reduce<M extends Float64Array | Float32Array>(loops: PanelLoops<M>, a: 
       const len = n - j - 1;
       const wc = W + c * n;
       // A·v from the lower triangle, one pass per row: w_i = A[i, j+1…i]·v, and w[j+1…i−1] += A[i, j+1…i−1]·v_i.
-      for (let i = j + 1; i < n; i++) {
-        const vi = m[vc + i]!;
-        const partial = loops.symrow(A + i * n + j + 1, vc + j + 1, wc + j + 1, i - j - 1, vi);
-        m[wc + i] = m[wc + i]! + partial + m[A + i * n + i]! * vi;
-      }
+      // A long column is cut (symmetric-matvec.ts): its long rows scatter into Y, on the row thread
+      // when it is attached, and Y is added to w after.
+      const column: ColumnProduct = { a: A, n, j, v: vc, w: wc, into: wc };
+      if (len >= SPLIT_ROWS_MIN) {
+        const s = splitRow(j, n);
+        const far: ColumnProduct = { ...column, into: Y };
+        m.fill(0, Y + j + 1, Y + n);
+        helper?.begin(far, s, n);
+        matvecRows(loops, column, j + 1, s);
+        if (helper !== null && !helper.end()) {
+          helper = null; // it failed part-way: its rows start again from zero here
+          m.fill(0, wc + s, wc + n);
+          m.fill(0, Y + j + 1, Y + n);
+        }
+        if (helper === null) matvecRows(loops, far, s, n);
+        loops.axpy(wc + j + 1, Y + j + 1, len, -1);
+      } else matvecRows(loops, column, j + 1, n);
       for (let p = 0; p < c; p++) {
         coef[p] = loops.dot(W + p * n + j + 1, vc + j + 1, len);
         coef[nb + p] = loops.dot(V + p * n + j + 1, vc + j + 1, len);
@@ -133,11 +165,13 @@ function reduce<M extends Float64Array | Float32Array>(loops: PanelLoops<M>, a: 
       right.set(m.subarray(W + p * n + j1, W + p * n + n), p * rest);
       right.set(m.subarray(V + p * n + j1, V + p * n + n), (k + p) * rest);
     }
+    // Row by row through the scratch at Y and the SIMD axpy (y − 1·x = y − x exactly): a JavaScript
+    // loop over the elements took 6 s of a 4096 `tsv` layer.
     lowerProductStrips(product, left, rest, 2 * k, right, (r0, r1, update) => {
       for (let i = r0; i < r1; i++) {
-        const row = A + (j1 + i) * n + j1;
         const up = (i - r0) * r1;
-        for (let q = 0; q <= i; q++) m[row + q] = m[row + q]! - update[up + q]!;
+        m.set(update.subarray(up, up + i + 1), Y);
+        loops.axpy(A + (j1 + i) * n + j1, Y, i + 1, 1);
       }
     });
   }
