@@ -91,23 +91,20 @@ function tfjsDeviceActive(): boolean {
 
 /**
  * Sends products to the fastest float32 engine here (see the top of this file); falls back to
- * JavaScript when none can start. On a multi-core machine it also starts the product thread and
- * the eigendecomposition's row thread.
+ * JavaScript when none can start. On a multi-core machine it also starts the product thread (not
+ * beside a device backend) and the eigendecomposition's row thread.
  */
 export function useFastProducts(): Promise<ProductKernel> {
   starting ??= (async (): Promise<ProductKernel> => {
     try {
-      if (tfjsDeviceActive()) {
+      const device = tfjsDeviceActive();
+      if (device || !hasFmaProducts()) {
+        if (!device && !(await startTfjs())) return (kernel = "js");
         engine = "tfjs";
-        return (kernel = "float32"); // a device backend's products are not cut up
-      }
-      if (hasFmaProducts()) engine = "fma";
-      else if (await startTfjs()) engine = "tfjs";
-      else return (kernel = "js");
-      if (productThreadWanted()) {
-        thread = await ProductThread.start();
-        await startRowThread(); // the reduction's row passes (row-thread.ts)
-      }
+      } else engine = "fma";
+      // A device backend's products are not cut up; the reductions' row passes run here either way.
+      if (!device && productThreadWanted()) thread = await ProductThread.start();
+      await startRowThread();
       return (kernel = "float32");
     } catch {
       return (kernel = "js");

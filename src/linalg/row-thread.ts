@@ -3,11 +3,12 @@
  * it instantiates the eigen kernels on the caller's shared memory for one reduction (`attach`),
  * then computes the long rows of each long column while the caller computes the short ones. The
  * hand-over is a control word in shared memory (Atomics.wait/notify), about 20 µs, against 1–2 ms
- * of rows per column at 4096. Started beside the product thread by useFastProducts.
+ * of rows per column at 4096. Started by useFastProducts on the main thread of a multi-core machine.
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import { availableParallelism } from "node:os";
+import { Worker, isMainThread } from "node:worker_threads";
 import type { KernelMemory } from "./symmetric-eigen.js";
 import type { ColumnProduct } from "./symmetric-matvec.js";
 
@@ -44,9 +45,9 @@ export class RowThread {
     private readonly control: Int32Array,
   ) {}
 
-  /** A started thread, or null where it cannot start or MERGELANG_ROW_THREAD=0 turns it off. */
+  /** A started thread: on the main thread of a multi-core machine, unless MERGELANG_ROW_THREAD=0. */
   static async start(): Promise<RowThread | null> {
-    if (process.env["MERGELANG_ROW_THREAD"] === "0" || !existsSync(fileURLToPath(WORKER_URL))) return null;
+    if (!isMainThread || availableParallelism() < 2 || process.env["MERGELANG_ROW_THREAD"] === "0" || !existsSync(fileURLToPath(WORKER_URL))) return null;
     const control = new SharedArrayBuffer(4 * ROW_SLOTS);
     const start: RowWorkerStart = { control };
     const worker = new Worker(WORKER_URL, { workerData: start });
