@@ -12,7 +12,7 @@
  * - `sti`: the paper's singular task interference ‖(UᵀU − I)·Σ·(VᵀV − I)‖₁ (entrywise), U = [U₁ … U_T],
  *   Σ = diag(s₁ … s_T), V = [V₁ … V_T]; summed over a group's tensors.
  */
-import { type Matrix, type Svd, gramOf, hconcat, leadingSvd, multiply, scaleColumns, truncatedSvd } from "../linalg/index.js";
+import { type Matrix, type Svd, gramOf, hconcat, leadingSvdsSideBySide, multiply, scaleColumns, truncatedSvdsSideBySide } from "../linalg/index.js";
 
 export const FAST_RANK = 16;
 
@@ -53,7 +53,8 @@ export function spectralTotals(tasks: readonly Matrix[], exact: boolean): Spectr
   if (T < 2) return emptySpectral();
   const { rows, cols } = tasks[0]!;
   const k = spectralRank(Math.min(rows, cols), T, exact);
-  const parts: Svd[] = tasks.map((t, i) => (exact ? leadingSvd(t, k) : truncatedSvd(t, k, "auto", 0x5bec + i)));
+  // Independent per task: two at a time (side-by-side.ts).
+  const parts: Svd[] = exact ? leadingSvdsSideBySide(tasks, k) : truncatedSvdsSideBySide(tasks, k, "auto", tasks.map((_, i) => 0x5bec + i));
   let overlap = 0;
   let energy = 0;
   for (let i = 0; i < T; i++) {

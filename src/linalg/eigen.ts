@@ -6,7 +6,7 @@
  */
 import type { Matrix as MlMatrix } from "ml-matrix";
 import { lazyRequire } from "../util/lazy-require.js";
-import { matMulFloat32, productFast, productFloat64, productKernel } from "./matmul.js";
+import { matMulFloat32, matMulSubtractFloat32, productFast, productFloat64, productKernel } from "./matmul.js";
 import { symmetricEigenRows } from "./symmetric-eigen.js";
 import { symmetricEigenDc } from "./symmetric-eigen-dc.js";
 import type { Matrix } from "./matrix.js";
@@ -51,6 +51,11 @@ export const DC_MIN_SIZE = 768;
 
 let solver: EigenSolver = "auto";
 
+/** The solver symmetricEigen uses now. */
+export function eigenSolver(): EigenSolver {
+  return solver;
+}
+
 /** Forces a solver (benchmarks and tests); returns the previous one. */
 export function setEigenSolver(s: EigenSolver): EigenSolver {
   const was = solver;
@@ -68,7 +73,7 @@ export function symmetricEigen(g: Matrix, count = g.rows): { values: Float64Arra
   const fast = productKernel() === "float32";
   const dc = solver === "dc" || (solver === "auto" && fast && n >= DC_MIN_SIZE);
   if (dc) {
-    const { values, vectors } = symmetricEigenDc(g.data, n, fast ? productFast : productFloat64, { count: cols, ...(fast ? { float32: matMulFloat32 } : {}) });
+    const { values, vectors } = symmetricEigenDc(g.data, n, fast ? productFast : productFloat64, { count: cols, ...(fast ? { float32: matMulFloat32, subtract32: matMulSubtractFloat32 } : {}) });
     return { values, vectors: { rows: n, cols, data: vectors } };
   }
   const { d, w } = symmetricEigenRows(g.data, n);

@@ -7,6 +7,17 @@
 /** a (m×k)·b (k×n) on flat row-major arrays of one precision. */
 export type Product<M extends Float64Array | Float32Array> = (a: M, m: number, k: number, b: M, n: number) => M;
 
+/** c ← c − a (m×k)·b (k×n), in place. */
+export type ProductSubtract<M extends Float64Array | Float32Array> = (a: M, m: number, k: number, b: M, n: number, c: M) => void;
+
+/** A ProductSubtract through a product and an elementwise subtraction. */
+export function subtractVia<M extends Float64Array | Float32Array>(product: Product<M>): ProductSubtract<M> {
+  return (a, m, k, b, n, c) => {
+    const p = product(a, m, k, b, n);
+    for (let i = 0; i < m * n; i++) c[i] = c[i]! - p[i]!;
+  };
+}
+
 /** A zeroed array of `like`'s precision. */
 export function alike<M extends Float64Array | Float32Array>(like: M, length: number): M {
   return (like instanceof Float32Array ? new Float32Array(length) : new Float64Array(length)) as M;

@@ -41,6 +41,11 @@ export function setProductSplitting(on: boolean): boolean {
 export function hasProductThread(): boolean {
   return thread !== null;
 }
+
+/** The product thread when it runs the caller's float32 engine (the same bits), for whole tasks (side-by-side.ts). */
+export function productThreadForTasks(): ProductThread | null {
+  return kernel === "float32" && thread !== null && thread.engine === engine ? thread : null;
+}
 let starting: Promise<ProductKernel> | null = null;
 
 /** The kernel products use now. */
@@ -155,9 +160,27 @@ export function matMulFloat32(a: Float32Array, m: number, k: number, b: Float32A
   return splitting && thread?.engine === engine && thread.wants(m, k, n) ? thread.multiply(a, m, k, b, n, matMulHere) : matMulHere(a, m, k, b, n);
 }
 
-/** matMulFloat32 on this thread. */
-function matMulHere(a: Float32Array, m: number, k: number, b: Float32Array, n: number): Float32Array {
-  return engine === "fma" ? fmaProduct(a, m, k, b, n) : matMulTfjs(a, m, k, b, n);
+/**
+ * c ← c − a·b (float32; c m×n), without a product-sized temporary on the FMA kernel: it adds
+ * a·(−b) to c as it goes, b negated in a copy (pass the smaller operand as b). Shared with the
+ * product thread when large and c lies in shared memory.
+ */
+export function matMulSubtractFloat32(a: Float32Array, m: number, k: number, b: Float32Array, n: number, c: Float32Array): void {
+  const minus = b.slice(0, k * n);
+  for (let i = 0; i < minus.length; i++) minus[i] = -minus[i]!;
+  const own = (x: Float32Array, rows: number, inner: number, y: Float32Array, cols: number, out: Float32Array): Float32Array => matMulHere(x, rows, inner, y, cols, out, true);
+  if (splitting && thread?.engine === engine && thread.wants(m, k, n) && c.buffer instanceof SharedArrayBuffer) thread.multiply(a, m, k, minus, n, own, c);
+  else own(a, m, k, minus, n, c);
+}
+
+/** matMulFloat32 on this thread, into `out` (m·n elements) when given, or added to it with `accumulate`. */
+export function matMulHere(a: Float32Array, m: number, k: number, b: Float32Array, n: number, out?: Float32Array, accumulate = false): Float32Array {
+  if (engine === "fma") return fmaProduct(a, m, k, b, n, out, accumulate);
+  const c = matMulTfjs(a, m, k, b, n);
+  if (out === undefined) return c;
+  if (accumulate) for (let i = 0; i < c.length; i++) out[i] += c[i]!;
+  else out.set(c);
+  return out;
 }
 
 /**

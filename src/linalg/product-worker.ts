@@ -1,21 +1,36 @@
-/** The product thread (product-thread.ts): its own float32 engine (matmul.ts), one product per message. */
+/**
+ * The product thread (product-thread.ts): its own float32 engine (matmul.ts), one product per
+ * message, or one whole task (side-by-side.ts) answered on the replies port.
+ */
 import { parentPort, workerData } from "node:worker_threads";
-import { float32Engine, matMulFloat32, useFastProducts } from "./matmul.js";
-import { ELAPSED_AT, PRODUCT_DONE, PRODUCT_FAILED, type ProductJob, type ProductWorkerReady, type ProductWorkerStart } from "./product-thread.js";
+import { float32Engine, matMulHere, useFastProducts } from "./matmul.js";
+import { ELAPSED_AT, PRODUCT_DONE, PRODUCT_FAILED, type ProductJob, type ProductWorkerReady, type ProductWorkerStart, type TaskJob } from "./product-thread.js";
+import { type ThreadTask, runThreadTask } from "./thread-tasks.js";
 
-const shared = (workerData as ProductWorkerStart).control;
-const control = new Int32Array(shared, 0, 1);
+const start = workerData as ProductWorkerStart;
+const control = new Int32Array(start.control, 0, 1);
 /** Seconds the last job took here, which the caller balances its share of rows by. */
-const elapsed = new Float64Array(shared, ELAPSED_AT, 1);
+const elapsed = new Float64Array(start.control, ELAPSED_AT, 1);
+
+function product({ a, aAt, b, bAt, c, cAt, m, k, n, accumulate }: ProductJob): void {
+  matMulHere(new Float32Array(a, aAt, m * k), m, k, new Float32Array(b, bAt, k * n), n, new Float32Array(c, cAt, m * n), accumulate);
+}
+
+function task(job: TaskJob): void {
+  const { reply, transfer } = runThreadTask(job.task as ThreadTask);
+  start.replies.postMessage(reply, transfer);
+}
 
 const kernel = await useFastProducts();
-parentPort!.on("message", (job: ProductJob) => {
+parentPort!.on("message", (job: ProductJob | TaskJob) => {
   let status = PRODUCT_FAILED;
   const started = performance.now();
   try {
-    const c = matMulFloat32(new Float32Array(job.a, 0, job.m * job.k), job.m, job.k, new Float32Array(job.b, 0, job.k * job.n), job.n);
-    new Float32Array(job.c, 0, job.m * job.n).set(c);
+    if ("task" in job) task(job);
+    else product(job);
     status = PRODUCT_DONE;
+  } catch {
+    // Reported through the control word: the caller then does the work itself.
   } finally {
     elapsed[0] = (performance.now() - started) / 1000;
     Atomics.store(control, 0, status);

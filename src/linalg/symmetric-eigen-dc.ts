@@ -9,6 +9,7 @@
  * back-transformed (a Gram SVD keeping its leading third pays a third of that step).
  */
 import { type Product, applyQ, tridiagonalizeBlocked, tridiagonalizeBlocked32 } from "./tridiagonalize-blocked.js";
+import type { ProductSubtract } from "./lower-product.js";
 import { type FlatProduct, tridiagonalEigen } from "./tridiagonal-dc.js";
 
 export interface DcOptions {
@@ -18,6 +19,8 @@ export interface DcOptions {
   block?: number;
   /** the reduction and back-transformation in float32 with this product */
   float32?: Product<Float32Array>;
+  /** the back-transformation's in-place c ← c − a·b with float32 (else float32's product, then a subtraction) */
+  subtract32?: ProductSubtract<Float32Array>;
   /** eigenvectors wanted, the leading ones (all n) */
   count?: number;
 }
@@ -38,9 +41,10 @@ export function symmetricEigenDc(a: Float64Array, n: number, product: FlatProduc
   };
   let vectors: Float64Array;
   if (options.float32) {
-    const z = new Float32Array(n * count);
+    // In shared memory, so that the product thread adds into its rows of z in place.
+    const z = new Float32Array(new SharedArrayBuffer(4 * n * count));
     pick(z);
-    applyQ(t, n, z, count, options.float32, options.block);
+    applyQ(t, n, z, count, options.float32, options.block, options.subtract32);
     vectors = new Float64Array(z);
   } else {
     vectors = new Float64Array(n * count);

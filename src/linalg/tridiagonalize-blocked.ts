@@ -16,7 +16,7 @@
  * and the products' operands and results need no conversion (docs/spectral.md has the figures).
  */
 import { type PanelLoops, float32Loops, jsLoops, wasmLoops } from "./symmetric-eigen.js";
-import { type Product, alike, lowerProductStrips } from "./lower-product.js";
+import { type Product, type ProductSubtract, alike, lowerProductStrips, subtractVia } from "./lower-product.js";
 import { type RowThread, rowThread } from "./row-thread.js";
 import { type ColumnProduct, SPLIT_ROWS_MIN, matvecRows, splitRow } from "./symmetric-matvec.js";
 import type { FlatProduct } from "./tridiagonal-dc.js";
@@ -194,8 +194,17 @@ export function wyBlock(n: number): number {
  * columns become eigenvectors of A when they come in as those of T; only the wanted ones need
  * come), by blocks H_a···H_b = I − V·T·Vᵀ (dlarft's forward recurrence), last block first:
  * z ← z − V·(T·(Vᵀ·z)) on the rows a + 1 … it touches, a contiguous tail of z, so no gathering.
+ * `subtract` does the last step in place (matMulSubtractFloat32: no r×cols temporary per block).
  */
-export function applyQ<M extends Float64Array | Float32Array>(t: Tridiagonal, n: number, z: M, cols: number, product: Product<M>, block = wyBlock(n)): void {
+export function applyQ<M extends Float64Array | Float32Array>(
+  t: Tridiagonal,
+  n: number,
+  z: M,
+  cols: number,
+  product: Product<M>,
+  block = wyBlock(n),
+  subtract: ProductSubtract<M> = subtractVia(product),
+): void {
   const starts: number[] = [];
   for (let a = 0; a < n - 1; a += block) starts.push(a);
   for (const a of starts.reverse()) {
@@ -222,7 +231,6 @@ export function applyQ<M extends Float64Array | Float32Array>(t: Tridiagonal, n:
     const tm = alike(z, k * k);
     tm.set(tt);
     const tail = z.subarray(c0 * cols, n * cols) as M;
-    const update = product(v, r, k, product(tm, k, k, product(vt, k, r, tail, cols), cols), cols);
-    for (let i = 0; i < r * cols; i++) tail[i] = tail[i]! - update[i]!;
+    subtract(v, r, k, product(tm, k, k, product(vt, k, r, tail, cols), cols), cols, tail);
   }
 }

@@ -12,7 +12,7 @@
  *
  * Other tensors: spectral.ts.
  */
-import { EXACT_LIMIT, type Matrix, columns, hconcat, multiply, polarAndSpectrum, polarFactor, leadingSvd, zeros } from "../linalg/index.js";
+import { EXACT_LIMIT, type Matrix, type Svd, columns, hconcat, leadingSvd, leadingSvdsSideBySide, multiply, polarAndSpectrum, polarsSideBySide, zeros } from "../linalg/index.js";
 import type { MethodKernel } from "./method.js";
 import { ParamError } from "./param-reader.js";
 import { SPECTRAL_KERNEL, type SpectralParams, addScaled, matrixShape, meanTaskInto, pythonRound, readSpectral, taskMatrix, taskSum } from "./shared/spectral.js";
@@ -72,22 +72,26 @@ export function isoCtsBySvds(tasks: readonly Matrix[], sum: Matrix, common: numb
   const vs: Matrix[] = [];
   const ss: number[] = [];
   if (perTask > 0) {
-    tasks.forEach((t) => {
+    const rest = (t: Matrix): Matrix => {
       // δᵢ − U_c·(U_cᵀ·δᵢ): the task's matrix outside the common subspace.
       const inside = multiply(c.u, multiply(c.u, t, true, false));
-      const rest: Matrix = { rows, cols, data: t.data.map((x, j) => x - inside.data[j]!) };
-      const d = leadingSvd(rest, perTask, svd);
+      return { rows, cols, data: t.data.map((x, j) => x - inside.data[j]!) };
+    };
+    // Independent decompositions, two at a time (side-by-side.ts), as the two polar factors below;
+    // two residuals formed at a time, not T.
+    const parts: Svd[] = [];
+    for (let i = 0; i < tasks.length; i += 2) parts.push(...leadingSvdsSideBySide(tasks.slice(i, i + 2).map(rest), perTask, svd));
+    for (const d of parts) {
       us.push(columns(d.u, 0, Math.min(perTask, d.u.cols)));
       vs.push(columns(d.v, 0, Math.min(perTask, d.v.cols)));
       ss.push(...d.s.slice(0, perTask));
-    });
+    }
   }
   us.push(c.u);
   vs.push(c.v);
   ss.push(...c.s);
-  const u = polarFactor(hconcat(us), svd);
-  const v = polarFactor(hconcat(vs), svd);
-  return scaled(multiply(u, v, false, true), mean(ss, r));
+  const [u, v] = polarsSideBySide([hconcat(us), hconcat(vs)], svd);
+  return scaled(multiply(u!.polar, v!.polar, false, true), mean(ss, r));
 }
 
 interface IsoCtsParams extends SpectralParams {

@@ -13,7 +13,7 @@
  *
  * Other tensors: spectral.ts.
  */
-import { EXACT_LIMIT, type Matrix, type Svd, type SvdMode, hconcat, leadingSvd, multiply, newtonSchulzStep, polarFactor, polarOfOrthonormalPair, scaleColumns } from "../linalg/index.js";
+import { EXACT_LIMIT, type Matrix, type Svd, type SvdMode, hconcat, leadingSvdsSideBySide, multiply, newtonSchulzStep, polarOfOrthonormalPair, polarsSideBySide, scaleColumns } from "../linalg/index.js";
 import type { MethodKernel } from "./method.js";
 import { ParamError } from "./param-reader.js";
 import { SPECTRAL_KERNEL, type SpectralParams, addScaled, matrixShape, meanTaskInto, readSpectral, taskMatrix } from "./shared/spectral.js";
@@ -30,7 +30,8 @@ export function tsvMerge(tasks: readonly Matrix[], p: Pick<TsvParams, "rankShare
   const short = Math.min(rows, cols);
   const k = Math.floor(short * (p.rankShare ?? 1 / tasks.length));
   if (k === 0) return { rows, cols, data: new Float64Array(rows * cols) };
-  const parts = tasks.map((t) => leadingSvd(t, k, p.svd));
+  // The tasks' decompositions, and U's and V's polar factors, are independent: two at a time (side-by-side.ts).
+  const parts = leadingSvdsSideBySide(tasks, k, p.svd);
   const s = Float64Array.from(parts.flatMap((d) => [...d.s]));
   const { u, v } = p.orthogonalize ? decorrelated(parts, rows, cols, p.svd) : { u: hconcat(parts.map((d) => d.u)), v: hconcat(parts.map((d) => d.v)) };
   return multiply(scaleColumns(u, s), v, false, true);
@@ -45,7 +46,10 @@ export function tsvMerge(tasks: readonly Matrix[], p: Pick<TsvParams, "rankShare
 function decorrelated(parts: readonly Svd[], rows: number, cols: number, mode: SvdMode): { u: Matrix; v: Matrix } {
   const [a, b] = parts;
   const pair = parts.length === 2 && mode !== "exact" && Math.min(rows, cols) > EXACT_LIMIT && parts.every((d) => d.s.every((x) => x > 0));
-  if (!pair || !a || !b) return { u: polarFactor(hconcat(parts.map((d) => d.u)), mode), v: polarFactor(hconcat(parts.map((d) => d.v)), mode) };
+  if (!pair || !a || !b) {
+    const [u, v] = polarsSideBySide([hconcat(parts.map((d) => d.u)), hconcat(parts.map((d) => d.v))], mode);
+    return { u: u!.polar, v: v!.polar };
+  }
   const tall = rows >= cols;
   const side = (x: Matrix, y: Matrix, refine: boolean): Matrix => (refine ? polarOfOrthonormalPair(newtonSchulzStep(x), newtonSchulzStep(y)) : polarOfOrthonormalPair(x, y));
   return { u: side(a.u, b.u, tall), v: side(a.v, b.v, !tall) };

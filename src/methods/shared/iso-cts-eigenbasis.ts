@@ -14,7 +14,7 @@
  * the Gram path's accuracy (about ε₃₂·σ₁²/σ_k²), and polarBordered takes it as exactly so: one
  * Newton–Schulz step first squares that defect.
  */
-import { GRAM_FLOOR, type Matrix, columns, gramOf, gramSvd, hconcat, multiply, newtonSchulzStep, polarBordered, polarFactor, scaleColumns, symmetricEigen, transpose } from "../../linalg/index.js";
+import { GRAM_FLOOR, type Matrix, columns, gramOf, gramSvdsSideBySide, hconcat, multiply, newtonSchulzStep, polarBordered, polarFactor, scaleColumns, symmetricEigen, transpose } from "../../linalg/index.js";
 
 /**
  * The task matrix σ̄·U⊥·V⊥ᵀ, or null where this path does not apply: a matrix taller than wide, no
@@ -33,9 +33,9 @@ export function isoCtsInEigenbasis(tasks: readonly Matrix[], sum: Matrix, common
   const vs: Matrix[] = [];
   let total = 0;
   for (let i = 0; i < common; i++) total += s[i]!;
-  for (const t of tasks) {
-    // The Gram path whatever r − k is: the exact SVD of a (r − k) × cols matrix costs more than all the rest.
-    const d = gramSvd(multiply(q, t, true, false), GRAM_FLOOR, perTask);
+  // The Gram path whatever r − k is: the exact SVD of a (r − k) × cols matrix costs more than all
+  // the rest. The tasks' decompositions are independent: two at a time (side-by-side.ts).
+  for (const d of gramSvdsSideBySide(tasks.map((t) => multiply(q, t, true, false)), GRAM_FLOOR, perTask)) {
     ws.push(columns(d.u, 0, Math.min(perTask, d.u.cols)));
     vs.push(columns(d.v, 0, Math.min(perTask, d.v.cols)));
     for (let i = 0; i < Math.min(perTask, d.s.length); i++) total += d.s[i]!;
