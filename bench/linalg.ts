@@ -3,7 +3,8 @@
  * (JavaScript loop, ml-matrix, the FMA kernel, TensorFlow.js WebAssembly), the eigendecomposition (ours: auto, the
  * tred2 + tql2 reference and divide and conquer, against ml-matrix's), and per
  * n×n layer of 3 tasks: the fast spectral interference (randomized SVD, top 16), TSV-M, Iso-C and
- * Iso-CTS, and TSV-M of 2 tasks (its own polar path). Each figure is the best of `repeats` runs (the machine is shared). Products are shared
+ * Iso-CTS, and TSV-M of 2 tasks (its own polar path); TSV-M of 3 tasks also with its
+ * decompositions one after the other instead of side by side (side-by-side.ts). Each figure is the best of `repeats` runs (the machine is shared). Products are shared
  * with the product thread when it runs (MERGELANG_PRODUCT_THREAD=0: one thread throughout).
  */
 import { EigenvalueDecomposition, Matrix as MlMatrix } from "ml-matrix";
@@ -13,6 +14,7 @@ import { hasFmaProducts } from "../src/linalg/fma-product.js";
 import { spectralTotals } from "../src/inspect/spectral.js";
 import { isoCMerge, isoCtsMerge } from "../src/methods/iso.js";
 import { tsvMerge } from "../src/methods/tsv.js";
+import { setSideBySideMin } from "../src/linalg/side-by-side.js";
 import { Random } from "../src/util/random.js";
 
 function gaussian(rows: number, cols: number, seed: number): Matrix {
@@ -86,7 +88,11 @@ export async function benchLinalg(sizes: number[], methodSizes: number[], eigenS
     const sum = zeros(s, s);
     for (const t of tasks) for (let j = 0; j < sum.data.length; j++) sum.data[j] += t.data[j]!;
     line(`iso_c, ${s}² × 3 tasks`, best(1, () => isoCMerge(sum, "auto")));
-    line(`tsv, ${s}² × 3 tasks`, best(1, () => tsvMerge(tasks, { rankShare: null, orthogonalize: true, svd: "auto" })));
+    const tsv3 = (): Matrix => tsvMerge(tasks, { rankShare: null, orthogonalize: true, svd: "auto" });
+    line(`tsv, ${s}² × 3 tasks`, best(1, tsv3));
+    const was = setSideBySideMin(Number.POSITIVE_INFINITY);
+    line(`tsv, ${s}² × 3 tasks, decompositions one after the other`, best(1, tsv3));
+    setSideBySideMin(was);
     line(`iso_cts, ${s}² × 3 tasks`, best(1, () => isoCtsMerge(tasks, 0.8, "auto")));
     line(`tsv, ${s}² × 2 tasks`, best(1, () => tsvMerge(tasks.slice(0, 2), { rankShare: null, orthogonalize: true, svd: "auto" })));
   }

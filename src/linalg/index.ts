@@ -12,4 +12,4 @@ export { polarAndSpectrum, polarFactor, polarOf } from "./polar.js";
 export { polarBordered } from "./polar-bordered.js";
 export { newtonSchulzStep, orthonormalBasis } from "./orthonormal.js";
 export { polarOfOrthonormalPair } from "./polar-pair.js";
-export { gramSvdsSideBySide, leadingSvdsSideBySide, polarsSideBySide, setSideBySideMin, truncatedSvdsSideBySide, SIDE_BY_SIDE_MIN } from "./side-by-side.js";
+export { gramSvdsSideBySide, leadingSvdsSideBySide, orthonormalPairPolarsSideBySide, polarsSideBySide, setSideBySideMin, truncatedSvdsSideBySide, SIDE_BY_SIDE_MIN } from "./side-by-side.js";

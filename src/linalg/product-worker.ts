@@ -2,6 +2,8 @@
  * The product thread (product-thread.ts): its own float32 engine (matmul.ts), one product per
  * message, or one whole task (side-by-side.ts) answered on the replies port.
  */
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { parentPort, workerData } from "node:worker_threads";
 import { float32Engine, matMulHere, useFastProducts } from "./matmul.js";
 import { ELAPSED_AT, PRODUCT_DONE, PRODUCT_FAILED, type ProductJob, type ProductWorkerReady, type ProductWorkerStart, type TaskJob } from "./product-thread.js";
@@ -21,6 +23,19 @@ function task(job: TaskJob): void {
   start.replies.postMessage(reply, transfer);
 }
 
+/**
+ * This thread's garbage collector. A caller's buffer a job brought (a result the caller already
+ * holds, an operand in shared memory, a task's matrix) stays alive here until this thread
+ * collects, and an idle thread does not: over a 160M merge that kept hundreds of MB alive. So the
+ * thread collects after each task, and after products once the buffers they referenced (the
+ * thread's own operand copies counted too) come to 256 MB: a young-generation pass, well under a
+ * millisecond.
+ */
+setFlagsFromString("--expose-gc");
+const collect = runInNewContext("gc") as ((options?: { type: "minor" | "major" }) => void) | undefined;
+const COLLECT_AFTER_BYTES = 256 << 20;
+let brought = 0;
+
 const kernel = await useFastProducts();
 parentPort!.on("message", (job: ProductJob | TaskJob) => {
   let status = PRODUCT_FAILED;
@@ -35,6 +50,12 @@ parentPort!.on("message", (job: ProductJob | TaskJob) => {
     elapsed[0] = (performance.now() - started) / 1000;
     Atomics.store(control, 0, status);
     Atomics.notify(control, 0);
+  }
+  // After answering: the caller need not wait for it.
+  if ("task" in job) collect?.();
+  else if ((brought += job.a.byteLength + job.b.byteLength + job.c.byteLength) >= COLLECT_AFTER_BYTES) {
+    brought = 0;
+    collect?.({ type: "minor" });
   }
 });
 const ready: ProductWorkerReady = { ready: kernel === "float32", engine: float32Engine() };

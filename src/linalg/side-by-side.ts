@@ -56,6 +56,11 @@ export function truncatedSvdsSideBySide(xs: readonly Matrix[], rank: number, mod
   return sideBySide(xs.map((x, i) => ({ kind: "truncated-svd" as const, x, rank, mode, seed: seeds[i]!, solver: eigenSolver() })));
 }
 
+/** polarOfOrthonormalPair of each pair (after a Newton–Schulz step on both where `refine`), two at a time where they pay. */
+export function orthonormalPairPolarsSideBySide(pairs: readonly { x: Matrix; y: Matrix; refine: boolean }[]): Matrix[] {
+  return sideBySide(pairs.map(({ x, y, refine }) => ({ kind: "polar-pair" as const, x, y, refine, solver: eigenSolver() })));
+}
+
 /** gramSvd(x, floor, rank) each, two at a time where they pay. */
 export function gramSvdsSideBySide(xs: readonly Matrix[], floor: number, rank: number): Svd[] {
   return sideBySide(xs.map((x) => ({ kind: "gram-svd" as const, x, rank, floor, solver: eigenSolver() })));

@@ -7,7 +7,9 @@
 import { type EigenSolver, type Svd, setEigenSolver } from "./eigen.js";
 import { gramSvd } from "./gram-svd.js";
 import type { Matrix } from "./matrix.js";
+import { newtonSchulzStep } from "./orthonormal.js";
 import { polarAndSpectrum } from "./polar.js";
+import { polarOfOrthonormalPair } from "./polar-pair.js";
 import { type SvdMode, leadingSvd, truncatedSvd } from "./svd.js";
 
 interface Common {
@@ -36,7 +38,14 @@ export interface GramSvdTask extends Common {
   floor: number;
 }
 
-export type ThreadTask = PolarTask | SvdTask | GramSvdTask;
+/** polarOfOrthonormalPair(x, y), with one Newton–Schulz step on each first when `refine` */
+export interface PolarPairTask extends Common {
+  kind: "polar-pair";
+  y: Matrix;
+  refine: boolean;
+}
+
+export type ThreadTask = PolarTask | SvdTask | GramSvdTask | PolarPairTask;
 
 /** polarAndSpectrum's result. */
 export interface PolarResult {
@@ -44,9 +53,9 @@ export interface PolarResult {
   s: Float64Array;
 }
 
-export type TaskResult<T extends ThreadTask> = T extends PolarTask ? PolarResult : Svd;
+export type TaskResult<T extends ThreadTask> = T extends PolarTask ? PolarResult : T extends PolarPairTask ? Matrix : Svd;
 
-function run(t: ThreadTask): PolarResult | Svd {
+function run(t: ThreadTask): PolarResult | Svd | Matrix {
   switch (t.kind) {
     case "polar":
       return polarAndSpectrum(t.x, t.mode);
@@ -56,6 +65,8 @@ function run(t: ThreadTask): PolarResult | Svd {
       return truncatedSvd(t.x, t.rank, t.mode, t.seed);
     case "gram-svd":
       return gramSvd(t.x, t.floor, t.rank);
+    case "polar-pair":
+      return t.refine ? polarOfOrthonormalPair(newtonSchulzStep(t.x), newtonSchulzStep(t.y)) : polarOfOrthonormalPair(t.x, t.y);
   }
 }
 
@@ -70,9 +81,9 @@ export function runTask<T extends ThreadTask>(t: T): TaskResult<T> {
 }
 
 /** runTask's result and the buffers to transfer with it (those the result's arrays own whole). */
-export function runThreadTask(t: ThreadTask): { reply: PolarResult | Svd; transfer: ArrayBuffer[] } {
+export function runThreadTask(t: ThreadTask): { reply: PolarResult | Svd | Matrix; transfer: ArrayBuffer[] } {
   const reply = runTask(t);
-  const arrays = "polar" in reply ? [reply.polar.data, reply.s] : [reply.u.data, reply.s, reply.v.data];
+  const arrays = "polar" in reply ? [reply.polar.data, reply.s] : "u" in reply ? [reply.u.data, reply.s, reply.v.data] : [reply.data];
   const transfer: ArrayBuffer[] = [];
   for (const a of arrays) {
     const b = a.buffer;

@@ -13,7 +13,7 @@
  *
  * Other tensors: spectral.ts.
  */
-import { EXACT_LIMIT, type Matrix, type Svd, type SvdMode, hconcat, leadingSvdsSideBySide, multiply, newtonSchulzStep, polarOfOrthonormalPair, polarsSideBySide, scaleColumns } from "../linalg/index.js";
+import { EXACT_LIMIT, type Matrix, type Svd, type SvdMode, hconcat, leadingSvdsSideBySide, multiply, orthonormalPairPolarsSideBySide, polarsSideBySide, scaleColumns } from "../linalg/index.js";
 import type { MethodKernel } from "./method.js";
 import { ParamError } from "./param-reader.js";
 import { SPECTRAL_KERNEL, type SpectralParams, addScaled, matrixShape, meanTaskInto, readSpectral, taskMatrix } from "./shared/spectral.js";
@@ -51,8 +51,11 @@ function decorrelated(parts: readonly Svd[], rows: number, cols: number, mode: S
     return { u: u!.polar, v: v!.polar };
   }
   const tall = rows >= cols;
-  const side = (x: Matrix, y: Matrix, refine: boolean): Matrix => (refine ? polarOfOrthonormalPair(newtonSchulzStep(x), newtonSchulzStep(y)) : polarOfOrthonormalPair(x, y));
-  return { u: side(a.u, b.u, tall), v: side(a.v, b.v, !tall) };
+  const [u, v] = orthonormalPairPolarsSideBySide([
+    { x: a.u, y: b.u, refine: tall },
+    { x: a.v, y: b.v, refine: !tall },
+  ]);
+  return { u: u!, v: v! };
 }
 
 export const tsvKernel: MethodKernel<TsvParams, null> = {

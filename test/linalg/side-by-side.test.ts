@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os";
 import { useFastProducts } from "../../src/linalg/matmul.js";
 import { setEigenSolver } from "../../src/linalg/eigen.js";
 import type { Matrix } from "../../src/linalg/matrix.js";
-import { gramSvdsSideBySide, leadingSvdsSideBySide, polarsSideBySide, setSideBySideMin, tasksAnsweredByThread, truncatedSvdsSideBySide } from "../../src/linalg/side-by-side.js";
+import { gramSvdsSideBySide, leadingSvdsSideBySide, orthonormalPairPolarsSideBySide, polarsSideBySide, setSideBySideMin, tasksAnsweredByThread, truncatedSvdsSideBySide } from "../../src/linalg/side-by-side.js";
 import { Random } from "../../src/util/random.js";
 
 const skip = availableParallelism() > 1 ? false : "the product thread runs on machines with more than one core";
@@ -43,6 +43,16 @@ test("decompositions side by side have the bits of one after the other", { skip 
     ["leading SVD", () => leadingSvdsSideBySide(tall, 100)],
     ["truncated SVD (randomized, seeded)", () => truncatedSvdsSideBySide(tall, 20, "auto", [1, 2, 3])],
     ["Gram SVD", () => gramSvdsSideBySide(small, 1e-4, 30)],
+    [
+      "polar factors of orthonormal pairs",
+      () => {
+        const [p, q] = leadingSvdsSideBySide(tall.slice(0, 2), 150);
+        return orthonormalPairPolarsSideBySide([
+          { x: p!.u, y: q!.u, refine: true },
+          { x: p!.v, y: q!.v, refine: false },
+        ]);
+      },
+    ],
   ];
   for (const [label, f] of cases) {
     const { paired, alone, answered } = bothWays(f);
