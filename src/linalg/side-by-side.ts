@@ -3,8 +3,8 @@
  * one core, instead of one after the other with their products and row passes cut over both
  * cores. What a cut cannot share (divide and conquer's secular equations, packing, conversions,
  * the memory-bound row passes' hand-overs) then runs in parallel too. Measured at 4096 on this
- * project's 2-core machine: two polar factors 28.0 s side by side against 35.6 s one after the
- * other, two task SVDs 18.1 s against 25.4 s. The bits are those of one after the other: every
+ * project's 2-core machine: two polar factors 25.3 s side by side against 2 × 18.2 s one after
+ * the other, two task SVDs 18.5 s against 2 × 11.3 s. The bits are those of one after the other: every
  * product row and reduction row is computed the same way on either thread (product-thread.ts,
  * row-thread.ts), and the caller's eigensolver setting goes with the task (thread-tasks.ts).
  */
