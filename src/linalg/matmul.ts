@@ -157,7 +157,13 @@ export function gramOf(x: Matrix): Matrix {
 
 /** a (m×k)·b (k×n), float32 in and out, on the float32 engine (shared with the product thread when large). */
 export function matMulFloat32(a: Float32Array, m: number, k: number, b: Float32Array, n: number): Float32Array {
-  return splitting && thread?.engine === engine && thread.wants(m, k, n) ? thread.multiply(a, m, k, b, n, matMulHere) : matMulHere(a, m, k, b, n);
+  const shared = splitFor(m, k, n);
+  return shared ? shared.multiply(a, m, k, b, n, matMulHere) : matMulHere(a, m, k, b, n);
+}
+
+/** The product thread when a product of this shape goes to it: splitting on, the same engine, large enough. */
+function splitFor(m: number, k: number, n: number): ProductThread | null {
+  return splitting && thread !== null && thread.engine === engine && thread.wants(m, k, n) ? thread : null;
 }
 
 /**
@@ -169,7 +175,8 @@ export function matMulSubtractFloat32(a: Float32Array, m: number, k: number, b: 
   const minus = b.slice(0, k * n);
   for (let i = 0; i < minus.length; i++) minus[i] = -minus[i]!;
   const own = (x: Float32Array, rows: number, inner: number, y: Float32Array, cols: number, out: Float32Array): Float32Array => matMulHere(x, rows, inner, y, cols, out, true);
-  if (splitting && thread?.engine === engine && thread.wants(m, k, n) && c.buffer instanceof SharedArrayBuffer) thread.multiply(a, m, k, minus, n, own, c);
+  const shared = c.buffer instanceof SharedArrayBuffer ? splitFor(m, k, n) : null;
+  if (shared) shared.multiply(a, m, k, minus, n, own, c);
   else own(a, m, k, minus, n, c);
 }
 

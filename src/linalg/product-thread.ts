@@ -134,7 +134,7 @@ export class ProductThread {
     this.worker.postMessage(job);
   }
 
-  /** The started task's reply, or null when the thread failed it (it no longer runs then). */
+  /** The started task's reply, or null when the thread failed it (the caller then runs it itself). */
   finishTask(): unknown {
     try {
       Atomics.wait(this.control, 0, IDLE);
